@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpstates: the event ring.
+ *
+ * One bounded ring of fixed-size records shared by all CPUs. Producers are
+ * kprobe handlers (softirq or process context, preemption off); readers are
+ * procfs in process context. Each side holds the raw spinlock only to copy
+ * one record, with interrupts off so that a softirq on the same CPU cannot
+ * re-enter. Raw, because on PREEMPT_RT a spinlock_t sleeps.
+ *
+ * Every event gets the next sequence number under the lock, so numbers are
+ * gapless. When the ring is full the oldest record is overwritten and
+ * counted; a reader sees the loss as a jump in sequence numbers.
+ */
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/log2.h>
+#include <linux/string.h>
+
+#include "tcpstates.h"
+
+static struct {
+	raw_spinlock_t lock;
+	struct tcpstates_event *slots;
+	u64 next_seq;		/* sequence number of the next event */
+	u64 overwritten;
+	u32 mask;
+} ring = {
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(ring.lock),
+};
+
+/* Sequence numbers start at 1: 0 means "no event" to readers. */
+static inline u64 ring_first_seq(void)
+{
+	u64 size = (u64)ring.mask + 1;
+
+	return ring.next_seq > size ? ring.next_seq - size : 1;
+}
+
+/**
+ * tcpstates_ring_init() - allocate the ring
+ * @size: capacity in events, rounded up to a power of two
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int tcpstates_ring_init(unsigned int size)
+{
+	size = roundup_pow_of_two(size);
+	ring.slots = kvcalloc(size, sizeof(*ring.slots), GFP_KERNEL);
+	if (!ring.slots)
+		return -ENOMEM;
+	ring.mask = size - 1;
+	ring.next_seq = 1;
+	ring.overwritten = 0;
+	return 0;
+}
+
+/**
+ * tcpstates_ring_exit() - free the ring; producers and readers must be gone
+ */
+void tcpstates_ring_exit(void)
+{
+	kvfree(ring.slots);
+	ring.slots = NULL;
+}
+
+/**
+ * tcpstates_ring_push() - append one event, overwriting the oldest if full
+ * @ev: the event; its @seq is filled in here
+ *
+ * Safe in any context but NMI. Never sleeps, never allocates.
+ */
+void tcpstates_ring_push(struct tcpstates_event *ev)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ring.lock, flags);
+	ev->seq = ring.next_seq++;
+	if (ev->seq > (u64)ring.mask + 1)
+		ring.overwritten++;
+	ring.slots[ev->seq & ring.mask] = *ev;
+	raw_spin_unlock_irqrestore(&ring.lock, flags);
+}
+
+/**
+ * tcpstates_ring_read() - copy out the oldest surviving event at or after @seq
+ * @seq: the first sequence number wanted
+ * @out: where to copy it; out->seq tells which event it is (> @seq after
+ *	a loss)
+ *
+ * Return: false when no such event exists yet.
+ */
+bool tcpstates_ring_read(u64 seq, struct tcpstates_event *out)
+{
+	unsigned long flags;
+	bool found = false;
+
+	raw_spin_lock_irqsave(&ring.lock, flags);
+	seq = max(seq, ring_first_seq());
+	if (seq < ring.next_seq) {
+		*out = ring.slots[seq & ring.mask];
+		found = true;
+	}
+	raw_spin_unlock_irqrestore(&ring.lock, flags);
+	return found;
+}
+
+/**
+ * tcpstates_ring_stats() - snapshot the ring's counters
+ * @st: filled in
+ */
+void tcpstates_ring_stats(struct tcpstates_ring_stats *st)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ring.lock, flags);
+	st->next_seq = ring.next_seq;
+	st->first_seq = ring_first_seq();
+	st->overwritten = ring.overwritten;
+	st->size = ring.mask + 1;
+	raw_spin_unlock_irqrestore(&ring.lock, flags);
+}

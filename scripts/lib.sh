@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the scripts in this folder (sourced, not run).
+
+TCPSTATES_CACHE=${TCPSTATES_CACHE:-/var/cache/tcpstates}
+
+log() { printf '%s\n' "$*" >&2; }
+die() { printf '%s\n' "$*" >&2; exit 2; }
+
+# The Debian mirror this machine's apt configuration uses for bookworm.
+apt_mirror() {
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		awk '$1 == "deb" && $0 !~ /^#/ {
+			i = 2; if ($i ~ /^\[/) while ($i !~ /\]$/) i++
+			if ($i ~ /^\[/) i++
+			if ($(i + 1) == "bookworm") { print $i; exit }
+		}' "$f"
+	done | head -n1 | grep . && return 0
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -r "$f" ] || continue
+		awk 'BEGIN { RS = ""; FS = "\n" }
+		{
+			uri = ""; ok = 0; en = 1
+			for (i = 1; i <= NF; i++) {
+				if ($i ~ /^#/) continue
+				if ($i ~ /^URIs:/) { split($i, a, /[ \t]+/); uri = a[2] }
+				if ($i ~ /^Suites:/ && $i ~ /[ \t]bookworm([ \t]|$)/) ok = 1
+				if ($i ~ /^Enabled:[ \t]*no/) en = 0
+			}
+			if (ok && en && uri != "") { print uri; exit }
+		}' "$f"
+	done | head -n1 | grep .
+}
+
+checkpatch_path() { echo "$TCPSTATES_CACHE/checkpatch/scripts/checkpatch.pl"; }
+
+# checkpatch.pl and the data files it reads, from Debian's linux-source-6.1.
+prepare_checkpatch() {
+	local tarball dir="$TCPSTATES_CACHE/checkpatch" top
+	tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n1)
+	[ -n "$tarball" ] || die "checkpatch: linux-source-6.1 is not installed (run scripts/deps.sh)"
+	top=$(basename "$tarball" | sed 's/\.tar\..*//')
+	mkdir -p "$dir"
+	tar -xf "$tarball" -C "$dir" --strip-components=1 \
+		"$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
+		"$top/scripts/const_structs.checkpatch"
+}
+
+# Installed test-kernel releases, newest first, for one flavour:
+# 6.1 | 6.1-rt | 6.12 | any (every release with image, modules and headers).
+kernel_release() {
+	local flavour=$1 r re
+	case $flavour in
+	6.1)    re='^6\.1\.[0-9.+a-z-]*[0-9]-amd64$' ;;
+	6.1-rt) re='^6\.1\.[0-9.+a-z-]*-rt-amd64$' ;;
+	6.12)   re='^6\.12\.[0-9.+a-z-]*[0-9a-z]-amd64$' ;;
+	any)    re='.' ;;
+	[0-9]*.*[0-9]*-*) echo "$flavour"; return 0 ;;   # already a release
+	*) die "unknown kernel flavour '$flavour' (use 6.1, 6.1-rt, 6.12 or a release)" ;;
+	esac
+	for r in $(ls /boot 2>/dev/null | sed -n 's/^vmlinuz-//p' | sort -rV); do
+		[[ $r =~ $re ]] || continue
+		[ "$flavour" != 6.1 ] || [[ $r != *-rt-* ]] || continue
+		[ "$flavour" != 6.12 ] || [[ $r != *-rt-* ]] || continue
+		[ -d "/lib/modules/$r/kernel" ] || continue
+		echo "$r"
+		return 0
+	done
+	return 1
+}
+
+# The kernel build dir `make` uses by default: the running kernel's when it
+# has one, else the newest non-rt test kernel installed by scripts/deps.sh.
+default_kdir() {
+	local r
+	if [ -e "/lib/modules/$(uname -r)/build/Makefile" ]; then
+		echo "/lib/modules/$(uname -r)/build"
+		return 0
+	fi
+	for r in $(ls /lib/modules 2>/dev/null | sort -rV); do
+		[[ $r == *-rt-* ]] && continue
+		[ -e "/lib/modules/$r/build/Makefile" ] || continue
+		echo "/lib/modules/$r/build"
+		return 0
+	done
+	return 1
+}
+
+# Build the module for one kernel release into build/RELEASE/ (a copy of
+# the sources, so that builds for several kernels do not collide). Fails on
+# any compiler warning. Prints the path of the .ko.
+build_module_for() {
+	local release=$1 top out log
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	out=$top/build/$release
+	[ -e "/lib/modules/$release/build/Makefile" ] ||
+		die "no headers for $release (run scripts/deps.sh)"
+	mkdir -p "$out"
+	rm -rf "$out/module" "$out/include"
+	cp -r "$top/module" "$top/include" "$top/Kbuild" "$out/"
+	log=$out/build.log
+	if ! make -C "/lib/modules/$release/build" M="$out" modules >"$log" 2>&1; then
+		cat "$log" >&2
+		die "module build failed for $release"
+	fi
+	if grep -E 'warning:|error:' "$log" >&2; then
+		die "module build for $release has warnings"
+	fi
+	echo "$out/module/tcpstates.ko"
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The VM test suite for one kernel, as one TAP stream: build the module for
+# it, boot the test VM once, run tools/testing/vm/run.sh inside, and fail on
+# any kernel report. Usage: vm-suite.sh KERNEL (6.1, 6.1-rt, 6.12 or a release)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/scripts/lib.sh"
+
+kernel=${1:?usage: vm-suite.sh KERNEL}
+n=0
+tap() {	# tap STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
+}
+
+if ! release=$(kernel_release "$kernel"); then
+	echo "1..0 # SKIP kernel $kernel is not installed (run scripts/deps.sh)"
+	exit 0
+fi
+echo "# kernel $release"
+ko=$(build_module_for "$release" 2>/tmp/tcpstates-build.$$)
+st=$?
+sed 's/^/# /' /tmp/tcpstates-build.$$; rm -f /tmp/tcpstates-build.$$
+tap $st "module builds for $release without warnings"
+if [ $st != 0 ]; then
+	echo "1..$n"
+	exit 1
+fi
+
+start=$SECONDS
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+{
+	"$top/scripts/vm-run.sh" -k "$release" -t "${TCPSTATES_VM_TIMEOUT:-600}" -- \
+		"$top/tools/testing/vm/run.sh" "$ko" 2>&1
+	echo "@@vm-status $?"
+} | awk -v n="$n" -v out="$tmp/result" '
+	/^@@vm-status / { st = $2; next }
+	/^(not )?ok - / { n++; sub(/ok - /, "ok " n " - "); print; fflush(); next }
+	/^(not )?ok / || /^1\.\./ { print "# " $0; fflush(); next }
+	{ print; fflush() }
+	END { print n, st > out }'
+read -r n vmst <"$tmp/result"
+echo "# VM suite on $release took $((SECONDS - start)) s"
+case $vmst in
+0)   tap 0 "VM run on $release: every test passed, no kernel report" ;;
+124) tap 1 "VM run on $release: timed out" ;;
+125) tap 1 "VM run on $release: the kernel log shows a report (see above)" ;;
+*)   tap 1 "VM run on $release: exit status $vmst" ;;
+esac
+echo "1..$n"
