@@ -40,10 +40,10 @@ unload_module() {
 	if loaded; then rmmod tcpstates; fi
 }
 
-# transitions FILE LOCAL_RE REMOTE_RE: "OLD->NEW ..." of the events whose
-# endpoints match (anchored regexes on the LOCAL and REMOTE columns).
+# transitions FILE LOCAL REMOTE: "OLD->NEW ..." of the events whose LOCAL
+# and REMOTE columns are exactly these endpoints.
 transitions() {
-	awk -v l="^$2\$" -v r="^$3\$" '$1 ~ /^[0-9]+$/ && $6 ~ l && $7 ~ r {
+	awk -v l="$2" -v r="$3" '$1 ~ /^[0-9]+$/ && $6 == l && $7 == r {
 		printf "%s%s->%s", sep, $4, $5; sep = " " }' "$1"
 }
 
