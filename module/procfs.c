@@ -115,6 +115,7 @@ static int tcpstates_seq_show(struct seq_file *m, void *v)
 {
 	char local[TCPSTATES_ENDPOINT_LEN], remote[TCPSTATES_ENDPOINT_LEN];
 	const struct tcpstates_event *ev = v;
+	char time[24];
 
 	if (v == SEQ_START_TOKEN) {
 		seq_printf(m, "%-8s %-16s %-10s %-11s %-11s %-21s %s\n",
@@ -126,9 +127,10 @@ static int tcpstates_seq_show(struct seq_file *m, void *v)
 				  &ev->saddr, ev->sport);
 	tcpstates_format_endpoint(remote, sizeof(remote), ev->family,
 				  &ev->daddr, ev->dport);
-	seq_printf(m, "%-8llu %5llu.%09llu %-10u %-11s %-11s %-21s %s\n",
-		   ev->seq, ev->ts_ns / NSEC_PER_SEC, ev->ts_ns % NSEC_PER_SEC,
-		   ev->netns, tcpstates_state_name(ev->oldstate),
+	snprintf(time, sizeof(time), "%llu.%09llu", ev->ts_ns / NSEC_PER_SEC,
+		 ev->ts_ns % NSEC_PER_SEC);
+	seq_printf(m, "%-8llu %-16s %-10u %-11s %-11s %-21s %s\n",
+		   ev->seq, time, ev->netns, tcpstates_state_name(ev->oldstate),
 		   tcpstates_state_name(ev->newstate), local, remote);
 	return 0;
 }

@@ -73,11 +73,13 @@ static void print_event(const struct ts_event *ev)
 {
 	char local[TS_ADDR_LEN + 10], remote[TS_ADDR_LEN + 10];
 	const char *fmt = ev->family == AF_INET6 ? "[%s]:%u" : "%s:%u";
+	char time[24];
 
 	snprintf(local, sizeof(local), fmt, ev->laddr, ev->lport);
 	snprintf(remote, sizeof(remote), fmt, ev->raddr, ev->rport);
-	printf("%-8llu %5llu.%09llu %-21s %-21s %-11s -> %s\n", ev->seq,
-	       ev->ts_ns / 1000000000ULL, ev->ts_ns % 1000000000ULL, local,
+	snprintf(time, sizeof(time), "%llu.%09llu", ev->ts_ns / 1000000000ULL,
+		 ev->ts_ns % 1000000000ULL);
+	printf("%-8llu %-15s %-21s %-21s %-11s -> %s\n", ev->seq, time, local,
 	       remote, ev->oldstate, ev->newstate);
 }
 

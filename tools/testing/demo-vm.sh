@@ -5,7 +5,7 @@ set -euo pipefail
 ko=${1:?usage: demo-vm.sh MODULE.ko}
 here=$(cd "$(dirname "$0")" && pwd)
 cli=$here/../tcpstates
-say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+say() { printf '\n### %s\n' "$*"; }
 
 say "\$ insmod tcpstates.ko        # kprobes on tcp_set_state and tcp_connect"
 insmod "$ko"
