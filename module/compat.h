@@ -1,19 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tcpstates: every difference between kernel versions lives here, keyed on
- * what the kernel has (feature macros, or HAVE_* flags that Kbuild finds
- * in the headers), never on a distribution.
+ * what the kernel has (feature macros, or symbols resolved at load), never
+ * on a distribution.
+ *
+ * Differences met so far:
+ * - The point where a timewait socket takes over from a full one is
+ *   inet_twsk_hashdance(tw, sk, hashinfo) up to 6.8 and
+ *   inet_twsk_hashdance_schedule(tw, sk, hashinfo, timeo) from 6.9: both
+ *   take (tw, sk) first, so the probe tries the names in
+ *   TCPSTATES_HASHDANCE_SYMBOLS at load and uses the first that exists.
+ * - inet_csk_accept() lost its flags/err/kern arguments in 6.10: the probe
+ *   reads only its return value.
  */
 #ifndef _TCPSTATES_COMPAT_H
 #define _TCPSTATES_COMPAT_H
 
 #include <linux/ptrace.h>
 #include <net/sock.h>
+#include <net/net_namespace.h>
+
+#define TCPSTATES_HASHDANCE_SYMBOLS \
+	{ "inet_twsk_hashdance_schedule", "inet_twsk_hashdance" }
 
 /* The nth argument of the probed function, from a kprobe pre-handler. */
 static inline unsigned long tcpstates_arg(struct pt_regs *regs, unsigned int n)
 {
 	return regs_get_kernel_argument(regs, n);
+}
+
+/* The established/listening hash tables a namespace's TCP sockets live in. */
+static inline struct inet_hashinfo *tcpstates_hashinfo(struct net *net)
+{
+	return net->ipv4.tcp_death_row.hashinfo;
 }
 
 #endif /* _TCPSTATES_COMPAT_H */

@@ -2,10 +2,12 @@
 /*
  * tcpstates: trace TCP state transitions into /proc/tcpstates.
  *
- * ORDER: the ring exists before anything can write or read it; the proc
- * files exist before the probes fire, so that nothing recorded is
- * unreachable. Exit undoes it in reverse: once the probes are unregistered
- * no handler runs, proc_remove() waits for readers, then the ring goes.
+ * ORDER: the ring and the connection table exist before anything can write
+ * or read them; the proc files exist before the probes fire, so that
+ * nothing recorded is unreachable; the connections that already exist are
+ * seeded once the probes run, so that none falls in between. Exit undoes it
+ * in reverse: once the probes are unregistered no handler runs,
+ * proc_remove() waits for readers, then the table and the ring go.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -15,19 +17,33 @@
 #include "tcpstates.h"
 
 static unsigned int ring_size = TCPSTATES_RING_DEFAULT;
+static unsigned int conn_max = TCPSTATES_CONN_DEFAULT;
 
-static int ring_size_set(const char *val, const struct kernel_param *kp)
+/* A size parameter: a number in [min, max], else refused with a message. */
+static int size_param_set(const char *val, const struct kernel_param *kp,
+			  const char *what, unsigned int min, unsigned int max)
 {
 	unsigned int n;
 
-	if (kstrtouint(val, 0, &n) || n < TCPSTATES_RING_MIN ||
-	    n > TCPSTATES_RING_MAX) {
-		pr_err("ring_size=%s: want a number of events from %u to %u\n",
-		       val, TCPSTATES_RING_MIN, TCPSTATES_RING_MAX);
+	if (kstrtouint(val, 0, &n) || n < min || n > max) {
+		pr_err("%s=%s: want a number of %s from %u to %u\n",
+		       kp->name, val, what, min, max);
 		return -EINVAL;
 	}
 	*(unsigned int *)kp->arg = n;
 	return 0;
+}
+
+static int ring_size_set(const char *val, const struct kernel_param *kp)
+{
+	return size_param_set(val, kp, "events", TCPSTATES_RING_MIN,
+			      TCPSTATES_RING_MAX);
+}
+
+static int conn_max_set(const char *val, const struct kernel_param *kp)
+{
+	return size_param_set(val, kp, "connections", TCPSTATES_CONN_MIN,
+			      TCPSTATES_CONN_MAX);
 }
 
 static const struct kernel_param_ops ring_size_ops = {
@@ -35,9 +51,17 @@ static const struct kernel_param_ops ring_size_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops conn_max_ops = {
+	.set = conn_max_set,
+	.get = param_get_uint,
+};
+
 module_param_cb(ring_size, &ring_size_ops, &ring_size, 0444);
 MODULE_PARM_DESC(ring_size,
 		 "events kept for readers, 16..1048576, rounded up to a power of two (default 4096)");
+module_param_cb(conn_max, &conn_max_ops, &conn_max, 0444);
+MODULE_PARM_DESC(conn_max,
+		 "live connections tracked, 16..1048576 (default 16384); the oldest is evicted when full");
 
 static int __init tcpstates_init(void)
 {
@@ -47,18 +71,24 @@ static int __init tcpstates_init(void)
 	ret = tcpstates_ring_init(ring_size);
 	if (ret)
 		return ret;
-	ret = tcpstates_proc_init();
+	ret = tcpstates_conn_init(conn_max);
 	if (ret)
 		goto out_free_ring;
+	ret = tcpstates_proc_init();
+	if (ret)
+		goto out_free_table;
 	ret = tcpstates_probe_init();
 	if (ret)
 		goto out_remove_proc;
-	pr_info("tracing TCP state transitions, ring of %u events\n",
-		ring_size);
+	tcpstates_conn_seed();
+	pr_info("tracing TCP state transitions, ring of %u events, table of %u connections\n",
+		ring_size, conn_max);
 	return 0;
 
 out_remove_proc:
 	tcpstates_proc_exit();
+out_free_table:
+	tcpstates_conn_exit();
 out_free_ring:
 	tcpstates_ring_exit();
 	return ret;
@@ -68,6 +98,7 @@ static void __exit tcpstates_exit(void)
 {
 	tcpstates_probe_exit();
 	tcpstates_proc_exit();
+	tcpstates_conn_exit();
 	tcpstates_ring_exit();
 }
 

@@ -75,7 +75,8 @@ int ts_parse_endpoint(const char *s, char *addr, size_t len, unsigned int *port,
 
 /*
  * One event line:
- * SEQ TIME(s.ns) NETNS OLDSTATE NEWSTATE LOCAL REMOTE
+ * SEQ TIME(s.ns) NETNS COOKIE OLDSTATE NEWSTATE PREV_MS CAUSE LOCAL REMOTE
+ * SND RCV TGID PID UID COMM
  * Return: 0, or -1 for the header and anything malformed.
  */
 int ts_parse_event(const char *line, struct ts_event *ev)
@@ -86,8 +87,10 @@ int ts_parse_event(const char *line, struct ts_event *ev)
 	char *dot, *p;
 
 	memset(ev, 0, sizeof(*ev));
-	if (sscanf(line, "%llu %31s %u %15s %15s %63s %63s %n", &ev->seq, time,
-		   &ev->netns, ev->oldstate, ev->newstate, local, remote, &n) != 7)
+	if (sscanf(line, "%llu %31s %u %llu %15s %15s %23s %15s %63s %63s %u %u %11s %11s %11s %71s %n",
+		   &ev->seq, time, &ev->netns, &ev->cookie, ev->oldstate,
+		   ev->newstate, ev->prev_ms, ev->cause, local, remote, &ev->snd,
+		   &ev->rcv, ev->tgid, ev->pid, ev->uid, ev->comm, &n) != 16)
 		return -1;
 	if (line[n] != '\0')
 		return -1;

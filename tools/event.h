@@ -14,7 +14,14 @@
 struct ts_event {
 	unsigned long long seq;
 	unsigned long long ts_ns;
+	unsigned long long cookie;
 	unsigned int netns;
+	unsigned int snd;
+	unsigned int rcv;
+	char prev_ms[24];		/* "-" when unknown */
+	char cause[16];			/* "-" unless a close */
+	char tgid[12], pid[12], uid[12];	/* "-" when unknown */
+	char comm[72];			/* as escaped by the module */
 	int family;			/* AF_INET or AF_INET6 */
 	char oldstate[TS_STATE_LEN];
 	char newstate[TS_STATE_LEN];

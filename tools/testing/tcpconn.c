@@ -3,17 +3,34 @@
  * tcpconn: make loopback TCP connections with a known port and a known
  * order of events, for the tcpstates tests.
  *
- *   tcpconn [-4|-6] -p PORT [-n COUNT] [-t SECONDS] [-q]
+ *   tcpconn [-4|-6|-M] -p PORT [-m MODE] [-n COUNT] [-t SECONDS] [-q]
  *
- * For each connection: the client connects, the server accepts, the client
- * closes first (active close), the server reads EOF and closes (passive
- * close). The listener is closed at the end. Prints "client_port N" per
- * connection unless -q, and "connections N" at the end.
+ *   -4, -6   IPv4 (default) or IPv6 loopback
+ *   -M       IPv6 sockets talking over IPv4-mapped addresses (::ffff:127.0.0.1)
+ *   -m MODE  what each connection does:
+ *     client-first  the client closes first (active close), then the server
+ *                   (passive close); the default
+ *     server-first  the server closes first
+ *     refused       connect to PORT with nothing listening
+ *     abort         the client closes with SO_LINGER 0: RST instead of FIN
+ *     unaccepted    the listener is closed with the connection not accepted
+ *     simultaneous  both ends shut down at once (needs a delay on lo, see
+ *                   tc netem), so both FINs cross: FIN_WAIT1 -> CLOSING
+ *     reuse         client-first from local port PORT+1, then after 1.1 s a
+ *                   second connection from the same port takes over the
+ *                   first one's TIME_WAIT socket
+ *     hold          connect, print, then wait for SIGUSR1 (or stdin EOF)
+ *                   before a client-first close
+ *   -n COUNT, -t SECONDS   repeat (client-first and server-first only)
+ *   -q       print only the summary
+ *
+ * Prints "pid N", then "client_port N" per connection, "connections N".
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,14 +38,16 @@
 #include <time.h>
 #include <unistd.h>
 
+static int family = AF_INET, mapped;
+static volatile sig_atomic_t released;
+
 static void die(const char *what)
 {
 	fprintf(stderr, "tcpconn: %s: %s\n", what, strerror(errno));
 	exit(1);
 }
 
-static socklen_t make_addr(int family, unsigned int port,
-			   struct sockaddr_storage *ss)
+static socklen_t make_addr(unsigned int port, struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET) {
@@ -43,8 +62,55 @@ static socklen_t make_addr(int family, unsigned int port,
 
 	sin6->sin6_family = AF_INET6;
 	sin6->sin6_port = htons(port);
-	sin6->sin6_addr = in6addr_loopback;
+	if (mapped)
+		inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6->sin6_addr);
+	else
+		sin6->sin6_addr = in6addr_loopback;
 	return sizeof(*sin6);
+}
+
+static int new_socket(void)
+{
+	int one = 1, zero = 0, fd = socket(family, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		die("SO_REUSEADDR");
+	if (mapped && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)))
+		die("IPV6_V6ONLY");
+	return fd;
+}
+
+static int listener(unsigned int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(port, &ss);
+	int fd = new_socket();
+
+	if (bind(fd, (struct sockaddr *)&ss, len))
+		die("bind");
+	if (listen(fd, 128))
+		die("listen");
+	return fd;
+}
+
+/* A connected client socket; from local port @lport when not 0. */
+static int client(unsigned int port, unsigned int lport)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = new_socket();
+
+	if (lport) {
+		len = make_addr(lport, &ss);
+		if (bind(fd, (struct sockaddr *)&ss, len))
+			die("bind client");
+	}
+	len = make_addr(port, &ss);
+	if (connect(fd, (struct sockaddr *)&ss, len))
+		die("connect");
+	return fd;
 }
 
 static unsigned int local_port(int fd)
@@ -59,6 +125,24 @@ static unsigned int local_port(int fd)
 	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
+static void expect_eof(int fd)
+{
+	char buf[16];
+
+	if (read(fd, buf, sizeof(buf)) != 0)
+		die("read: expected EOF");
+}
+
+static void expect_reset(int fd)
+{
+	char buf[16];
+
+	if (read(fd, buf, sizeof(buf)) != -1 || errno != ECONNRESET) {
+		fprintf(stderr, "tcpconn: read: expected ECONNRESET\n");
+		exit(1);
+	}
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -67,65 +151,125 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+	released = 1;
+}
+
+/* One connection: client-first, server-first, abort or simultaneous. */
+static void one(int lfd, unsigned int port, const char *mode, int quiet,
+		unsigned int lport)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	int cfd = client(port, lport);
+	int sfd = accept(lfd, NULL, NULL);
+
+	if (sfd < 0)
+		die("accept");
+	if (!quiet)
+		printf("client_port %u\n", local_port(cfd));
+	fflush(stdout);
+	if (!strcmp(mode, "server-first")) {
+		close(sfd);
+		expect_eof(cfd);
+		close(cfd);
+	} else if (!strcmp(mode, "abort")) {
+		if (setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)))
+			die("SO_LINGER");
+		close(cfd);
+		expect_reset(sfd);
+		close(sfd);
+	} else if (!strcmp(mode, "simultaneous")) {
+		if (shutdown(cfd, SHUT_WR) || shutdown(sfd, SHUT_WR))
+			die("shutdown");
+		expect_eof(cfd);
+		expect_eof(sfd);
+		close(cfd);
+		close(sfd);
+	} else if (!strcmp(mode, "hold")) {
+		while (!released)
+			usleep(10 * 1000);
+		close(cfd);
+		expect_eof(sfd);
+		close(sfd);
+	} else {
+		close(cfd);
+		expect_eof(sfd);
+		close(sfd);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	const char *mode = "client-first";
 	struct sockaddr_storage ss;
-	int family = AF_INET, quiet = 0, one = 1, c;
-	long count = 1, n = 0;
+	int quiet = 0, c, lfd, cfd;
 	double seconds = 0, t0;
 	unsigned int port = 0;
-	socklen_t len;
-	int lfd, cfd, sfd;
-	char buf[16];
+	long count = 1, n = 0;
 
-	while ((c = getopt(argc, argv, "46p:n:t:q")) != -1) {
+	while ((c = getopt(argc, argv, "46Mp:m:n:t:q")) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
+		case 'M': family = AF_INET6; mapped = 1; break;
 		case 'p': port = atoi(optarg); break;
+		case 'm': mode = optarg; break;
 		case 'n': count = atol(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'q': quiet = 1; break;
 		default:
-			fprintf(stderr, "usage: tcpconn [-4|-6] -p PORT [-n COUNT] [-t SECONDS] [-q]\n");
+			fprintf(stderr, "usage: tcpconn [-4|-6|-M] -p PORT [-m MODE] [-n COUNT] [-t SECONDS] [-q]\n");
 			return 2;
 		}
 	}
-	if (port == 0 || port > 65535) {
-		fprintf(stderr, "tcpconn: -p PORT (1-65535) is required\n");
+	if (port == 0 || port > 65534) {
+		fprintf(stderr, "tcpconn: -p PORT (1-65534) is required\n");
 		return 2;
 	}
+	printf("pid %d\n", getpid());
+	fflush(stdout);
+	signal(SIGUSR1, on_usr1);
 
-	len = make_addr(family, port, &ss);
-	lfd = socket(family, SOCK_STREAM, 0);
-	if (lfd < 0)
-		die("socket");
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
-		die("SO_REUSEADDR");
-	if (bind(lfd, (struct sockaddr *)&ss, len))
-		die("bind");
-	if (listen(lfd, 128))
-		die("listen");
+	if (!strcmp(mode, "refused")) {
+		socklen_t len = make_addr(port, &ss);
 
-	t0 = now();
-	while (seconds > 0 ? now() - t0 < seconds : n < count) {
-		cfd = socket(family, SOCK_STREAM, 0);
-		if (cfd < 0)
-			die("socket");
-		if (connect(cfd, (struct sockaddr *)&ss, len))
-			die("connect");
-		sfd = accept(lfd, NULL, NULL);
-		if (sfd < 0)
-			die("accept");
+		cfd = new_socket();
+		if (connect(cfd, (struct sockaddr *)&ss, len) == 0 ||
+		    errno != ECONNREFUSED)
+			die("connect: expected ECONNREFUSED");
 		if (!quiet)
 			printf("client_port %u\n", local_port(cfd));
-		close(cfd);			/* active close: FIN from the client */
-		if (read(sfd, buf, sizeof(buf)) != 0)	/* wait for that FIN */
-			die("read: expected EOF");
-		close(sfd);			/* passive close: FIN from the server */
-		n++;
+		close(cfd);
+		printf("connections 1\n");
+		return 0;
 	}
-	close(lfd);
+
+	lfd = listener(port);
+	if (!strcmp(mode, "unaccepted")) {
+		cfd = client(port, 0);
+		if (!quiet)
+			printf("client_port %u\n", local_port(cfd));
+		usleep(100 * 1000);	/* the final ACK makes the child */
+		close(lfd);
+		expect_reset(cfd);
+		close(cfd);
+		n = 1;
+	} else if (!strcmp(mode, "reuse")) {
+		one(lfd, port, "client-first", quiet, port + 1);
+		usleep(1100 * 1000);	/* tw_reuse wants a timestamp 1 s old */
+		one(lfd, port, "client-first", quiet, port + 1);
+		n = 2;
+		close(lfd);
+	} else {
+		t0 = now();
+		while (seconds > 0 ? now() - t0 < seconds : n < count) {
+			one(lfd, port, mode, quiet, 0);
+			n++;
+		}
+		close(lfd);
+	}
 	usleep(100 * 1000);	/* let the last ACKs land before anyone looks */
 	printf("connections %ld\n", n);
 	return 0;

@@ -20,29 +20,33 @@ static void test_events(void)
 {
 	struct ts_event ev;
 
-	ok(ts_parse_event("SEQ      TIME             NETNS      OLDSTATE    NEWSTATE    LOCAL                 REMOTE", &ev) == -1,
+	ok(ts_parse_event("SEQ      TIME             NETNS      COOKIE             OLDSTATE    NEWSTATE    PREV_MS    CAUSE          LOCAL                 REMOTE                SND        RCV        TGID    PID     UID    COMM", &ev) == -1,
 	   "header line is not an event");
-	ok(ts_parse_event("17       12.000001000 4026531840 CLOSE       SYN_SENT    127.0.0.1:41000       127.0.0.1:5001", &ev) == 0,
+	ok(ts_parse_event("17       12.000001000     4026531840 4097 CLOSE       SYN_SENT    -          -              127.0.0.1:41000       127.0.0.1:5001        4133421893 0          133     134     0      tcp\\040conn", &ev) == 0,
 	   "IPv4 event parses");
-	ok(ev.seq == 17 && ev.ts_ns == 12000001000ULL && ev.netns == 4026531840U,
-	   "seq, time and netns");
+	ok(ev.seq == 17 && ev.ts_ns == 12000001000ULL && ev.netns == 4026531840U &&
+	   ev.cookie == 4097, "seq, time, netns and cookie");
+	ok(ev.snd == 4133421893U && ev.rcv == 0 && !strcmp(ev.prev_ms, "-") &&
+	   !strcmp(ev.cause, "-"), "sequence numbers, unknown duration and no cause");
+	ok(!strcmp(ev.tgid, "133") && !strcmp(ev.pid, "134") && !strcmp(ev.uid, "0") &&
+	   !strcmp(ev.comm, "tcp\\040conn"), "owner, comm kept escaped");
 	ok(!strcmp(ev.oldstate, "CLOSE") && !strcmp(ev.newstate, "SYN_SENT"),
 	   "states");
 	ok(ev.family == AF_INET && !strcmp(ev.laddr, "127.0.0.1") &&
 	   ev.lport == 41000 && ev.rport == 5001, "IPv4 endpoints");
-	ok(ts_parse_event("3 1.500000000 1 ESTABLISHED CLOSE_WAIT [::1]:5001 [::ffff:10.0.0.1]:1234", &ev) == 0 &&
+	ok(ts_parse_event("3 1.500000000 1 7 ESTABLISHED CLOSE_WAIT 0.250 - [::1]:5001 [::ffff:10.0.0.1]:1234 1 2 - - - -", &ev) == 0 &&
 	   ev.family == AF_INET6 && !strcmp(ev.laddr, "::1") &&
 	   !strcmp(ev.raddr, "::ffff:10.0.0.1") && ev.rport == 1234,
 	   "IPv6 and v4-mapped endpoints");
-	ok(ts_parse_event("3 1.5 1 ESTABLISHED CLOSE_WAIT [::1]:5001 [::1]:1", &ev) == -1,
+	ok(ts_parse_event("3 1.5 1 7 ESTABLISHED CLOSE_WAIT - - [::1]:5001 [::1]:1 1 2 - - - -", &ev) == -1,
 	   "time without 9 ns digits is rejected");
-	ok(ts_parse_event("3 1.500000000 1 ESTABLISHED BOGUS [::1]:5001 [::1]:1", &ev) == -1,
+	ok(ts_parse_event("3 1.500000000 1 7 ESTABLISHED BOGUS - - [::1]:5001 [::1]:1 1 2 - - - -", &ev) == -1,
 	   "unknown state is rejected");
-	ok(ts_parse_event("3 1.500000000 1 ESTABLISHED CLOSE 1.2.3.4:5 [::1]:1", &ev) == -1,
+	ok(ts_parse_event("3 1.500000000 1 7 ESTABLISHED CLOSE - normal 1.2.3.4:5 [::1]:1 1 2 - - - -", &ev) == -1,
 	   "mixed families are rejected");
-	ok(ts_parse_event("3 1.500000000 1 ESTABLISHED CLOSE 1.2.3.4:5 1.2.3.4:70000", &ev) == -1,
+	ok(ts_parse_event("3 1.500000000 1 7 ESTABLISHED CLOSE - normal 1.2.3.4:5 1.2.3.4:70000 1 2 - - - -", &ev) == -1,
 	   "port above 65535 is rejected");
-	ok(ts_parse_event("3 1.500000000 1 ESTABLISHED CLOSE 1.2.3.4:5 1.2.3.4:7 extra", &ev) == -1,
+	ok(ts_parse_event("3 1.500000000 1 7 ESTABLISHED CLOSE - normal 1.2.3.4:5 1.2.3.4:7 1 2 - - - - extra", &ev) == -1,
 	   "trailing fields are rejected");
 	ok(ts_parse_event("", &ev) == -1, "empty line is rejected");
 }
@@ -84,7 +88,7 @@ static void test_filters(void)
 	ok(ts_parse_states("CLOSE_WAIT,NOPE", &mask) == -1, "unknown state is rejected");
 	ok(ts_parse_states(",", &mask) == -1, "empty state list is rejected");
 
-	ts_parse_event("5 1.000000000 1 ESTABLISHED CLOSE_WAIT 127.0.0.1:5001 127.0.0.1:40000", &ev);
+	ts_parse_event("5 1.000000000 1 7 ESTABLISHED CLOSE_WAIT 1.000 - 127.0.0.1:5001 127.0.0.1:40000 1 2 9 9 0 x", &ev);
 	memset(&f, 0, sizeof(f));
 	ok(ts_filter_match(&f, &ev), "empty filter matches");
 	f.family = AF_INET6;

@@ -40,12 +40,35 @@ unload_module() {
 	if loaded; then rmmod tcpstates; fi
 }
 
-# transitions FILE LOCAL REMOTE: "OLD->NEW ..." of the events whose LOCAL
-# and REMOTE columns are exactly these endpoints.
-transitions() {
-	awk -v l="$2" -v r="$3" '$1 ~ /^[0-9]+$/ && $6 == l && $7 == r {
-		printf "%s%s->%s", sep, $4, $5; sep = " " }' "$1"
+# evq FILE COND EXPR [AWK-ARGS...]: for each event (or connection) line of
+# FILE where the awk condition COND holds, the awk expression EXPR, joined
+# by blanks. Columns are read by header name: f["COOKIE"], f["LOCAL"], ...
+evq() {
+	local file=$1 cond=$2 expr=$3
+	shift 3
+	awk "$@" 'NR == 1 { for (i = 1; i <= NF; i++) h[i] = $i; next }
+		{ split("", f); for (i = 1; i <= NF; i++) f[h[i]] = $i }
+		'"$cond"' { printf "%s%s", sep, '"$expr"'; sep = " " }' "$file"
 }
+
+# cookie FILE LOCAL REMOTE: the cookie of the connection with these endpoints
+cookie() {
+	evq "$1" 'f["LOCAL"] == l && f["REMOTE"] == r' 'f["COOKIE"]' -v l="$2" -v r="$3" |
+		awk '{ print $1 }'
+}
+
+# transitions FILE COOKIE: "OLD->NEW ..." of one connection, in order
+transitions() {
+	evq "$1" 'f["COOKIE"] == c' 'f["OLDSTATE"] "->" f["NEWSTATE"]' -v c="$2"
+}
+
+# evcol FILE COOKIE NEWSTATE NAME: column NAME of the event into NEWSTATE
+evcol() {
+	evq "$1" 'f["COOKIE"] == c && f["NEWSTATE"] == s' "f[\"$4\"]" -v c="$2" -v s="$3"
+}
+
+# counter NAME: a counter from /proc/tcpstates_stats
+counter() { awk -v n="$1" '$1 == n { print $2 }' /proc/tcpstates_stats; }
 
 done_testing() {
 	unload_module
