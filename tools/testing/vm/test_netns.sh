@@ -13,6 +13,7 @@ unshare --user --map-root-user --net bash -c '
 	ip link set lo up
 	"$1" -4 -p 5402 -q >/dev/null
 	readlink /proc/self/ns/net | tr -dc 0-9; echo
+	cat /proc/tcpstates_conns >/tmp/netns.conns
 	cat /proc/tcpstates' _ "$TCPCONN" >/tmp/netns.out
 st=$?
 ok $st "connections in a new user+network namespace"
@@ -24,6 +25,10 @@ is "$(awk 'NR > 1 && $3 != ns' ns="$child_ns" /tmp/netns.events | wc -l)" 0 \
 	"the namespaced reader sees only its own namespace's events"
 is "$(grep -c ':5402' /tmp/netns.events)" 12 "it sees its own connection's 12 events"
 is "$(grep -c ':5401' /tmp/netns.events)" 0 "it does not see the host's connection"
+is "$(evq /tmp/netns.conns 'f["NETNS"] != ns' 1 -v ns="$child_ns" | wc -w)" 0 \
+	"its /proc/tcpstates_conns shows only its own namespace's connections"
+is "$(evq /tmp/netns.conns 'f["LOCAL"] ~ /:5402$/ || f["REMOTE"] ~ /:5402$/' 1 | wc -w)" 1 \
+	"including its own client in TIME_WAIT"
 cat /proc/tcpstates >/tmp/host.events
 # (not counting the TIME_WAIT exit that namespace teardown may add by now)
 is "$(grep ':5402' /tmp/host.events | grep -vc 'TIME_WAIT  *CLOSE')" 12 \

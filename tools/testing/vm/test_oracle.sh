@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The module checked against independent witnesses in the same run:
+# - bpftrace on the sock:inet_sock_set_state tracepoint must see no
+#   transition the module misses;
+# - a packet capture (tcpdump -S on lo) must show the ISNs and FIN sequence
+#   numbers the module recorded.
+. "$(dirname "$0")/lib.sh"
+
+load_module
+
+# --- bpftrace ---------------------------------------------------------
+bt=/tmp/oracle.bt
+bpftrace -e 'tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
+	printf("TP %d %d %d %d\n", args->sport, args->dport, args->oldstate, args->newstate); }' \
+	>"$bt" 2>/tmp/oracle.bt.err &
+btpid=$!
+for i in $(seq 600); do grep -q Attaching "$bt" && break; sleep 0.1; done
+grep -q Attaching "$bt"
+ok $? "bpftrace attached to sock:inet_sock_set_state"
+"$TCPCONN" -4 -p 6101 -q >/dev/null
+"$TCPCONN" -6 -p 6102 -q >/dev/null
+"$TCPCONN" -4 -p 6103 -m server-first -q >/dev/null
+"$TCPCONN" -4 -p 6104 -m refused -q >/dev/null
+"$TCPCONN" -4 -p 6105 -m abort -q >/dev/null
+"$TCPCONN" -4 -p 6106 -m unaccepted -q >/dev/null
+"$TCPCONN" -M -p 6107 -q >/dev/null
+sleep 0.5
+kill -INT $btpid
+wait $btpid
+cat /proc/tcpstates >/tmp/oracle.events
+tp=$(grep -c '^TP ' "$bt")
+[ "$tp" -ge 60 ]
+ok $? "bpftrace saw $tp transitions"
+# Each tracepoint event must match a module event of the same connection.
+# Differences by design: at CLOSE->SYN_SENT the tracepoint has no source
+# port yet; it sees a passive child as LISTEN->SYN_RECV with no remote port
+# yet (NEW_SYN_RECV -> SYN_RECV here) and the hand-over to TIME_WAIT as
+# X->CLOSE (X->TIME_WAIT here).
+missed=$(awk '
+	BEGIN { split("ESTABLISHED SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING NEW_SYN_RECV", s, " ") }
+	FNR == 1 && FILENAME != "-" { for (i = 1; i <= NF; i++) h[$i] = i; next }
+	FILENAME != "-" {
+		l = $h["LOCAL"]; r = $h["REMOTE"]; sub(/.*:/, "", l); sub(/.*:/, "", r)
+		m[l " " r " " $h["OLDSTATE"] " " $h["NEWSTATE"]]++
+		syn[r " " $h["OLDSTATE"] " " $h["NEWSTATE"]]++
+		child[l " " $h["OLDSTATE"] " " $h["NEWSTATE"]]++
+		next
+	}
+	$1 == "TP" && ($3 >= 6101 && $3 <= 6107 || $2 >= 6101 && $2 <= 6107) {
+		o = s[$4]; n = s[$5]; k = $2 " " $3 " "
+		if (o == "CLOSE" && n == "SYN_SENT") { if (!syn[$3 " " o " " n]) miss++; next }
+		if (o == "LISTEN" && n == "SYN_RECV") {
+			if (!child[$2 " NEW_SYN_RECV SYN_RECV"]) miss++
+			next
+		}
+		if (m[k o " " n]) next
+		if (n == "CLOSE" && m[k o " TIME_WAIT"]) next
+		print "# module missed: " $0 " (" o "->" n ")" > "/dev/stderr"
+		miss++
+	}
+	END { print miss + 0 }' /tmp/oracle.events - <"$bt")
+is "$missed" 0 "the module saw every transition bpftrace saw (and more: TIME_WAIT)"
+
+# --- tcpdump ------------------------------------------------------------
+cap=/tmp/oracle.pcap.txt
+tcpdump -i lo -n -S -l 'tcp port 6111' >"$cap" 2>/tmp/tcpdump.err &
+tdpid=$!
+for i in $(seq 100); do grep -q listening /tmp/tcpdump.err && break; sleep 0.1; done
+out=$("$TCPCONN" -4 -p 6111)
+sleep 0.5
+kill -INT $tdpid
+wait $tdpid
+cport=$(awk '/^client_port/ { print $2 }' <<<"$out")
+c="127.0.0.1.$cport" s=127.0.0.1.6111
+# seq of the first segment from $1 to $2 with flags matching $3
+seqof() {
+	awk -v f="$1" -v t="$2:" -v fl="$3" '$3 == f && $5 == t && $7 ~ fl {
+		for (i = 8; i < NF; i++) if ($i == "seq") { v = $(i + 1); sub(/[:,].*/, "", v); print v; exit } }' "$cap"
+}
+x=$(seqof "$c" "$s" '^\[S\],') y=$(seqof "$s" "$c" '^\[S\.\],')
+u=$(seqof "$c" "$s" 'F') w=$(seqof "$s" "$c" 'F')
+echo "# capture: client ISN x=$x, server ISN y=$y, client FIN u=$u, server FIN w=$w"
+[ -n "$x" ] && [ -n "$y" ] && [ -n "$u" ] && [ -n "$w" ]
+ok $? "the capture shows SYN, SYN-ACK and both FINs"
+cc=$(evq /proc/tcpstates_conns 'f["LOCAL"] == l' 'f["COOKIE"]' -v l="127.0.0.1:$cport")
+is "$(evq /proc/tcpstates_conns 'f["COOKIE"] == c' 'f["ISN_LOCAL"] " " f["ISN_REMOTE"] " " f["FIN_LOCAL"] " " f["FIN_REMOTE"] " " f["FIRST_FIN"]' -v c="$cc")" \
+	"$x $y $u $w local" "client record (in TIME_WAIT): x, y, u, w as on the wire, its FIN first"
+cat /proc/tcpstates >/tmp/oracle.events
+is "$(evcol /tmp/oracle.events "$cc" SYN_SENT SND)" "$x" \
+	"the SYN_SENT event carries ISN x"
+done_testing
