@@ -214,7 +214,7 @@ static int tcpstates_seq_show(struct seq_file *m, void *v)
 	char time[24];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_printf(m, "%-8s %-16s %-10s %-18s %-11s %-11s %-10s %-14s %-21s %-21s %-10s %-10s %-7s %-7s %-6s %s\n",
+		seq_printf(m, "%-8s %-16s %-10s %-18s %-12s %-12s %-10s %-14s %-21s %-21s %-10s %-10s %-7s %-7s %-6s %s\n",
 			   "SEQ", "TIME", "NETNS", "COOKIE", "OLDSTATE",
 			   "NEWSTATE", "PREV_MS", "CAUSE", "LOCAL", "REMOTE",
 			   "SND", "RCV", "TGID", "PID", "UID", "COMM");
@@ -222,7 +222,7 @@ static int tcpstates_seq_show(struct seq_file *m, void *v)
 	}
 	snprintf(time, sizeof(time), "%llu.%09llu", ev->ts_ns / NSEC_PER_SEC,
 		 ev->ts_ns % NSEC_PER_SEC);
-	seq_printf(m, "%-8llu %-16s %-10u %-18llu %-11s %-11s", ev->seq, time,
+	seq_printf(m, "%-8llu %-16s %-10u %-18llu %-12s %-12s", ev->seq, time,
 		   ev->ep.netns, ev->cookie, tcpstates_state_name(ev->oldstate),
 		   tcpstates_state_name(ev->newstate));
 	tcpstates_put_ms(m, ev->prev_ns, 10);
@@ -301,7 +301,7 @@ static int tcpstates_conns_show(struct seq_file *m, void *v)
 	unsigned int s;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_printf(m, "%-18s %-10s %-11s %-10s %-8s %-11s %-21s %-21s %-10s %-10s %-10s %-10s %-9s %-12s %s %-7s %-7s %-6s %s\n",
+		seq_printf(m, "%-18s %-10s %-12s %-10s %-8s %-11s %-21s %-21s %-10s %-10s %-10s %-10s %-9s %-12s %s %-7s %-7s %-6s %s\n",
 			   "COOKIE", "NETNS", "STATE", "STATE_MS", "ROLE",
 			   "FLAGS", "LOCAL", "REMOTE", "ISN_LOCAL",
 			   "ISN_REMOTE", "FIN_LOCAL", "FIN_REMOTE", "FIRST_FIN",
@@ -309,7 +309,7 @@ static int tcpstates_conns_show(struct seq_file *m, void *v)
 			   "COMM");
 		return 0;
 	}
-	seq_printf(m, "%-18llu %-10u %-11s", c->cookie, c->ep.netns,
+	seq_printf(m, "%-18llu %-10u %-12s", c->cookie, c->ep.netns,
 		   tcpstates_state_name(c->state));
 	tcpstates_put_ms(m, c->state_ns == TCPSTATES_UNKNOWN ?
 			 TCPSTATES_UNKNOWN : ktime_get_ns() - c->state_ns, 10);

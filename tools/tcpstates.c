@@ -65,7 +65,7 @@ static FILE *open_proc(const char *path)
 
 static void print_header(void)
 {
-	printf("%-7s %-14s %-7s %-15s %-21s %-21s %-11s    %-11s %-9s %s\n",
+	printf("%-7s %-14s %-7s %-15s %-21s %-21s %-12s    %-12s %-9s %s\n",
 	       "SEQ", "TIME(s)", "PID", "COMM", "LOCAL", "REMOTE", "OLDSTATE",
 	       "NEWSTATE", "MS", "CAUSE");
 }
@@ -80,7 +80,7 @@ static void print_event(const struct ts_event *ev)
 	snprintf(remote, sizeof(remote), fmt, ev->raddr, ev->rport);
 	snprintf(time, sizeof(time), "%llu.%09llu", ev->ts_ns / 1000000000ULL,
 		 ev->ts_ns % 1000000000ULL);
-	printf("%-7llu %-14s %-7s %-15s %-21s %-21s %-11s -> %-11s %-9s %s\n",
+	printf("%-7llu %-14s %-7s %-15s %-21s %-21s %-12s -> %-12s %-9s %s\n",
 	       ev->seq, time, ev->tgid, ev->comm, local, remote, ev->oldstate,
 	       ev->newstate, ev->prev_ms, ev->cause);
 }

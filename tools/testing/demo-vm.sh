@@ -22,19 +22,31 @@ say "\$ cat /proc/tcpstates"
 cat /proc/tcpstates
 cat <<'TXT'
 
-How to read it, for the IPv4 connection (port 8080):
-  client  CLOSE -> SYN_SENT        connect(): SYN seq=x sent
-          SYN_SENT -> ESTABLISHED  SYN-ACK (seq=y, ack=x+1) received, ACK y+1 sent
-  server  SYN_RECV -> ESTABLISHED  the child socket gets the final ACK
-  client  ESTABLISHED -> FIN_WAIT1 close(): FIN seq=u sent
-  server  ESTABLISHED -> CLOSE_WAIT FIN received, ACK u+1 sent
-  client  FIN_WAIT1 -> FIN_WAIT2   that ACK received
-  server  CLOSE_WAIT -> LAST_ACK   close(): FIN seq=w sent
-  client  FIN_WAIT2 -> CLOSE       FIN received, ACK w+1 sent; the kernel hands the
-                                   connection to a TIME_WAIT socket for 2MSL (60 s)
-  server  LAST_ACK -> CLOSE        ACK w+1 received: gone
-  listener LISTEN -> CLOSE         the server closed its listening socket
-  The refused connection: CLOSE -> SYN_SENT, then SYN_SENT -> CLOSE on the RST.
+How to read it, for the IPv4 connection (port 8080); COOKIE tells the sockets apart:
+  listener CLOSE -> LISTEN            listen()
+  client   CLOSE -> SYN_SENT          connect(): SYN seq=x sent (SND = x)
+  server   NEW_SYN_RECV -> SYN_RECV   the child socket is made when the final ACK
+                                      arrives; PREV_MS = SYN-ACK round trip
+  client   SYN_SENT -> ESTABLISHED    SYN-ACK seq=y ack=x+1 received (RCV = y+1);
+                                      PREV_MS = connect latency
+  server   SYN_RECV -> ESTABLISHED
+  client   ESTABLISHED -> FIN_WAIT1   close(): FIN seq=u sent (SND = u)
+  server   ESTABLISHED -> CLOSE_WAIT  FIN received, ACK u+1 sent (RCV = u+1)
+  client   FIN_WAIT1 -> FIN_WAIT2     that ACK received
+  server   CLOSE_WAIT -> LAST_ACK     close(): FIN seq=w sent
+  client   FIN_WAIT2 -> TIME_WAIT     FIN received, ACK w+1 sent; 2MSL (60 s) starts
+  server   LAST_ACK -> CLOSE          ACK w+1 received: gone (CAUSE normal)
+  listener LISTEN -> CLOSE
+  The refused connection: CLOSE -> SYN_SENT, then SYN_SENT -> CLOSE, CAUSE refused.
+  Every event names its owner (TGID, PID, COMM), even those that happen in softirq.
+TXT
+
+say "\$ cat /proc/tcpstates_conns      # live connections: the clients wait in TIME_WAIT"
+cat /proc/tcpstates_conns
+cat <<'TXT'
+ISN_LOCAL/ISN_REMOTE are x and y, FIN_LOCAL/FIN_REMOTE are u and w, FIRST_FIN says
+who closed first, HANDSHAKE_US the connect latency, DURATIONS_MS the time spent
+in each state so far.
 TXT
 
 say "\$ tcpstates -L 8080 events     # the CLI, server side of port 8080 only"
