@@ -96,9 +96,11 @@ build_module_for() {
 	out=$top/build/$release
 	[ -e "/lib/modules/$release/build/Makefile" ] ||
 		die "no headers for $release (run scripts/deps.sh)"
-	mkdir -p "$out"
-	rm -rf "$out/module" "$out/include"
-	cp -r "$top/module" "$top/include" "$top/Kbuild" "$out/"
+	mkdir -p "$out/module"
+	# Sources only: objects of an in-tree build for another kernel stay out.
+	rm -f "$out"/module/*.[ch]
+	cp "$top"/module/*.[ch] "$top/module/Kbuild" "$out/module/"
+	cp "$top/Kbuild" "$out/"
 	log=$out/build.log
 	if ! make -C "/lib/modules/$release/build" M="$out" modules >"$log" 2>&1; then
 		cat "$log" >&2

@@ -70,6 +70,22 @@ evcol() {
 # counter NAME: a counter from /proc/tcpstates_stats
 counter() { awk -v n="$1" '$1 == n { print $2 }' /proc/tcpstates_stats; }
 
+# snapshot FILE: copy /proc/tcpstates to FILE and /proc/tcpstates_stats to
+# FILE.stats, consistently: retried until no event came in between (a
+# TIME_WAIT socket seeded from an earlier test may end at any time).
+snapshot() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		cat /proc/tcpstates_stats >"$1.stats"
+		cat /proc/tcpstates >"$1"
+		cmp -s "$1.stats" /proc/tcpstates_stats && return 0
+	done
+	return 1
+}
+
+# snapstat FILE NAME: a counter from snapshot FILE
+snapstat() { awk -v n="$2" '$1 == n { print $2 }' "$1.stats"; }
+
 done_testing() {
 	unload_module
 	exit $((failures > 0))

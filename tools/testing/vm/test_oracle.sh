@@ -15,9 +15,15 @@ bpftrace -e 'tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
 	printf("TP %d %d %d %d\n", args->sport, args->dport, args->oldstate, args->newstate); }' \
 	>"$bt" 2>/tmp/oracle.bt.err &
 btpid=$!
-for i in $(seq 600); do grep -q Attaching "$bt" && break; sleep 0.1; done
-grep -q Attaching "$bt"
-ok $? "bpftrace attached to sock:inet_sock_set_state"
+# "Attaching" is printed before the probe is live: wait until bpftrace
+# reports a canary connection (refused, port 6100) before the real work.
+for i in $(seq 120); do
+	"$TCPCONN" -4 -p 6100 -m refused -q >/dev/null
+	grep -q '^TP [0-9]* 6100 ' "$bt" && break
+	sleep 0.5
+done
+grep -q '^TP [0-9]* 6100 ' "$bt"
+ok $? "bpftrace is live on sock:inet_sock_set_state"
 "$TCPCONN" -4 -p 6101 -q >/dev/null
 "$TCPCONN" -6 -p 6102 -q >/dev/null
 "$TCPCONN" -4 -p 6103 -m server-first -q >/dev/null

@@ -4,24 +4,24 @@
 # with every overwritten event counted.
 . "$(dirname "$0")/lib.sh"
 
-unload_module
-for bad in 0 15 1048577 -1 99999999999 abc ''; do
-	dmesg -C
-	insmod "$KO" ring_size="$bad" 2>/dev/null
-	st=$?
-	! loaded && [ $st != 0 ] && dmesg | grep -q "ring_size=$bad: want a number of events from 16 to 1048576"
-	ok $? "ring_size='$bad' is refused with a message"
-	unload_module
-done
+# refused PARAM WHAT VALUE...: each value fails insmod with the message
+refused() {
+	local param=$1 what=$2 bad st
+	shift 2
+	for bad in "$@"; do
+		dmesg -C
+		insmod "$KO" "$param=$bad" 2>/dev/null
+		st=$?
+		! loaded && [ $st != 0 ] &&
+			dmesg | grep -q "$param=$bad: want a number of $what from 16 to 1048576"
+		ok $? "$param='$bad' is refused with a message"
+		unload_module
+	done
+}
 
-for bad in 0 15 1048577 -5 x; do
-	dmesg -C
-	insmod "$KO" conn_max="$bad" 2>/dev/null
-	st=$?
-	! loaded && [ $st != 0 ] && dmesg | grep -q "conn_max=$bad: want a number of connections from 16 to 1048576"
-	ok $? "conn_max='$bad' is refused with a message"
-	unload_module
-done
+unload_module
+refused ring_size events 0 15 1048577 -1 99999999999 abc ''
+refused conn_max connections 0 15 1048577 -5 x
 
 # A full table evicts the oldest entry and counts it.
 load_module conn_max=16
@@ -40,14 +40,18 @@ load_module ring_size=20
 ok $? "ring_size=20 loads"
 is "$(cat /sys/module/tcpstates/parameters/ring_size)" 32 "ring_size is rounded up to a power of two"
 "$TCPCONN" -4 -p 5101 -n 20 -q >/dev/null
-events=$(awk '$1 == "events" { print $2 }' /proc/tcpstates_stats)
-drops=$(awk '$1 == "drops_ring_overwritten" { print $2 }' /proc/tcpstates_stats)
-first=$(awk '$1 == "ring_first_seq" { print $2 }' /proc/tcpstates_stats)
-# 10 per connection (5 client, 5 server child), 2 for the listener
-is "$events" 202 "20 connections made 202 events"
+snapshot /tmp/ring
+ok $? "a consistent snapshot of events and counters"
+events=$(snapstat /tmp/ring events)
+drops=$(snapstat /tmp/ring drops_ring_overwritten)
+first=$(snapstat /tmp/ring ring_first_seq)
+# 10 per connection (5 client, 5 server child), 2 for the listener; more
+# if a TIME_WAIT socket seeded at load ended meanwhile
+[ "$events" -ge 202 ]
+ok $? "20 connections made $events events (>= 202)"
 is "$drops" $((events - 32)) "overwritten events counted exactly: events - ring size"
-is "$(awk 'NR > 1 { n++ } END { print n }' /proc/tcpstates)" 32 "/proc/tcpstates shows a full ring"
-is "$(awk 'NR == 2 { print $1 }' /proc/tcpstates)" "$first" "the oldest shown is ring_first_seq"
-is "$(awk 'END { print $1 }' /proc/tcpstates)" "$events" "the newest shown is the last event"
+is "$(awk 'NR > 1 { n++ } END { print n }' /tmp/ring)" 32 "/proc/tcpstates shows a full ring"
+is "$(awk 'NR == 2 { print $1 }' /tmp/ring)" "$first" "the oldest shown is ring_first_seq"
+is "$(awk 'END { print $1 }' /tmp/ring)" "$events" "the newest shown is the last event"
 is "$((first - 1))" "$drops" "the sequence gap equals the counted drops"
 done_testing
