@@ -253,7 +253,7 @@ ensure_vmlinux() {
 # just patched. Loading or unloading kprobes (text_poke_bp on an ftrace
 # site) while the other vCPU runs tcp_set_state() then left that vCPU
 # trapping on an int3 that was no longer in memory, for ever (seen in 1 of
-# ~4 runs of test_unload.sh; in 0 of 7 with thread=single).
+# ~4 runs of the unload test; in none of more than 20 since, with thread=single).
 pick_accel() {
 	if [ -n "${TCPSTATES_VM_ACCEL:-}" ]; then
 		echo "$TCPSTATES_VM_ACCEL"

@@ -75,11 +75,14 @@ counter() { awk -v n="$1" '$1 == n { print $2 }' /proc/tcpstates_stats; }
 # TIME_WAIT socket seeded from an earlier test may end at any time).
 snapshot() {
 	local i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	for i in $(seq 50); do
 		cat /proc/tcpstates_stats >"$1.stats"
 		cat /proc/tcpstates >"$1"
-		cmp -s "$1.stats" /proc/tcpstates_stats && return 0
+		cat /proc/tcpstates_stats >"$1.after"
+		cmp -s "$1.stats" "$1.after" && return 0
+		sleep 0.$((RANDOM % 5))
 	done
+	diff "$1.stats" "$1.after" | sed 's/^/# /'
 	return 1
 }
 
