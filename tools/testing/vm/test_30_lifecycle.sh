@@ -111,9 +111,13 @@ ok $? "reuse: the old TIME_WAIT ends before the new connection is established"
 
 # TIME_WAIT purged with its network namespace.
 unshare --net bash -c 'ip link set lo up; "$1" -4 -p 6009 -q >/dev/null' _ "$TCPCONN"
-sleep 2		# namespace cleanup runs from a workqueue
-cat /proc/tcpstates >"$ev"
-cc=$(evq "$ev" 'f["REMOTE"] == "127.0.0.1:6009" && f["NEWSTATE"] == "SYN_SENT"' 'f["COOKIE"]')
+# Namespace cleanup runs later, from a workqueue: wait for it (20 s at most).
+for i in $(seq 100); do
+	cat /proc/tcpstates >"$ev"
+	cc=$(evq "$ev" 'f["REMOTE"] == "127.0.0.1:6009" && f["NEWSTATE"] == "SYN_SENT"' 'f["COOKIE"]')
+	[ -n "$(evcol "$ev" "$cc" CLOSE CAUSE)" ] && break
+	sleep 0.2
+done
 is "$(transitions "$ev" "$cc" | awk '{ print $NF }')" "TIME_WAIT->CLOSE" \
 	"netns teardown: the TIME_WAIT socket is closed"
 is "$(evcol "$ev" "$cc" CLOSE CAUSE)" tw_netns "netns teardown: cause tw_netns"
