@@ -9,14 +9,8 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 # shellcheck source=scripts/kreport.sh
 . "$root/scripts/kreport.sh"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-
-ok() {	# ok COND-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
+# shellcheck source=tools/testing/host/tap.sh
+. "$root/tools/testing/host/tap.sh"
 
 # A realistic serial console log of a clean boot (CR LF line ends, as the
 # 8250 console writes them), including lines that look alarming but are not.

@@ -15,14 +15,8 @@ if ! rel=$(kernel_release 6.1 2>/dev/null); then
 	exit 0
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-
-ok() {	# ok COND-STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
+# shellcheck source=tools/testing/host/tap.sh
+. "$root/tools/testing/host/tap.sh"
 has() { grep -qF -- "$2" "$1"; }
 # Processes started by our VM runs (qemu, timeout, tail...), found by an
 # environment tag: other jobs may be running VMs at the same time.
