@@ -98,7 +98,13 @@ static struct hlist_head *conn_bucket(u64 cookie)
 	return &table.hash[hash_64(cookie, table.hash_bits)];
 }
 
-static struct tcpstates_conn *conn_find(u64 cookie)
+/**
+ * tcpstates_conn_find() - look a connection up; table locked
+ * @cookie: its socket cookie
+ *
+ * Return: the entry or NULL.
+ */
+struct tcpstates_conn *tcpstates_conn_find(u64 cookie)
 {
 	struct tcpstates_conn *conn;
 
@@ -152,17 +158,6 @@ void tcpstates_conn_unlock(unsigned long flags)
 }
 
 /**
- * tcpstates_conn_find() - look a connection up; table locked
- * @cookie: its socket cookie
- *
- * Return: the entry or NULL.
- */
-struct tcpstates_conn *tcpstates_conn_find(u64 cookie)
-{
-	return conn_find(cookie);
-}
-
-/**
  * tcpstates_conn_add() - look a connection up, adding it if absent; table locked
  * @cookie: its socket cookie
  *
@@ -174,7 +169,7 @@ struct tcpstates_conn *tcpstates_conn_find(u64 cookie)
  */
 struct tcpstates_conn *tcpstates_conn_add(u64 cookie)
 {
-	return conn_find(cookie) ?: conn_new(cookie);
+	return tcpstates_conn_find(cookie) ?: conn_new(cookie);
 }
 
 /**
@@ -208,7 +203,7 @@ bool tcpstates_conn_read(u64 after, struct tcpstates_conn *out)
 
 	raw_spin_lock_irqsave(&table.lock, flags);
 	if (after) {
-		conn = conn_find(after);
+		conn = tcpstates_conn_find(after);
 		if (conn && list_is_last(&conn->age, &table.used))
 			goto out_none;
 		if (conn)

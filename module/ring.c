@@ -14,7 +14,6 @@
  */
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/log2.h>
 #include <linux/string.h>
 
 #include "tcpstates.h"
@@ -39,13 +38,12 @@ static inline u64 ring_first_seq(void)
 
 /**
  * tcpstates_ring_init() - allocate the ring
- * @size: capacity in events, rounded up to a power of two
+ * @size: capacity in events, a power of two (main.c rounds the parameter)
  *
  * Return: 0 or -ENOMEM.
  */
 int tcpstates_ring_init(unsigned int size)
 {
-	size = roundup_pow_of_two(size);
 	ring.slots = kvcalloc(size, sizeof(*ring.slots), GFP_KERNEL);
 	if (!ring.slots)
 		return -ENOMEM;

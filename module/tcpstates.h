@@ -41,7 +41,6 @@ enum tcpstates_cause {
 	TCPSTATES_CAUSE_TW_TIMER,	/* TIME_WAIT ran its full course */
 	TCPSTATES_CAUSE_TW_EARLY,	/* TIME_WAIT cut short: reuse or RST */
 	TCPSTATES_CAUSE_TW_NETNS,	/* TIME_WAIT purged with its namespace */
-	TCPSTATES_CAUSE_MAX,
 };
 
 /* Which side of a connection a socket is. */
