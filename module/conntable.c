@@ -133,7 +133,7 @@ static struct tcpstates_conn *conn_new(u64 cookie)
 	hlist_add_head(&conn->node, conn_bucket(cookie));
 	list_add_tail(&conn->age, &table.used);
 	table.used_count++;
-	table.added++;
+	conn->id = ++table.added;
 	return conn;
 }
 
@@ -186,40 +186,47 @@ void tcpstates_conn_remove(struct tcpstates_conn *conn)
 
 /**
  * tcpstates_conn_read() - copy out the next live connection
- * @after: 0 to start, else the cookie returned last time
+ * @cur: where the reader is; zeroed to start; moved to the entry copied
  * @out: where to copy it
  *
- * Walks the age list from the entry after @after (or from the oldest when
- * @after is gone or 0), one entry per call under the lock, so a reader
- * never holds the table. Connections that come and go meanwhile may be
- * missed, as with /proc/net/tcp.
+ * Walks the age list one entry per call under the lock, so a reader never
+ * holds the table. When the reader's last entry has gone meanwhile, the
+ * next is the first that arrived after it. Connections that come and go
+ * meanwhile may be missed, as with /proc/net/tcp; none is read twice.
  *
  * Return: false when there is no further entry.
  */
-bool tcpstates_conn_read(u64 after, struct tcpstates_conn *out)
+bool tcpstates_conn_read(struct tcpstates_conn_cursor *cur,
+			 struct tcpstates_conn *out)
 {
 	struct tcpstates_conn *conn = NULL;
 	unsigned long flags;
+	bool found = false;
 
 	raw_spin_lock_irqsave(&table.lock, flags);
-	if (after) {
-		conn = tcpstates_conn_find(after);
-		if (conn && list_is_last(&conn->age, &table.used))
-			goto out_none;
-		if (conn)
-			conn = list_next_entry(conn, age);
+	if (cur->cookie) {
+		conn = tcpstates_conn_find(cur->cookie);
+		if (conn && conn->id != cur->id)
+			conn = NULL;	/* the cookie came back: not ours */
 	}
-	if (!conn && list_empty(&table.used))
-		goto out_none;
-	if (!conn)
-		conn = list_first_entry(&table.used, struct tcpstates_conn, age);
-	*out = *conn;
+	if (conn) {
+		conn = list_is_last(&conn->age, &table.used) ? NULL :
+		       list_next_entry(conn, age);
+	} else {
+		list_for_each_entry(conn, &table.used, age)
+			if (conn->id > cur->id)
+				goto out_found;
+		conn = NULL;
+	}
+out_found:
+	if (conn) {
+		*out = *conn;
+		cur->cookie = conn->cookie;
+		cur->id = conn->id;
+		found = true;
+	}
 	raw_spin_unlock_irqrestore(&table.lock, flags);
-	return true;
-
-out_none:
-	raw_spin_unlock_irqrestore(&table.lock, flags);
-	return false;
+	return found;
 }
 
 /**

@@ -3,16 +3,19 @@
  * tcpstates: trace TCP state transitions into /proc/tcpstates.
  *
  * ORDER: the ring and the connection table exist before anything can write
- * or read them; the proc files exist before the probes fire, so that
- * nothing recorded is unreachable; the connections that already exist are
- * seeded once the probes run, so that none falls in between. Exit undoes it
- * in reverse: once the probes are unregistered no handler runs,
- * proc_remove() waits for readers, then the table and the ring go.
+ * or read them; the proc files and the netlink family exist before the
+ * probes fire, so that nothing recorded is unreachable (and the probes ask
+ * the family whether anyone listens); the connections that already exist
+ * are seeded once the probes run, so that none falls in between. Exit
+ * undoes it in reverse: once the probes are unregistered no handler runs
+ * and nothing kicks the multicast sender, which is then stopped with the
+ * family; proc_remove() waits for readers; then the table and the ring go.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
+#include <net/genetlink.h>
 
 #include "tcpstates.h"
 
@@ -77,14 +80,19 @@ static int __init tcpstates_init(void)
 	ret = tcpstates_proc_init();
 	if (ret)
 		goto out_free_table;
-	ret = tcpstates_probe_init();
+	ret = tcpstates_nl_init();
 	if (ret)
 		goto out_remove_proc;
+	ret = tcpstates_probe_init();
+	if (ret)
+		goto out_unregister_nl;
 	tcpstates_conn_seed();
 	pr_info("tracing TCP state transitions, ring of %u events, table of %u connections\n",
 		ring_size, conn_max);
 	return 0;
 
+out_unregister_nl:
+	tcpstates_nl_exit();
 out_remove_proc:
 	tcpstates_proc_exit();
 out_free_table:
@@ -97,6 +105,7 @@ out_free_ring:
 static void __exit tcpstates_exit(void)
 {
 	tcpstates_probe_exit();
+	tcpstates_nl_exit();
 	tcpstates_proc_exit();
 	tcpstates_conn_exit();
 	tcpstates_ring_exit();
@@ -106,6 +115,7 @@ module_init(tcpstates_init);
 module_exit(tcpstates_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("TCP state transitions in /proc/tcpstates");
+MODULE_DESCRIPTION("TCP state transitions in /proc/tcpstates and generic netlink");
 MODULE_AUTHOR("tcpstates developers");
+MODULE_ALIAS_GENL_FAMILY(TCPSTATES_GENL_NAME);
 MODULE_VERSION("0.1");

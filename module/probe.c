@@ -105,16 +105,29 @@ static void owner_current(struct tcpstates_owner *o)
 	o->comm[sizeof(o->comm) - 1] = '\0';
 }
 
+/*
+ * Record an event; when someone listens for it, mark it for the multicast
+ * sender and wake the sender up. Table unlocked.
+ */
+static void publish(struct tcpstates_event *ev, struct net *net)
+{
+	ev->watched = tcpstates_nl_watched(net);
+	tcpstates_ring_push(ev);
+	if (ev->watched)
+		tcpstates_nl_kick();
+}
+
 /* Start a connection's record afresh (a socket can connect again). */
 static void conn_restart(struct tcpstates_conn *conn, u64 now)
 {
 	struct hlist_node node = conn->node;	/* linked: keep as is */
 	struct list_head age = conn->age;
-	u64 cookie = conn->cookie;
+	u64 cookie = conn->cookie, id = conn->id;
 
 	memset(conn, 0, sizeof(*conn));
 	conn->node = node;
 	conn->age = age;
+	conn->id = id;
 	conn->cookie = cookie;
 	conn->created_ns = now;
 	conn->state_ns = TCPSTATES_UNKNOWN;
@@ -261,7 +274,7 @@ static int tcp_set_state_pre(struct kprobe *p, struct pt_regs *regs)
 	if (new == TCP_CLOSE)
 		tcpstates_conn_remove(conn);
 	tcpstates_conn_unlock(flags);
-	tcpstates_ring_push(&ev);
+	publish(&ev, sock_net(sk));
 	return 0;
 }
 
@@ -289,7 +302,7 @@ static int tcp_connect_pre(struct kprobe *p, struct pt_regs *regs)
 	conn_event(conn, &ev, TCP_CLOSE, TCP_SYN_SENT, now, isn, 0,
 		   TCPSTATES_CAUSE_NONE);
 	tcpstates_conn_unlock(flags);
-	tcpstates_ring_push(&ev);
+	publish(&ev, sock_net(sk));
 	return 0;
 }
 
@@ -331,7 +344,7 @@ static int listen_start_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	conn_event(conn, &ev, TCP_CLOSE, TCP_LISTEN, now, 0, 0,
 		   TCPSTATES_CAUSE_NONE);
 	tcpstates_conn_unlock(flags);
-	tcpstates_ring_push(&ev);
+	publish(&ev, sock_net(a->sk));
 	return 0;
 }
 
@@ -381,7 +394,7 @@ static int openreq_child_ret(struct kretprobe_instance *ri,
 	conn_event(conn, &ev, TCP_NEW_SYN_RECV, TCP_SYN_RECV, now,
 		   treq->snt_isn + 1, treq->rcv_isn + 1, TCPSTATES_CAUSE_NONE);
 	tcpstates_conn_unlock(flags);
-	tcpstates_ring_push(&ev);
+	publish(&ev, sock_net(child));
 	return 0;
 }
 
@@ -443,7 +456,7 @@ static int hashdance_pre(struct kprobe *p, struct pt_regs *regs)
 	}
 	tcpstates_conn_unlock(flags);
 	if (emit)
-		tcpstates_ring_push(&ev);
+		publish(&ev, sock_net(sk));
 	return 0;
 }
 
@@ -479,7 +492,7 @@ static int twsk_schedule_pre(struct kprobe *p, struct pt_regs *regs)
 	}
 	tcpstates_conn_unlock(flags);
 	if (emit)
-		tcpstates_ring_push(&ev);
+		publish(&ev, twsk_net(tw));
 	return 0;
 }
 
@@ -516,7 +529,7 @@ static int twsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
 	}
 	tcpstates_conn_unlock(flags);
 	if (emit)
-		tcpstates_ring_push(&ev);
+		publish(&ev, twsk_net(tw));
 	return 0;
 }
 

@@ -83,7 +83,8 @@ static const char *tcpstates_state_name(unsigned int state)
  * @all_netns: may see every namespace's records
  * @netns: else, the only namespace it sees
  * @resume_pos: tcpstates_conns: the position next() moved to last...
- * @resume_after: ...and the cookie of the connection before it
+ * @resume_cur: ...and the table cursor before it
+ * @cur: tcpstates_conns: the table cursor at the entry shown
  * @ev: the event being shown
  * @conn: the connection being shown
  */
@@ -91,7 +92,8 @@ struct tcpstates_reader {
 	bool all_netns;
 	u32 netns;
 	loff_t resume_pos;
-	u64 resume_after;
+	struct tcpstates_conn_cursor resume_cur;
+	struct tcpstates_conn_cursor cur;
 	union {
 		struct tcpstates_event ev;
 		struct tcpstates_conn conn;
@@ -256,15 +258,14 @@ static const struct proc_ops tcpstates_proc_ops = {
 
 /*
  * /proc/tcpstates_conns: position 0 is the header, then one entry per
- * step, each found from the previous one's cookie.
+ * step, each found from the previous one's table cursor.
  */
-static void *tcpstates_conns_fetch(struct tcpstates_reader *r, u64 after)
+static void *tcpstates_conns_fetch(struct tcpstates_reader *r,
+				   struct tcpstates_conn_cursor *cur)
 {
-	while (tcpstates_conn_read(after, &r->conn)) {
+	while (tcpstates_conn_read(cur, &r->conn))
 		if (tcpstates_may_see(r, r->conn.ep.netns))
 			return &r->conn;
-		after = r->conn.cookie;
-	}
 	return NULL;
 }
 
@@ -277,21 +278,25 @@ static void *tcpstates_conns_start(struct seq_file *m, loff_t *pos)
 	if (n == 0)
 		return SEQ_START_TOKEN;
 	/* seq_file restarts here after each buffer: resume where next() was */
-	if (n == r->resume_pos)
-		return tcpstates_conns_fetch(r, r->resume_after);
-	for (v = tcpstates_conns_fetch(r, 0); v && --n; )
-		v = tcpstates_conns_fetch(r, r->conn.cookie);
+	if (n == r->resume_pos) {
+		r->cur = r->resume_cur;
+		return tcpstates_conns_fetch(r, &r->cur);
+	}
+	memset(&r->cur, 0, sizeof(r->cur));
+	for (v = tcpstates_conns_fetch(r, &r->cur); v && --n; )
+		v = tcpstates_conns_fetch(r, &r->cur);
 	return v;
 }
 
 static void *tcpstates_conns_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	struct tcpstates_reader *r = m->private;
-	u64 after = v == SEQ_START_TOKEN ? 0 : r->conn.cookie;
 
+	if (v == SEQ_START_TOKEN)
+		memset(&r->cur, 0, sizeof(r->cur));
 	r->resume_pos = ++*pos;
-	r->resume_after = after;
-	return tcpstates_conns_fetch(r, after);
+	r->resume_cur = r->cur;
+	return tcpstates_conns_fetch(r, &r->cur);
 }
 
 static int tcpstates_conns_show(struct seq_file *m, void *v)

@@ -11,6 +11,10 @@
  * Every event gets the next sequence number under the lock, so numbers are
  * gapless. When the ring is full the oldest record is overwritten and
  * counted; a reader sees the loss as a jump in sequence numbers.
+ *
+ * The multicast sender (netlink.c) is a reader with its own cursor,
+ * tx_next, kept here so that overwriting an event it still has to send (one
+ * marked watched) is counted as the sender's overrun, exactly.
  */
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -23,6 +27,9 @@ static struct {
 	struct tcpstates_event *slots;
 	u64 next_seq;		/* sequence number of the next event */
 	u64 overwritten;
+	u64 tx_next;		/* the multicast sender's next event */
+	u64 tx_overrun;
+	u64 tx_overrun_seen;	/* tx_overrun at the sender's last take */
 	u32 mask;
 } ring = {
 	.lock = __RAW_SPIN_LOCK_UNLOCKED(ring.lock),
@@ -50,6 +57,9 @@ int tcpstates_ring_init(unsigned int size)
 	ring.mask = size - 1;
 	ring.next_seq = 1;
 	ring.overwritten = 0;
+	ring.tx_next = 1;
+	ring.tx_overrun = 0;
+	ring.tx_overrun_seen = 0;
 	return 0;
 }
 
@@ -70,13 +80,18 @@ void tcpstates_ring_exit(void)
  */
 void tcpstates_ring_push(struct tcpstates_event *ev)
 {
+	struct tcpstates_event *slot;
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&ring.lock, flags);
 	ev->seq = ring.next_seq++;
-	if (ev->seq > (u64)ring.mask + 1)
+	slot = &ring.slots[ev->seq & ring.mask];
+	if (ev->seq > (u64)ring.mask + 1) {
 		ring.overwritten++;
-	ring.slots[ev->seq & ring.mask] = *ev;
+		if (slot->watched && slot->seq >= ring.tx_next)
+			ring.tx_overrun++;
+	}
+	*slot = *ev;
 	raw_spin_unlock_irqrestore(&ring.lock, flags);
 }
 
@@ -115,6 +130,45 @@ void tcpstates_ring_stats(struct tcpstates_ring_stats *st)
 	st->next_seq = ring.next_seq;
 	st->first_seq = ring_first_seq();
 	st->overwritten = ring.overwritten;
+	st->tx_overrun = ring.tx_overrun;
 	st->size = ring.mask + 1;
 	raw_spin_unlock_irqrestore(&ring.lock, flags);
+}
+
+/**
+ * tcpstates_ring_take() - the multicast sender's read: the next watched events
+ * @next: in: the first sequence number wanted; out: where to go on from
+ * @buf: where to copy them
+ * @max: room in @buf
+ * @lost: set to the last sequence number of the watched events overwritten
+ *	since the previous call, or 0 when none was
+ *
+ * Looks at no more than 8 * @max slots under the lock.
+ *
+ * Return: how many events were copied.
+ */
+unsigned int tcpstates_ring_take(u64 *next, struct tcpstates_event *buf,
+				 unsigned int max, u64 *lost)
+{
+	unsigned int n = 0, budget = 8 * max;
+	struct tcpstates_event *slot;
+	unsigned long flags;
+	u64 seq;
+
+	raw_spin_lock_irqsave(&ring.lock, flags);
+	seq = max(*next, ring_first_seq());
+	*lost = 0;
+	if (ring.tx_overrun != ring.tx_overrun_seen) {
+		ring.tx_overrun_seen = ring.tx_overrun;
+		*lost = seq - 1;
+	}
+	for (; n < max && budget && seq < ring.next_seq; seq++, budget--) {
+		slot = &ring.slots[seq & ring.mask];
+		if (slot->watched)
+			buf[n++] = *slot;
+	}
+	*next = seq;
+	ring.tx_next = seq;
+	raw_spin_unlock_irqrestore(&ring.lock, flags);
+	return n;
 }

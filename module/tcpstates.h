@@ -10,8 +10,10 @@
 #include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/sched.h>
+#include <uapi/linux/tcpstates.h>
 
 struct sock;
+struct net;
 
 /* Ring size bounds, in events (module parameter ring_size). */
 #define TCPSTATES_RING_MIN	16U
@@ -29,31 +31,9 @@ struct sock;
 /* "Not known": an unknown duration or an unset sequence number. */
 #define TCPSTATES_UNKNOWN	U64_MAX
 
-/* Why a connection reached CLOSE (events into CLOSE only). */
-enum tcpstates_cause {
-	TCPSTATES_CAUSE_NONE,		/* not a close */
-	TCPSTATES_CAUSE_NORMAL,		/* FIN handshake, or listener closed */
-	TCPSTATES_CAUSE_RESET_RECEIVED,	/* peer sent RST (ECONNRESET, EPIPE) */
-	TCPSTATES_CAUSE_RESET_SENT,	/* local abort: RST sent (unread data, linger 0, ...) */
-	TCPSTATES_CAUSE_REFUSED,	/* RST in answer to our SYN */
-	TCPSTATES_CAUSE_TIMEOUT,	/* retransmissions or FIN_WAIT2 timer ran out */
-	TCPSTATES_CAUSE_ABORTED,	/* tcp_abort()/sock_destroy (ECONNABORTED) */
-	TCPSTATES_CAUSE_TW_TIMER,	/* TIME_WAIT ran its full course */
-	TCPSTATES_CAUSE_TW_EARLY,	/* TIME_WAIT cut short: reuse or RST */
-	TCPSTATES_CAUSE_TW_NETNS,	/* TIME_WAIT purged with its namespace */
-};
-
-/* Which side of a connection a socket is. */
-enum tcpstates_role {
-	TCPSTATES_ROLE_UNKNOWN,		/* opened before the module loaded */
-	TCPSTATES_ROLE_ACTIVE,		/* connect() */
-	TCPSTATES_ROLE_PASSIVE,		/* accepted child of a listener */
-	TCPSTATES_ROLE_LISTENER,
-};
-
-/* Connection flags. */
-#define TCPSTATES_CONN_PREEXISTING	BIT(0)	/* seeded at load */
-#define TCPSTATES_CONN_TIMEWAIT		BIT(1)	/* held by a timewait socket */
+/* Connection flags (TCPSTATES_CONN_F_* in the uapi header). */
+#define TCPSTATES_CONN_PREEXISTING	TCPSTATES_CONN_F_PREEXISTING
+#define TCPSTATES_CONN_TIMEWAIT		TCPSTATES_CONN_F_TIMEWAIT
 
 union tcpstates_addr {
 	__be32 v4;
@@ -107,6 +87,8 @@ struct tcpstates_endpoints {
  * @newstate: state after
  * @cause: enum tcpstates_cause, for transitions into CLOSE
  * @role: enum tcpstates_role
+ * @watched: someone listened for it when it happened: the multicast sender
+ *	must send it
  */
 struct tcpstates_event {
 	u64 seq;
@@ -121,12 +103,14 @@ struct tcpstates_event {
 	u8 newstate;
 	u8 cause;
 	u8 role;
+	u8 watched;
 };
 
 /**
  * struct tcpstates_conn - the lifecycle so far of one live connection
  * @node: in the cookie hash
  * @age: in the table's list, oldest first (eviction order)
+ * @id: order of arrival in the table, increasing along @age
  * @cookie: socket cookie
  * @created_ns: when it was first seen
  * @state_ns: when it entered @state
@@ -148,6 +132,7 @@ struct tcpstates_event {
 struct tcpstates_conn {
 	struct hlist_node node;
 	struct list_head age;
+	u64 id;
 	u64 cookie;
 	u64 created_ns;
 	u64 state_ns;
@@ -173,16 +158,29 @@ struct tcpstates_conn {
 #define TCPSTATES_KNOW_HANDSHAKE	BIT(4)
 
 /**
+ * struct tcpstates_conn_cursor - where a reader of the table is
+ * @cookie: the last connection read, 0 before the first
+ * @id: its id
+ */
+struct tcpstates_conn_cursor {
+	u64 cookie;
+	u64 id;
+};
+
+/**
  * struct tcpstates_ring_stats - a consistent snapshot of the ring counters
  * @next_seq: sequence number the next event will get
  * @first_seq: oldest sequence number still in the ring (== @next_seq when empty)
  * @overwritten: events dropped because the ring was full
+ * @tx_overrun: watched events overwritten before the multicast sender took
+ *	them
  * @size: capacity in events
  */
 struct tcpstates_ring_stats {
 	u64 next_seq;
 	u64 first_seq;
 	u64 overwritten;
+	u64 tx_overrun;
 	u32 size;
 };
 
@@ -210,6 +208,8 @@ void tcpstates_ring_exit(void);
 void tcpstates_ring_push(struct tcpstates_event *ev);
 bool tcpstates_ring_read(u64 seq, struct tcpstates_event *out);
 void tcpstates_ring_stats(struct tcpstates_ring_stats *st);
+unsigned int tcpstates_ring_take(u64 *next, struct tcpstates_event *buf,
+				 unsigned int max, u64 *lost);
 
 int tcpstates_conn_init(unsigned int max);
 void tcpstates_conn_exit(void);
@@ -218,7 +218,8 @@ void tcpstates_conn_unlock(unsigned long flags);
 struct tcpstates_conn *tcpstates_conn_find(u64 cookie);
 struct tcpstates_conn *tcpstates_conn_add(u64 cookie);
 void tcpstates_conn_remove(struct tcpstates_conn *conn);
-bool tcpstates_conn_read(u64 after, struct tcpstates_conn *out);
+bool tcpstates_conn_read(struct tcpstates_conn_cursor *cur,
+			 struct tcpstates_conn *out);
 void tcpstates_conn_stats(struct tcpstates_conn_stats *st);
 void tcpstates_conn_seed(void);
 
@@ -228,6 +229,11 @@ unsigned long tcpstates_probe_missed(void);
 u64 tcpstates_sk_cookie(struct sock *sk);
 void tcpstates_sk_endpoints(const struct sock *sk,
 			    struct tcpstates_endpoints *ep);
+
+int tcpstates_nl_init(void);
+void tcpstates_nl_exit(void);
+bool tcpstates_nl_watched(struct net *net);
+void tcpstates_nl_kick(void);
 
 int tcpstates_proc_init(void);
 void tcpstates_proc_exit(void);

@@ -101,6 +101,8 @@ build_module_for() {
 	rm -f "$out"/module/*.[ch]
 	cp "$top"/module/*.[ch] "$top/module/Kbuild" "$out/module/"
 	cp "$top/Kbuild" "$out/"
+	rm -rf "$out/include"
+	cp -r "$top/include" "$out/"
 	log=$out/build.log
 	if ! make -C "/lib/modules/$release/build" M="$out" modules >"$log" 2>&1; then
 		cat "$log" >&2

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * tcpstates: the generic netlink family, shared by the kernel module and
+ * its tools. Documentation/netlink/specs/tcpstates.yaml describes the same
+ * family in the kernel's YNL format.
+ *
+ * Family TCPSTATES_GENL_NAME ("tcpstates"), version TCPSTATES_GENL_VERSION.
+ *
+ * Every TCP state transition the module sees is an event with a global
+ * sequence number, gapless from 1. The module keeps the newest events in a
+ * ring (module parameter ring_size), and the live connections with their
+ * lifecycle so far in a table (conn_max).
+ *
+ * Commands
+ *
+ * TCPSTATES_CMD_GET_STATS (do): the module's counters, one message of
+ *	TCPSTATES_A_STATS_* attributes. No request attributes. Anyone may ask.
+ *
+ * TCPSTATES_CMD_GET_EVENTS (dump): the events still in the ring, oldest
+ *	first, one message of TCPSTATES_A_EVENT_* attributes each.
+ *	Request attributes, all optional:
+ *	  TCPSTATES_A_EVENT_START_SEQ: the first sequence number wanted (the
+ *	  resume point of a reader that saw a gap);
+ *	  TCPSTATES_A_EVENT_FILTER: a TCPSTATES_A_FILTER_* nest;
+ *	  TCPSTATES_A_EVENT_ALL_NETNS: every network namespace, not only the
+ *	  requester's (needs CAP_NET_ADMIN in the initial user namespace).
+ *	Each reply carries TCPSTATES_A_EVENT_PREV_SEQ: no event matching the
+ *	request lies between it and TCPSTATES_A_EVENT_SEQ, except events that
+ *	were overwritten before they could be read. In the first reply,
+ *	PREV_SEQ + 1 > START_SEQ means the events from START_SEQ to PREV_SEQ
+ *	were overwritten: lost for good (TCPSTATES_A_STATS_RING_OVERWRITTEN
+ *	counts them).
+ *
+ * TCPSTATES_CMD_GET_CONNS (dump): the live connection table, one message
+ *	of TCPSTATES_A_CONN_* attributes each, oldest connection first.
+ *	Request attributes, optional: TCPSTATES_A_CONN_FILTER,
+ *	TCPSTATES_A_CONN_ALL_NETNS (as for events).
+ *
+ * TCPSTATES_CMD_EVENT (notification): one event, TCPSTATES_A_EVENT_*
+ *	attributes, sent to the multicast groups:
+ *	  TCPSTATES_MCGRP_EVENTS_NAME ("events"): the events of the subscriber's
+ *	  own network namespace;
+ *	  TCPSTATES_MCGRP_EVENTS_ALL_NAME ("events-all"): the events of every
+ *	  namespace, sent in the initial network namespace only.
+ *	The module sends them in batches from process context, so they
+ *	arrive shortly after they happen, several per datagram. In each
+ *	notification TCPSTATES_A_EVENT_PREV_SEQ is the sequence number of
+ *	the previous event the module sent to that group in that namespace:
+ *	a listener whose last event is not PREV_SEQ lost the events between
+ *	(its receive buffer overflowed, ENOBUFS; or the module could not keep
+ *	up and the ring overwrote them) and can fetch them back with
+ *	TCPSTATES_CMD_GET_EVENTS from its last SEQ + 1, while they are still
+ *	in the ring. TCPSTATES_A_STATS_MCAST_* count such losses.
+ *
+ * Dumps that apply a filter mark their messages NLM_F_DUMP_FILTERED.
+ * Dumps and subscriptions need CAP_NET_ADMIN in the user namespace that
+ * owns the requester's network namespace. A reader sees its own network
+ * namespace only, unless it asks for all with CAP_NET_ADMIN in the initial
+ * user namespace. Bad requests fail with an errno and an extended ack
+ * message naming the attribute; they change nothing.
+ *
+ * Values
+ *
+ * States are TCP_* from include/net/tcp_states.h (ESTABLISHED = 1 ...
+ * NEW_SYN_RECV = 12). Addresses are 4 bytes (AF_INET) or 16 (AF_INET6),
+ * network order; ports are in host order. Times are CLOCK_MONOTONIC
+ * nanoseconds. An attribute whose value the module does not know (a
+ * duration before the module saw the state begin, a sequence number not
+ * seen) is left out.
+ */
+#ifndef _UAPI_LINUX_TCPSTATES_H
+#define _UAPI_LINUX_TCPSTATES_H
+
+#include <linux/types.h>
+
+#define TCPSTATES_GENL_NAME		"tcpstates"
+#define TCPSTATES_GENL_VERSION		1
+#define TCPSTATES_MCGRP_EVENTS_NAME	"events"
+#define TCPSTATES_MCGRP_EVENTS_ALL_NAME	"events-all"
+
+enum tcpstates_cmd {
+	TCPSTATES_CMD_UNSPEC,
+	TCPSTATES_CMD_GET_STATS,
+	TCPSTATES_CMD_GET_EVENTS,
+	TCPSTATES_CMD_GET_CONNS,
+	TCPSTATES_CMD_EVENT,
+
+	__TCPSTATES_CMD_MAX,
+	TCPSTATES_CMD_MAX = __TCPSTATES_CMD_MAX - 1
+};
+
+/* Why a connection reached CLOSE (TCPSTATES_A_EVENT_CAUSE). */
+enum tcpstates_cause {
+	TCPSTATES_CAUSE_NONE,		/* not a close */
+	TCPSTATES_CAUSE_NORMAL,		/* FIN handshake, or listener closed */
+	TCPSTATES_CAUSE_RESET_RECEIVED,	/* peer sent RST (ECONNRESET, EPIPE) */
+	TCPSTATES_CAUSE_RESET_SENT,	/* local abort: RST sent (unread data, linger 0, ...) */
+	TCPSTATES_CAUSE_REFUSED,	/* RST in answer to our SYN */
+	TCPSTATES_CAUSE_TIMEOUT,	/* retransmissions or FIN_WAIT2 timer ran out */
+	TCPSTATES_CAUSE_ABORTED,	/* tcp_abort()/sock_destroy (ECONNABORTED) */
+	TCPSTATES_CAUSE_TW_TIMER,	/* TIME_WAIT ran its full course */
+	TCPSTATES_CAUSE_TW_EARLY,	/* TIME_WAIT cut short: reuse or RST */
+	TCPSTATES_CAUSE_TW_NETNS,	/* TIME_WAIT purged with its namespace */
+};
+
+/* Which side of a connection a socket is (TCPSTATES_A_*_ROLE). */
+enum tcpstates_role {
+	TCPSTATES_ROLE_UNKNOWN,		/* opened before the module loaded */
+	TCPSTATES_ROLE_ACTIVE,		/* connect() */
+	TCPSTATES_ROLE_PASSIVE,		/* accepted child of a listener */
+	TCPSTATES_ROLE_LISTENER,
+};
+
+/* TCPSTATES_A_CONN_FLAGS */
+#define TCPSTATES_CONN_F_PREEXISTING	(1U << 0)	/* there before the module */
+#define TCPSTATES_CONN_F_TIMEWAIT	(1U << 1)	/* held by a timewait socket */
+
+/* TCPSTATES_A_CONN_FIRST_FIN: who sent the first FIN */
+enum tcpstates_first_fin {
+	TCPSTATES_FIRST_FIN_NONE,
+	TCPSTATES_FIRST_FIN_LOCAL,
+	TCPSTATES_FIRST_FIN_REMOTE,
+};
+
+/*
+ * TCPSTATES_A_*_OWNER: the process that created, connected, listened or
+ * accepted (a child of a listener has its listener's owner until accepted).
+ * Ids as seen from the initial namespaces. Left out when not known.
+ */
+enum tcpstates_owner_attr {
+	TCPSTATES_A_OWNER_UNSPEC,
+	TCPSTATES_A_OWNER_TGID,		/* u32: process id */
+	TCPSTATES_A_OWNER_PID,		/* u32: thread id */
+	TCPSTATES_A_OWNER_UID,		/* u32 */
+	TCPSTATES_A_OWNER_COMM,		/* NUL-terminated string, any bytes */
+
+	__TCPSTATES_A_OWNER_MAX,
+	TCPSTATES_A_OWNER_MAX = __TCPSTATES_A_OWNER_MAX - 1
+};
+
+/*
+ * TCPSTATES_A_*_FILTER: what a dump returns. Every attribute is optional;
+ * a record must match all those present.
+ */
+enum tcpstates_filter_attr {
+	TCPSTATES_A_FILTER_UNSPEC,
+	TCPSTATES_A_FILTER_FAMILY,	/* u8: AF_INET or AF_INET6 */
+	TCPSTATES_A_FILTER_LOCAL_ADDR,	/* 4 or 16 bytes; needs FAMILY */
+	TCPSTATES_A_FILTER_LOCAL_PREFIX,	/* u8: prefix length (default: whole address) */
+	TCPSTATES_A_FILTER_REMOTE_ADDR,	/* 4 or 16 bytes; needs FAMILY */
+	TCPSTATES_A_FILTER_REMOTE_PREFIX,	/* u8 */
+	TCPSTATES_A_FILTER_LOCAL_PORT,	/* u16 */
+	TCPSTATES_A_FILTER_REMOTE_PORT,	/* u16 */
+	TCPSTATES_A_FILTER_STATES,	/* u32: bit (1 << TCP_*) per state; an event
+					 * matches by its old or new state
+					 */
+	TCPSTATES_A_FILTER_NETNS,	/* u32: namespace inode number */
+	TCPSTATES_A_FILTER_TGID,	/* u32: owner's process id */
+
+	__TCPSTATES_A_FILTER_MAX,
+	TCPSTATES_A_FILTER_MAX = __TCPSTATES_A_FILTER_MAX - 1
+};
+
+/* One step of a connection's life: TCPSTATES_A_EVENT_* */
+enum tcpstates_event_attr {
+	TCPSTATES_A_EVENT_UNSPEC,
+	TCPSTATES_A_EVENT_PAD,
+	TCPSTATES_A_EVENT_SEQ,		/* u64: gapless from 1 */
+	TCPSTATES_A_EVENT_PREV_SEQ,	/* u64: see above; 0 for none */
+	TCPSTATES_A_EVENT_TIME_NS,	/* u64: when */
+	TCPSTATES_A_EVENT_PREV_NS,	/* u64: time spent in OLDSTATE */
+	TCPSTATES_A_EVENT_COOKIE,	/* u64: socket cookie, the connection's id */
+	TCPSTATES_A_EVENT_NETNS,	/* u32: network namespace inode number */
+	TCPSTATES_A_EVENT_FAMILY,	/* u8: AF_INET or AF_INET6 */
+	TCPSTATES_A_EVENT_OLDSTATE,	/* u8: TCP_* */
+	TCPSTATES_A_EVENT_NEWSTATE,	/* u8: TCP_* */
+	TCPSTATES_A_EVENT_CAUSE,	/* u8: enum tcpstates_cause */
+	TCPSTATES_A_EVENT_ROLE,		/* u8: enum tcpstates_role */
+	TCPSTATES_A_EVENT_LOCAL_ADDR,	/* 4 or 16 bytes */
+	TCPSTATES_A_EVENT_REMOTE_ADDR,	/* 4 or 16 bytes */
+	TCPSTATES_A_EVENT_LOCAL_PORT,	/* u16 */
+	TCPSTATES_A_EVENT_REMOTE_PORT,	/* u16 */
+	TCPSTATES_A_EVENT_SND_NXT,	/* u32: local next sequence number then */
+	TCPSTATES_A_EVENT_RCV_NXT,	/* u32: next sequence number expected from the peer */
+	TCPSTATES_A_EVENT_OWNER,	/* nest: TCPSTATES_A_OWNER_* */
+	TCPSTATES_A_EVENT_START_SEQ,	/* u64, request: first sequence number wanted */
+	TCPSTATES_A_EVENT_FILTER,	/* nest, request: TCPSTATES_A_FILTER_* */
+	TCPSTATES_A_EVENT_ALL_NETNS,	/* flag, request: every namespace */
+
+	__TCPSTATES_A_EVENT_MAX,
+	TCPSTATES_A_EVENT_MAX = __TCPSTATES_A_EVENT_MAX - 1
+};
+
+/* Time a connection spent in one state: TCPSTATES_A_CONN_DURATION */
+enum tcpstates_duration_attr {
+	TCPSTATES_A_DURATION_UNSPEC,
+	TCPSTATES_A_DURATION_STATE,	/* u8: TCP_* */
+	TCPSTATES_A_DURATION_US,	/* u32: microseconds, in total so far */
+
+	__TCPSTATES_A_DURATION_MAX,
+	TCPSTATES_A_DURATION_MAX = __TCPSTATES_A_DURATION_MAX - 1
+};
+
+/* One live connection and its lifecycle so far: TCPSTATES_A_CONN_* */
+enum tcpstates_conn_attr {
+	TCPSTATES_A_CONN_UNSPEC,
+	TCPSTATES_A_CONN_PAD,
+	TCPSTATES_A_CONN_COOKIE,	/* u64 */
+	TCPSTATES_A_CONN_NETNS,		/* u32 */
+	TCPSTATES_A_CONN_FAMILY,	/* u8 */
+	TCPSTATES_A_CONN_STATE,		/* u8: TCP_*, the timewait substate in TIME_WAIT */
+	TCPSTATES_A_CONN_STATE_NS,	/* u64: time in STATE so far */
+	TCPSTATES_A_CONN_AGE_NS,	/* u64: time since the module first saw it */
+	TCPSTATES_A_CONN_ROLE,		/* u8: enum tcpstates_role */
+	TCPSTATES_A_CONN_FLAGS,		/* u32: TCPSTATES_CONN_F_* */
+	TCPSTATES_A_CONN_LOCAL_ADDR,	/* 4 or 16 bytes */
+	TCPSTATES_A_CONN_REMOTE_ADDR,	/* 4 or 16 bytes */
+	TCPSTATES_A_CONN_LOCAL_PORT,	/* u16 */
+	TCPSTATES_A_CONN_REMOTE_PORT,	/* u16 */
+	TCPSTATES_A_CONN_ISN_LOCAL,	/* u32: our SYN's seq (x for a client, y for a server) */
+	TCPSTATES_A_CONN_ISN_REMOTE,	/* u32: the peer's SYN's seq */
+	TCPSTATES_A_CONN_FIN_LOCAL,	/* u32: our FIN's seq */
+	TCPSTATES_A_CONN_FIN_REMOTE,	/* u32: the peer's FIN's seq */
+	TCPSTATES_A_CONN_FIRST_FIN,	/* u8: enum tcpstates_first_fin */
+	TCPSTATES_A_CONN_HANDSHAKE_US,	/* u32: SYN -> established (active), SYN-ACK RTT (passive) */
+	TCPSTATES_A_CONN_DURATION,	/* nest, repeated: TCPSTATES_A_DURATION_*, one per state left */
+	TCPSTATES_A_CONN_OWNER,		/* nest: TCPSTATES_A_OWNER_* */
+	TCPSTATES_A_CONN_FILTER,	/* nest, request: TCPSTATES_A_FILTER_* */
+	TCPSTATES_A_CONN_ALL_NETNS,	/* flag, request: every namespace */
+
+	__TCPSTATES_A_CONN_MAX,
+	TCPSTATES_A_CONN_MAX = __TCPSTATES_A_CONN_MAX - 1
+};
+
+/* The counters: TCPSTATES_A_STATS_*, all u64 */
+enum tcpstates_stats_attr {
+	TCPSTATES_A_STATS_UNSPEC,
+	TCPSTATES_A_STATS_PAD,
+	TCPSTATES_A_STATS_EVENTS,		/* events recorded since load */
+	TCPSTATES_A_STATS_RING_SIZE,		/* ring capacity, events */
+	TCPSTATES_A_STATS_RING_USED,		/* events in the ring */
+	TCPSTATES_A_STATS_RING_FIRST_SEQ,	/* oldest sequence number still there */
+	TCPSTATES_A_STATS_RING_OVERWRITTEN,	/* events overwritten when full */
+	TCPSTATES_A_STATS_KPROBE_MISSED,	/* probe hits the kernel skipped */
+	TCPSTATES_A_STATS_CONN_USED,		/* live connections in the table */
+	TCPSTATES_A_STATS_CONN_MAX,		/* table capacity */
+	TCPSTATES_A_STATS_CONN_ADDED,
+	TCPSTATES_A_STATS_CONN_REMOVED,
+	TCPSTATES_A_STATS_CONN_EVICTED,		/* dropped to make room */
+	TCPSTATES_A_STATS_CONN_SEEDED,		/* found at load */
+	TCPSTATES_A_STATS_MCAST_SENT,		/* events multicast (per group and namespace) */
+	TCPSTATES_A_STATS_MCAST_OVERRUN,	/* events a listener waited for but the ring
+						 * overwrote before they could be sent
+						 */
+	TCPSTATES_A_STATS_MCAST_FAILED,		/* events in datagrams some listener could not
+						 * take (ENOBUFS)
+						 */
+	TCPSTATES_A_STATS_MCAST_NOMEM,		/* events not sent: no memory for a datagram */
+
+	__TCPSTATES_A_STATS_MAX,
+	TCPSTATES_A_STATS_MAX = __TCPSTATES_A_STATS_MAX - 1
+};
+
+#endif /* _UAPI_LINUX_TCPSTATES_H */

@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpstates tools: the generic netlink client (see nl.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "nl.h"
+
+#define TS_NL_BUFLEN	(64 * 1024)
+
+static const char *const state_names[] = {
+	"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
+	"FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN",
+	"CLOSING", "NEW_SYN_RECV",
+};
+
+static const char *const cause_names[] = {
+	"-", "normal", "reset_received", "reset_sent", "refused", "timeout",
+	"aborted", "tw_timer", "tw_early", "tw_netns",
+};
+
+static const char *const role_names[] = {
+	"-", "active", "passive", "listener",
+};
+
+const char *ts_nl_state_name(unsigned int state)
+{
+	return state < sizeof(state_names) / sizeof(state_names[0]) ?
+	       state_names[state] : "UNKNOWN";
+}
+
+const char *ts_nl_cause_name(unsigned int cause)
+{
+	return cause < sizeof(cause_names) / sizeof(cause_names[0]) ?
+	       cause_names[cause] : "?";
+}
+
+const char *ts_nl_role_name(unsigned int role)
+{
+	return role < sizeof(role_names) / sizeof(role_names[0]) ?
+	       role_names[role] : "?";
+}
+
+/* One request's answer: what the callbacks need. */
+struct ts_nl_ctx {
+	struct ts_nl *nl;
+	mnl_cb_t data_cb;
+	void *user_cb;
+	void *user;
+	int stop;		/* what a user callback returned to stop */
+};
+
+/* An extended ack's message, into nl->err. @attrs: its TLVs. */
+static void ts_nl_extack(struct ts_nl *nl, const void *attrs, size_t len)
+{
+	const struct nlattr *a;
+
+	for (a = attrs; mnl_attr_ok(a, (const char *)attrs + len - (const char *)a);
+	     a = mnl_attr_next(a)) {
+		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(nl->err, sizeof(nl->err), "%s",
+				 mnl_attr_get_str(a));
+		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_OFFS &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			nl->err_off = mnl_attr_get_u32(a);
+	}
+}
+
+static int ts_nl_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ts_nl_ctx *ctx = data;
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*e);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+		if (mnl_nlmsg_size(off) < nlh->nlmsg_len)
+			ts_nl_extack(ctx->nl, (const char *)e + off,
+				     nlh->nlmsg_len - mnl_nlmsg_size(off));
+	}
+	if (!e->error)
+		return MNL_CB_STOP;
+	errno = -e->error;
+	return MNL_CB_ERROR;
+}
+
+static int ts_nl_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ts_nl_ctx *ctx = data;
+	int err;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(int)))
+		return MNL_CB_STOP;
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS &&
+	    mnl_nlmsg_size(sizeof(int)) < nlh->nlmsg_len)
+		ts_nl_extack(ctx->nl, (const char *)mnl_nlmsg_get_payload(nlh) +
+			     sizeof(int),
+			     nlh->nlmsg_len - mnl_nlmsg_size(sizeof(int)));
+	if (err >= 0)
+		return MNL_CB_STOP;
+	errno = -err;
+	return MNL_CB_ERROR;
+}
+
+static int ts_nl_noop_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_OK;
+}
+
+static mnl_cb_t ts_nl_ctl_cbs[NLMSG_MIN_TYPE] = {
+	[NLMSG_NOOP] = ts_nl_noop_cb,
+	[NLMSG_ERROR] = ts_nl_error_cb,
+	[NLMSG_DONE] = ts_nl_done_cb,
+	[NLMSG_OVERRUN] = ts_nl_noop_cb,
+};
+
+static int ts_nl_data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ts_nl_ctx *ctx = data;
+
+	return ctx->data_cb ? ctx->data_cb(nlh, data) : MNL_CB_OK;
+}
+
+/* Send @nlh and read the answer up to its end (ack, error or DONE). */
+static int ts_nl_talk(struct ts_nl *nl, struct nlmsghdr *nlh,
+		      struct ts_nl_ctx *ctx)
+{
+	unsigned int portid = mnl_socket_get_portid(nl->sock);
+	unsigned int seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int ret;
+
+	nl->err[0] = '\0';
+	nl->err_off = 0;
+	ctx->nl = nl;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl->sock, nl->buf, nl->buflen);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		ret = mnl_cb_run2(nl->buf, n, seq, portid, ts_nl_data_cb, ctx,
+				  ts_nl_ctl_cbs, NLMSG_MIN_TYPE);
+		if (ret == MNL_CB_ERROR)
+			return ctx->stop ? ctx->stop : -errno;
+		if (ret == MNL_CB_STOP)
+			return ctx->stop;
+	}
+}
+
+static struct nlmsghdr *ts_nl_request(struct ts_nl *nl, char *buf,
+				      uint16_t type, uint16_t flags,
+				      uint8_t cmd, uint8_t version)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl->seq + (uint32_t)time(NULL);
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = version;
+	return nlh;
+}
+
+/* Resolving the family: CTRL_CMD_GETFAMILY */
+static int ts_nl_grp_cb(const struct nlattr *grp, struct ts_nl *nl)
+{
+	const struct nlattr *a;
+	const char *name = NULL;
+	uint32_t id = 0;
+
+	mnl_attr_for_each_nested(a, grp) {
+		if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			name = mnl_attr_get_str(a);
+		if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			id = mnl_attr_get_u32(a);
+	}
+	if (!name)
+		return 0;
+	if (!strcmp(name, TCPSTATES_MCGRP_EVENTS_NAME))
+		nl->grp_events = id;
+	else if (!strcmp(name, TCPSTATES_MCGRP_EVENTS_ALL_NAME))
+		nl->grp_events_all = id;
+	return 0;
+}
+
+static int ts_nl_family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ts_nl_ctx *ctx = data;
+	struct ts_nl *nl = ctx->nl;
+	const struct nlattr *a, *g;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case CTRL_ATTR_FAMILY_ID:
+			if (mnl_attr_validate(a, MNL_TYPE_U16) == 0)
+				nl->family_id = mnl_attr_get_u16(a);
+			break;
+		case CTRL_ATTR_VERSION:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				nl->version = mnl_attr_get_u32(a);
+			break;
+		case CTRL_ATTR_MCAST_GROUPS:
+			mnl_attr_for_each_nested(g, a)
+				ts_nl_grp_cb(g, nl);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int ts_nl_open(struct ts_nl *nl)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ts_nl_ctx ctx = { .data_cb = ts_nl_family_cb };
+	struct nlmsghdr *nlh;
+	int one = 1, ret;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->buflen = TS_NL_BUFLEN;
+	nl->buf = malloc(nl->buflen);
+	if (!nl->buf)
+		return -ENOMEM;
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->sock) {
+		ret = -errno;
+		goto out_free;
+	}
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out_close;
+	}
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	nlh = ts_nl_request(nl, buf, GENL_ID_CTRL, NLM_F_ACK,
+			    CTRL_CMD_GETFAMILY, 1);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, TCPSTATES_GENL_NAME);
+	ret = ts_nl_talk(nl, nlh, &ctx);
+	if (ret)
+		goto out_close;
+	if (!nl->family_id) {
+		ret = -ENOENT;
+		goto out_close;
+	}
+	return 0;
+
+out_close:
+	mnl_socket_close(nl->sock);
+	nl->sock = NULL;
+out_free:
+	free(nl->buf);
+	nl->buf = NULL;
+	return ret;
+}
+
+void ts_nl_close(struct ts_nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->buf);
+	nl->sock = NULL;
+	nl->buf = NULL;
+}
+
+int ts_nl_set_rcvbuf(struct ts_nl *nl, int bytes)
+{
+	int fd = mnl_socket_get_fd(nl->sock);
+
+	/* beyond rmem_max needs CAP_NET_ADMIN: fall back to what is allowed */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)))
+		return -errno;
+	return 0;
+}
+
+/* Stats */
+static int ts_nl_stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ts_nl_ctx *ctx = data;
+	struct ts_nl_stats *st = ctx->user;
+	const struct nlattr *a;
+	unsigned int t;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		t = mnl_attr_get_type(a);
+		if (t > TCPSTATES_A_STATS_MAX || t == TCPSTATES_A_STATS_PAD ||
+		    mnl_attr_validate(a, MNL_TYPE_U64))
+			continue;
+		st->v[t] = mnl_attr_get_u64(a);
+		st->have[t] = true;
+	}
+	return MNL_CB_OK;
+}
+
+int ts_nl_get_stats(struct ts_nl *nl, struct ts_nl_stats *st)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ts_nl_ctx ctx = { .data_cb = ts_nl_stats_cb, .user = st };
+	struct nlmsghdr *nlh;
+
+	memset(st, 0, sizeof(*st));
+	nlh = ts_nl_request(nl, buf, nl->family_id, NLM_F_ACK,
+			    TCPSTATES_CMD_GET_STATS, TCPSTATES_GENL_VERSION);
+	return ts_nl_talk(nl, nlh, &ctx);
+}
+
+/* Filters */
+static void ts_nl_put_filter(struct nlmsghdr *nlh, int attr,
+			     const struct ts_nl_filter *f)
+{
+	struct nlattr *nest;
+	unsigned int alen;
+
+	if (!f || !f->have)
+		return;
+	alen = f->family == 2 ? 4 : 16;
+	nest = mnl_attr_nest_start(nlh, attr);
+#define HAVE(x) (f->have & (1U << TCPSTATES_A_FILTER_##x))
+	if (HAVE(FAMILY))
+		mnl_attr_put_u8(nlh, TCPSTATES_A_FILTER_FAMILY, f->family);
+	if (HAVE(LOCAL_ADDR))
+		mnl_attr_put(nlh, TCPSTATES_A_FILTER_LOCAL_ADDR, alen, f->laddr);
+	if (HAVE(LOCAL_PREFIX))
+		mnl_attr_put_u8(nlh, TCPSTATES_A_FILTER_LOCAL_PREFIX, f->lplen);
+	if (HAVE(REMOTE_ADDR))
+		mnl_attr_put(nlh, TCPSTATES_A_FILTER_REMOTE_ADDR, alen, f->raddr);
+	if (HAVE(REMOTE_PREFIX))
+		mnl_attr_put_u8(nlh, TCPSTATES_A_FILTER_REMOTE_PREFIX, f->rplen);
+	if (HAVE(LOCAL_PORT))
+		mnl_attr_put_u16(nlh, TCPSTATES_A_FILTER_LOCAL_PORT, f->lport);
+	if (HAVE(REMOTE_PORT))
+		mnl_attr_put_u16(nlh, TCPSTATES_A_FILTER_REMOTE_PORT, f->rport);
+	if (HAVE(STATES))
+		mnl_attr_put_u32(nlh, TCPSTATES_A_FILTER_STATES, f->states);
+	if (HAVE(NETNS))
+		mnl_attr_put_u32(nlh, TCPSTATES_A_FILTER_NETNS, f->netns);
+	if (HAVE(TGID))
+		mnl_attr_put_u32(nlh, TCPSTATES_A_FILTER_TGID, f->tgid);
+#undef HAVE
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* Parsing records */
+static void ts_nl_parse_owner(const struct nlattr *nest, struct ts_nl_owner *o)
+{
+	const struct nlattr *a;
+
+	o->known = true;
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case TCPSTATES_A_OWNER_TGID:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				o->tgid = mnl_attr_get_u32(a);
+			break;
+		case TCPSTATES_A_OWNER_PID:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				o->pid = mnl_attr_get_u32(a);
+			break;
+		case TCPSTATES_A_OWNER_UID:
+			if (!mnl_attr_validate(a, MNL_TYPE_U32))
+				o->uid = mnl_attr_get_u32(a);
+			break;
+		case TCPSTATES_A_OWNER_COMM:
+			if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+				snprintf(o->comm, sizeof(o->comm), "%s",
+					 mnl_attr_get_str(a));
+			break;
+		}
+	}
+}
+
+static void ts_nl_get_addr(const struct nlattr *a, uint8_t *addr)
+{
+	size_t len = mnl_attr_get_payload_len(a);
+
+	if (len == 4 || len == 16)
+		memcpy(addr, mnl_attr_get_payload(a), len);
+}
+
+static uint64_t u64_of(const struct nlattr *a)
+{
+	return mnl_attr_validate(a, MNL_TYPE_U64) ? 0 : mnl_attr_get_u64(a);
+}
+
+static uint32_t u32_of(const struct nlattr *a)
+{
+	return mnl_attr_validate(a, MNL_TYPE_U32) ? 0 : mnl_attr_get_u32(a);
+}
+
+static uint16_t u16_of(const struct nlattr *a)
+{
+	return mnl_attr_validate(a, MNL_TYPE_U16) ? 0 : mnl_attr_get_u16(a);
+}
+
+static uint8_t u8_of(const struct nlattr *a)
+{
+	return mnl_attr_validate(a, MNL_TYPE_U8) ? 0 : mnl_attr_get_u8(a);
+}
+
+static void ts_nl_parse_event(const struct nlmsghdr *nlh,
+			      struct ts_nl_event *ev)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->nlmsg_flags = nlh->nlmsg_flags;
+	ev->cmd = g->cmd;
+	mnl_attr_for_each(a, nlh, sizeof(*g)) {
+		switch (mnl_attr_get_type(a)) {
+		case TCPSTATES_A_EVENT_SEQ: ev->seq = u64_of(a); break;
+		case TCPSTATES_A_EVENT_PREV_SEQ: ev->prev_seq = u64_of(a); break;
+		case TCPSTATES_A_EVENT_TIME_NS: ev->time_ns = u64_of(a); break;
+		case TCPSTATES_A_EVENT_PREV_NS:
+			ev->prev_ns = u64_of(a);
+			ev->has_prev_ns = true;
+			break;
+		case TCPSTATES_A_EVENT_COOKIE: ev->cookie = u64_of(a); break;
+		case TCPSTATES_A_EVENT_NETNS: ev->netns = u32_of(a); break;
+		case TCPSTATES_A_EVENT_FAMILY: ev->family = u8_of(a); break;
+		case TCPSTATES_A_EVENT_OLDSTATE: ev->oldstate = u8_of(a); break;
+		case TCPSTATES_A_EVENT_NEWSTATE: ev->newstate = u8_of(a); break;
+		case TCPSTATES_A_EVENT_CAUSE: ev->cause = u8_of(a); break;
+		case TCPSTATES_A_EVENT_ROLE: ev->role = u8_of(a); break;
+		case TCPSTATES_A_EVENT_LOCAL_ADDR: ts_nl_get_addr(a, ev->laddr); break;
+		case TCPSTATES_A_EVENT_REMOTE_ADDR: ts_nl_get_addr(a, ev->raddr); break;
+		case TCPSTATES_A_EVENT_LOCAL_PORT: ev->lport = u16_of(a); break;
+		case TCPSTATES_A_EVENT_REMOTE_PORT: ev->rport = u16_of(a); break;
+		case TCPSTATES_A_EVENT_SND_NXT: ev->snd_nxt = u32_of(a); break;
+		case TCPSTATES_A_EVENT_RCV_NXT: ev->rcv_nxt = u32_of(a); break;
+		case TCPSTATES_A_EVENT_OWNER: ts_nl_parse_owner(a, &ev->owner); break;
+		}
+	}
+}
+
+static void ts_nl_parse_duration(const struct nlattr *nest,
+				 struct ts_nl_conn *c)
+{
+	const struct nlattr *a;
+	unsigned int state = 0;
+	uint32_t us = 0;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) == TCPSTATES_A_DURATION_STATE)
+			state = u8_of(a);
+		else if (mnl_attr_get_type(a) == TCPSTATES_A_DURATION_US)
+			us = u32_of(a);
+	}
+	if (state && state < sizeof(c->duration_us) / sizeof(c->duration_us[0]))
+		c->duration_us[state] = us;
+}
+
+static void ts_nl_parse_conn(const struct nlmsghdr *nlh, struct ts_nl_conn *c)
+{
+	const struct nlattr *a;
+
+	memset(c, 0, sizeof(*c));
+	c->nlmsg_flags = nlh->nlmsg_flags;
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		switch (mnl_attr_get_type(a)) {
+		case TCPSTATES_A_CONN_COOKIE: c->cookie = u64_of(a); break;
+		case TCPSTATES_A_CONN_NETNS: c->netns = u32_of(a); break;
+		case TCPSTATES_A_CONN_FAMILY: c->family = u8_of(a); break;
+		case TCPSTATES_A_CONN_STATE: c->state = u8_of(a); break;
+		case TCPSTATES_A_CONN_STATE_NS:
+			c->state_ns = u64_of(a);
+			c->known |= TS_NL_KNOW_STATE_NS;
+			break;
+		case TCPSTATES_A_CONN_AGE_NS: c->age_ns = u64_of(a); break;
+		case TCPSTATES_A_CONN_ROLE: c->role = u8_of(a); break;
+		case TCPSTATES_A_CONN_FLAGS: c->flags = u32_of(a); break;
+		case TCPSTATES_A_CONN_LOCAL_ADDR: ts_nl_get_addr(a, c->laddr); break;
+		case TCPSTATES_A_CONN_REMOTE_ADDR: ts_nl_get_addr(a, c->raddr); break;
+		case TCPSTATES_A_CONN_LOCAL_PORT: c->lport = u16_of(a); break;
+		case TCPSTATES_A_CONN_REMOTE_PORT: c->rport = u16_of(a); break;
+		case TCPSTATES_A_CONN_ISN_LOCAL:
+			c->isn_local = u32_of(a);
+			c->known |= TS_NL_KNOW_ISN_LOCAL;
+			break;
+		case TCPSTATES_A_CONN_ISN_REMOTE:
+			c->isn_remote = u32_of(a);
+			c->known |= TS_NL_KNOW_ISN_REMOTE;
+			break;
+		case TCPSTATES_A_CONN_FIN_LOCAL:
+			c->fin_local = u32_of(a);
+			c->known |= TS_NL_KNOW_FIN_LOCAL;
+			break;
+		case TCPSTATES_A_CONN_FIN_REMOTE:
+			c->fin_remote = u32_of(a);
+			c->known |= TS_NL_KNOW_FIN_REMOTE;
+			break;
+		case TCPSTATES_A_CONN_FIRST_FIN: c->first_fin = u8_of(a); break;
+		case TCPSTATES_A_CONN_HANDSHAKE_US:
+			c->handshake_us = u32_of(a);
+			c->known |= TS_NL_KNOW_HANDSHAKE;
+			break;
+		case TCPSTATES_A_CONN_DURATION: ts_nl_parse_duration(a, c); break;
+		case TCPSTATES_A_CONN_OWNER: ts_nl_parse_owner(a, &c->owner); break;
+		}
+	}
+}
+
+static int ts_nl_event_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ts_nl_ctx *ctx = data;
+	struct ts_nl_event ev;
+
+	ts_nl_parse_event(nlh, &ev);
+	ctx->stop = ((ts_nl_event_cb)ctx->user_cb)(&ev, ctx->user);
+	return ctx->stop ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+static int ts_nl_conn_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ts_nl_ctx *ctx = data;
+	struct ts_nl_conn c;
+
+	ts_nl_parse_conn(nlh, &c);
+	ctx->stop = ((ts_nl_conn_cb)ctx->user_cb)(&c, ctx->user);
+	return ctx->stop ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+int ts_nl_dump_events(struct ts_nl *nl, uint64_t start_seq,
+		      const struct ts_nl_filter *f, bool all_netns,
+		      ts_nl_event_cb cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ts_nl_ctx ctx = {
+		.data_cb = ts_nl_event_msg_cb, .user_cb = (void *)cb,
+		.user = data,
+	};
+	struct nlmsghdr *nlh;
+
+	nlh = ts_nl_request(nl, buf, nl->family_id, NLM_F_DUMP,
+			    TCPSTATES_CMD_GET_EVENTS, TCPSTATES_GENL_VERSION);
+	if (start_seq)
+		mnl_attr_put_u64(nlh, TCPSTATES_A_EVENT_START_SEQ, start_seq);
+	if (f)
+		ts_nl_put_filter(nlh, TCPSTATES_A_EVENT_FILTER, f);
+	if (all_netns)
+		mnl_attr_put(nlh, TCPSTATES_A_EVENT_ALL_NETNS, 0, NULL);
+	return ts_nl_talk(nl, nlh, &ctx);
+}
+
+int ts_nl_dump_conns(struct ts_nl *nl, const struct ts_nl_filter *f,
+		     bool all_netns, ts_nl_conn_cb cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ts_nl_ctx ctx = {
+		.data_cb = ts_nl_conn_msg_cb, .user_cb = (void *)cb,
+		.user = data,
+	};
+	struct nlmsghdr *nlh;
+
+	nlh = ts_nl_request(nl, buf, nl->family_id, NLM_F_DUMP,
+			    TCPSTATES_CMD_GET_CONNS, TCPSTATES_GENL_VERSION);
+	if (f)
+		ts_nl_put_filter(nlh, TCPSTATES_A_CONN_FILTER, f);
+	if (all_netns)
+		mnl_attr_put(nlh, TCPSTATES_A_CONN_ALL_NETNS, 0, NULL);
+	return ts_nl_talk(nl, nlh, &ctx);
+}
+
+int ts_nl_subscribe(struct ts_nl *nl, bool all_netns)
+{
+	uint32_t grp = all_netns ? nl->grp_events_all : nl->grp_events;
+
+	if (!grp)
+		return -ENOENT;
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &grp,
+				  sizeof(grp)) < 0)
+		return -errno;
+	return 0;
+}
+
+int ts_nl_recv_events(struct ts_nl *nl, int timeout_ms, ts_nl_event_cb cb,
+		      void *data)
+{
+	struct ts_nl_ctx ctx = {
+		.nl = nl, .data_cb = ts_nl_event_msg_cb,
+		.user_cb = (void *)cb, .user = data,
+	};
+	struct pollfd pfd = { .fd = mnl_socket_get_fd(nl->sock), .events = POLLIN };
+	struct nlmsghdr *nlh;
+	int handled = 0, ret, len;
+	ssize_t n;
+
+	ret = poll(&pfd, 1, timeout_ms);
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (ret == 0)
+		return 0;
+	n = recv(pfd.fd, nl->buf, nl->buflen, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		return -errno;
+	}
+	len = (int)n;
+	for (nlh = (struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, &len)) {
+		if (nlh->nlmsg_type != nl->family_id)
+			continue;
+		ts_nl_event_msg_cb(nlh, &ctx);
+		handled++;
+		if (ctx.stop)
+			return ctx.stop;
+	}
+	return handled;
+}
+
+int ts_nl_raw(struct ts_nl *nl, void *msg, size_t len)
+{
+	struct ts_nl_ctx ctx = { 0 };
+	struct nlmsghdr *nlh = msg;
+
+	(void)len;
+	return ts_nl_talk(nl, nlh, &ctx);
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpstates tools: a small client of the tcpstates generic netlink family
+ * (include/uapi/linux/tcpstates.h), on libmnl.
+ */
+#ifndef TCPSTATES_NL_H
+#define TCPSTATES_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/tcpstates.h>
+
+struct mnl_socket;
+
+struct ts_nl {
+	struct mnl_socket *sock;
+	uint16_t family_id;
+	uint32_t version;		/* the module's family version */
+	uint32_t grp_events;		/* multicast group ids, 0 if absent */
+	uint32_t grp_events_all;
+	uint32_t seq;
+	char err[256];			/* extack message of the last error */
+	uint32_t err_off;		/* extack: offset of the bad attribute */
+	char *buf;			/* receive buffer */
+	size_t buflen;
+};
+
+struct ts_nl_owner {
+	bool known;
+	uint32_t tgid, pid, uid;
+	char comm[17];
+};
+
+struct ts_nl_event {
+	uint16_t nlmsg_flags;
+	uint8_t cmd;
+	uint64_t seq, prev_seq, time_ns, prev_ns, cookie;
+	bool has_prev_ns;
+	uint32_t netns, snd_nxt, rcv_nxt;
+	uint8_t family, oldstate, newstate, cause, role;
+	uint8_t laddr[16], raddr[16];
+	uint16_t lport, rport;
+	struct ts_nl_owner owner;
+};
+
+#define TS_NL_KNOW_ISN_LOCAL	(1U << 0)
+#define TS_NL_KNOW_ISN_REMOTE	(1U << 1)
+#define TS_NL_KNOW_FIN_LOCAL	(1U << 2)
+#define TS_NL_KNOW_FIN_REMOTE	(1U << 3)
+#define TS_NL_KNOW_HANDSHAKE	(1U << 4)
+#define TS_NL_KNOW_STATE_NS	(1U << 5)
+
+struct ts_nl_conn {
+	uint16_t nlmsg_flags;
+	uint64_t cookie, state_ns, age_ns;
+	uint32_t netns, flags, known;
+	uint32_t isn_local, isn_remote, fin_local, fin_remote, handshake_us;
+	uint8_t family, state, role, first_fin;
+	uint8_t laddr[16], raddr[16];
+	uint16_t lport, rport;
+	uint32_t duration_us[13];	/* per TCP state; 0: none */
+	struct ts_nl_owner owner;
+};
+
+/* What a dump asks the kernel for; fields are used when their bit is set. */
+struct ts_nl_filter {
+	uint32_t have;			/* 1 << TCPSTATES_A_FILTER_* */
+	uint8_t family;
+	uint8_t laddr[16], raddr[16];
+	uint8_t lplen, rplen;
+	uint16_t lport, rport;
+	uint32_t states, netns, tgid;
+};
+
+struct ts_nl_stats {
+	uint64_t v[TCPSTATES_A_STATS_MAX + 1];
+	bool have[TCPSTATES_A_STATS_MAX + 1];
+};
+
+/* Callbacks return 0 to go on, anything else to stop (and be returned). */
+typedef int (*ts_nl_event_cb)(const struct ts_nl_event *ev, void *data);
+typedef int (*ts_nl_conn_cb)(const struct ts_nl_conn *c, void *data);
+
+/* All return 0 or a negative errno; nl->err then holds the kernel's reason. */
+int ts_nl_open(struct ts_nl *nl);
+void ts_nl_close(struct ts_nl *nl);
+int ts_nl_set_rcvbuf(struct ts_nl *nl, int bytes);
+int ts_nl_get_stats(struct ts_nl *nl, struct ts_nl_stats *st);
+int ts_nl_dump_events(struct ts_nl *nl, uint64_t start_seq,
+		      const struct ts_nl_filter *f, bool all_netns,
+		      ts_nl_event_cb cb, void *data);
+int ts_nl_dump_conns(struct ts_nl *nl, const struct ts_nl_filter *f,
+		     bool all_netns, ts_nl_conn_cb cb, void *data);
+int ts_nl_subscribe(struct ts_nl *nl, bool all_netns);
+/*
+ * Wait up to @timeout_ms (-1: for ever) for multicast events and hand each
+ * to @cb. Return: > 0 events handled, 0 on timeout, -ENOBUFS when the
+ * socket overflowed (events were lost), other negative errno on error.
+ */
+int ts_nl_recv_events(struct ts_nl *nl, int timeout_ms, ts_nl_event_cb cb,
+		      void *data);
+
+/* Send a prepared raw message and collect the kernel's answer (tests). */
+int ts_nl_raw(struct ts_nl *nl, void *msg, size_t len);
+
+const char *ts_nl_state_name(unsigned int state);
+const char *ts_nl_cause_name(unsigned int cause);
+const char *ts_nl_role_name(unsigned int role);
+
+#endif
