@@ -717,7 +717,13 @@ static void tcpstates_tx_send(struct net *net, unsigned int group,
 
 	ret = genlmsg_multicast_netns(&tcpstates_family, net, skb, 0, group,
 				      GFP_KERNEL);
-	if (ret == -ESRCH)	/* the listeners left */
+	/*
+	 * -ESRCH: nobody took it. Either the listeners left, or every one
+	 * of them was full (a listener's overflow is reported as -ENOBUFS
+	 * only with NETLINK_BROADCAST_ERROR set on its socket).
+	 */
+	if (ret == -ESRCH &&
+	    !genl_has_listeners(&tcpstates_family, net, group))
 		return;
 	atomic64_add(events, &tcpstates_mcast_sent);
 	if (ret)

@@ -164,8 +164,8 @@ static int ts_nl_talk(struct ts_nl *nl, struct nlmsghdr *nlh,
 		ret = mnl_cb_run2(nl->buf, n, seq, portid, ts_nl_data_cb, ctx,
 				  ts_nl_ctl_cbs, NLMSG_MIN_TYPE);
 		if (ret == MNL_CB_ERROR)
-			return ctx->stop ? ctx->stop : -errno;
-		if (ret == MNL_CB_STOP)
+			return -errno;
+		if (ret == MNL_CB_STOP)		/* ack, error or DONE */
 			return ctx->stop;
 	}
 }
@@ -531,9 +531,12 @@ static int ts_nl_event_msg_cb(const struct nlmsghdr *nlh, void *data)
 	struct ts_nl_ctx *ctx = data;
 	struct ts_nl_event ev;
 
+	if (ctx->stop)	/* the caller has enough: drain the rest */
+		return MNL_CB_OK;
 	ts_nl_parse_event(nlh, &ev);
+	/* on to the end of the dump even so: the socket must be left empty */
 	ctx->stop = ((ts_nl_event_cb)ctx->user_cb)(&ev, ctx->user);
-	return ctx->stop ? MNL_CB_STOP : MNL_CB_OK;
+	return MNL_CB_OK;
 }
 
 static int ts_nl_conn_msg_cb(const struct nlmsghdr *nlh, void *data)
@@ -541,9 +544,11 @@ static int ts_nl_conn_msg_cb(const struct nlmsghdr *nlh, void *data)
 	struct ts_nl_ctx *ctx = data;
 	struct ts_nl_conn c;
 
+	if (ctx->stop)
+		return MNL_CB_OK;
 	ts_nl_parse_conn(nlh, &c);
 	ctx->stop = ((ts_nl_conn_cb)ctx->user_cb)(&c, ctx->user);
-	return ctx->stop ? MNL_CB_STOP : MNL_CB_OK;
+	return MNL_CB_OK;
 }
 
 int ts_nl_dump_events(struct ts_nl *nl, uint64_t start_seq,
@@ -629,7 +634,7 @@ int ts_nl_recv_events(struct ts_nl *nl, int timeout_ms, ts_nl_event_cb cb,
 			continue;
 		ts_nl_event_msg_cb(nlh, &ctx);
 		handled++;
-		if (ctx.stop)
+		if (ctx.stop)	/* the rest of this datagram is dropped */
 			return ctx.stop;
 	}
 	return handled;

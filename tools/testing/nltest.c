@@ -6,7 +6,9 @@
  *   nltest conns  [--all] [FILTER]
  *   nltest events [--all] [--start SEQ] [FILTER]
  *   nltest listen [--all] [--count N] [--idle MS] [--rcvbuf BYTES]
- *                 [--recover] [--quiet] [--ready FILE]
+ *                 [--delay MS] [--recover] [--quiet] [--ready FILE]
+ *                 (--delay: wait that long after subscribing before reading,
+ *                 so that a small receive buffer overflows)
  *   nltest subscribe [--all]      try to join the group: "subscribe ok" or
  *                                 "subscribe error ERRNO"
  *   nltest malformed              send bad requests; TAP, one line each
@@ -15,8 +17,10 @@
  *         --states MASK --netns INUM --tgid N
  *
  * Records are printed as key=value lines. listen ends with a summary line:
- * "received N gaps G missed M recovered R lost L enobufs E first F last S
- * contiguous 0|1". Errors: "error ERRNO-NAME: extack message", exit 1.
+ * "received N gaps G missed M recovered R unrecovered U enobufs E first F
+ * last S contiguous 0|1": G gaps (PREV_SEQ not the last event received)
+ * holding M sequence numbers, of which the event dump (--recover) fetched
+ * R; U = M - R are gone from the ring or another namespace's. Errors: "error ERRNO-NAME: extack message", exit 1.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -169,15 +173,29 @@ static int cmd_stats(void)
 
 /* listen: what was received, and what is missing */
 struct listen_state {
-	unsigned long long received, gaps, missed, recovered, lost, enobufs;
+	unsigned long long received, gaps, missed, recovered, enobufs;
 	unsigned long long count, first, last;
 	bool contiguous, all;
+	bool overflowed;	/* ENOBUFS, and no gap seen since */
 	/* seqs between a gap's ends still to fetch: [from, to) */
 	unsigned long long want_from[4096], want_to[4096];
 	unsigned int nwant;
 };
 
 static struct listen_state ls = { .contiguous = true };
+
+/* The events from the last received to @to (excluded) are missing. */
+static void add_gap(unsigned long long to)
+{
+	ls.overflowed = false;
+	if (to <= ls.last + 1)
+		return;
+	ls.gaps++;
+	if (ls.nwant < sizeof(ls.want_from) / sizeof(ls.want_from[0])) {
+		ls.want_from[ls.nwant] = ls.last + 1;
+		ls.want_to[ls.nwant++] = to;
+	}
+}
 
 static int listen_cb(const struct ts_nl_event *ev, void *data)
 {
@@ -186,13 +204,8 @@ static int listen_cb(const struct ts_nl_event *ev, void *data)
 		print_event(ev);
 	if (ls.received && ev->seq != ls.last + 1)
 		ls.contiguous = false;
-	if (ls.received && ev->prev_seq != ls.last) {
-		ls.gaps++;
-		if (ls.nwant < sizeof(ls.want_from) / sizeof(ls.want_from[0])) {
-			ls.want_from[ls.nwant] = ls.last + 1;
-			ls.want_to[ls.nwant++] = ev->seq;
-		}
-	}
+	if (ls.received && ev->prev_seq != ls.last)
+		add_gap(ev->seq);
 	if (!ls.received)
 		ls.first = ev->seq;
 	ls.last = ev->seq;
@@ -201,21 +214,18 @@ static int listen_cb(const struct ts_nl_event *ev, void *data)
 }
 
 /* A gap's dump: events in [from, to) of the listened-to stream */
-static unsigned long long gap_to, gap_next;
+static unsigned long long gap_to;
 
 static int recover_cb(const struct ts_nl_event *ev, void *data)
 {
 	(void)data;
 	if (ev->seq >= gap_to)
 		return 1;
-	if (ev->prev_seq + 1 > gap_next)	/* overwritten for good */
-		ls.lost += ev->prev_seq + 1 - gap_next;
 	ls.recovered++;
 	if (!quiet) {
 		printf("recovered ");
 		print_event(ev);
 	}
-	gap_next = ev->seq + 1;
 	return 0;
 }
 
@@ -229,15 +239,11 @@ static void recover(void)
 	if (ret)
 		fail("open", ret);
 	for (i = 0; i < ls.nwant; i++) {
-		gap_next = ls.want_from[i];
 		gap_to = ls.want_to[i];
-		ret = ts_nl_dump_events(&rnl, gap_next, NULL, ls.all,
+		ret = ts_nl_dump_events(&rnl, ls.want_from[i], NULL, ls.all,
 					recover_cb, NULL);
 		if (ret < 0)
 			fail("recover", ret);
-		/* what the dump did not return before gap_to is another
-		 * namespace's (all: overwritten, counted by the dump's PREV)
-		 */
 	}
 	ts_nl_close(&rnl);
 }
@@ -251,7 +257,8 @@ static long long now_ms(void)
 }
 
 static int cmd_listen(bool all, unsigned long long count, int idle_ms,
-		      int rcvbuf, bool do_recover, const char *ready)
+		      int rcvbuf, int delay_ms, bool do_recover,
+		      const char *ready)
 {
 	long long last_rx;
 	FILE *f;
@@ -272,11 +279,18 @@ static int cmd_listen(bool all, unsigned long long count, int idle_ms,
 		if (!f || fclose(f))
 			fail("ready file", -errno);
 	}
+	if (delay_ms)
+		usleep(delay_ms * 1000);
 	last_rx = now_ms();
 	for (;;) {
 		ret = ts_nl_recv_events(&nl, 100, listen_cb, NULL);
+		/*
+		 * Lost events: the first event after the queued ones shows a
+		 * gap, or, when none comes, the gap runs to the newest event.
+		 */
 		if (ret == -ENOBUFS) {
 			ls.enobufs++;
+			ls.overflowed = true;
 			continue;
 		}
 		if (ret < 0)
@@ -288,13 +302,23 @@ static int cmd_listen(bool all, unsigned long long count, int idle_ms,
 		else if (idle_ms && now_ms() - last_rx >= idle_ms)
 			break;
 	}
+	if (ls.overflowed && ls.received) {
+		/* nothing came after the overflow: up to the newest event */
+		struct ts_nl_stats st;
+
+		ret = ts_nl_get_stats(&nl, &st);
+		if (ret)
+			fail("stats", ret);
+		add_gap(st.v[TCPSTATES_A_STATS_EVENTS] + 1);
+	}
 	if (do_recover)
 		recover();
 	for (unsigned int i = 0; i < ls.nwant; i++)
 		ls.missed += ls.want_to[i] - ls.want_from[i];
-	printf("received %llu gaps %llu missed %llu recovered %llu lost %llu enobufs %llu first %llu last %llu contiguous %d\n",
-	       ls.received, ls.gaps, ls.missed, ls.recovered, ls.lost,
-	       ls.enobufs, ls.first, ls.last, ls.contiguous);
+	printf("received %llu gaps %llu missed %llu recovered %llu unrecovered %llu enobufs %llu first %llu last %llu contiguous %d\n",
+	       ls.received, ls.gaps, ls.missed, ls.recovered,
+	       ls.missed - ls.recovered, ls.enobufs, ls.first, ls.last,
+	       ls.contiguous);
 	return 0;
 }
 
@@ -553,6 +577,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "idle", required_argument, NULL, 'i' },
 		{ "rcvbuf", required_argument, NULL, 'b' },
+		{ "delay", required_argument, NULL, 'w' },
 		{ "recover", no_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ready", required_argument, NULL, 'R' },
@@ -570,7 +595,7 @@ int main(int argc, char **argv)
 	unsigned long long start = 0, count = 0;
 	bool all = false, do_recover = false;
 	const char *ready = NULL, *cmd;
-	int c, ret, idle = 0, rcvbuf = 0;
+	int c, ret, idle = 0, rcvbuf = 0, delay = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -579,6 +604,7 @@ int main(int argc, char **argv)
 		case 'n': count = strtoull(optarg, NULL, 0); break;
 		case 'i': idle = atoi(optarg); break;
 		case 'b': rcvbuf = atoi(optarg); break;
+		case 'w': delay = atoi(optarg); break;
 		case 'r': do_recover = true; break;
 		case 'q': quiet = true; break;
 		case 'R': ready = optarg; break;
@@ -640,7 +666,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "listen"))
-		return cmd_listen(all, count, idle, rcvbuf, do_recover, ready);
+		return cmd_listen(all, count, idle, rcvbuf, delay, do_recover,
+				  ready);
 	if (!strcmp(cmd, "subscribe")) {
 		ret = ts_nl_subscribe(&nl, all);
 		if (ret)
