@@ -4,7 +4,8 @@
 # Install everything tcpstates needs on a Debian bookworm machine:
 # build tools, qemu + busybox for the test VM, the test kernels (6.1, 6.1-rt
 # and 6.12 from bookworm-backports, images and headers), bpftrace, libmnl,
-# sparse and the kernel's checkpatch (from linux-source-6.1).
+# sparse, the kernel's checkpatch (from linux-source-6.1) and the kernel's
+# YNL netlink CLI (from linux-source-6.12, with python3-yaml/-jsonschema).
 #
 # Idempotent: when everything is present it returns in well under a second.
 # Usage: scripts/deps.sh [--check]   (--check: only report what is missing)
@@ -20,7 +21,7 @@ check_only=0
 pkgs=(build-essential kmod cpio busybox-static qemu-system-x86 qemu-utils
       bpftrace libmnl-dev libmnl0 sparse linux-source-6.1 perl
       iproute2 tcpdump python3 xz-utils zstd pkg-config bc flex bison
-      libelf-dev libssl-dev dwarves)
+      libelf-dev libssl-dev dwarves python3-yaml python3-jsonschema)
 
 missing_pkgs() {
 	local p
@@ -46,15 +47,19 @@ want_61=0 want_61rt=0 want_612=0
 have_kernel '^6\.1\.[0-9.-]+-amd64$' || want_61=1
 have_kernel '^6\.1\.[0-9.-]+-rt-amd64$' || want_61rt=1
 have_kernel '^6\.12\.[0-9.+a-z-]+-amd64$' || want_612=1
+# linux-source-6.12 (backports) carries tools/net/ynl
+want_src612=0
+ls /usr/src/linux-source-6.12.tar.* >/dev/null 2>&1 || want_src612=1
 
-if [ ${#need[@]} -eq 0 ] && [ $want_61$want_61rt$want_612 = 000 ] &&
-   [ -e "$(checkpatch_path)" ]; then
+if [ ${#need[@]} -eq 0 ] && [ $want_61$want_61rt$want_612$want_src612 = 0000 ] &&
+   [ -e "$(checkpatch_path)" ] && [ -e "$(ynl_path)" ]; then
 	[ $check_only = 1 ] && echo "deps: all present"
 	exit 0
 fi
 if [ $check_only = 1 ]; then
 	echo "deps: missing packages: ${need[*]:-none};" \
-	     "kernels to install: 6.1=$want_61 6.1-rt=$want_61rt 6.12=$want_612"
+	     "kernels to install: 6.1=$want_61 6.1-rt=$want_61rt 6.12=$want_612;" \
+	     "linux-source-6.12: $want_src612"
 	exit 1
 fi
 
@@ -85,7 +90,7 @@ if [ $want_61 = 1 ] || [ $want_61rt = 1 ]; then
 		linux-image-rt-amd64 linux-headers-rt-amd64 >/dev/null
 fi
 
-if [ $want_612 = 1 ]; then
+if [ $want_612 = 1 ] || [ $want_src612 = 1 ]; then
 	# bookworm-backports through a private source list: the mirror is the
 	# one this machine's apt configuration already uses for bookworm.
 	mirror=$(apt_mirror) || die "deps: cannot find the Debian mirror in the apt configuration"
@@ -101,16 +106,24 @@ if [ $want_612 = 1 ]; then
 	      -o "Dir::State::Lists=$state/lists")
 	log "deps: apt-get update (bookworm-backports)"
 	$SUDO apt-get -q "${bapt[@]}" update >/dev/null
-	# Resolve the versioned package names behind the backports meta
-	# packages, so the 6.1 meta packages stay as they are.
-	img=$(apt-cache "${bapt[@]}" -t bookworm-backports depends linux-image-amd64 |
-	      sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\).*/\1/p' | head -n1)
-	hdr=$(apt-cache "${bapt[@]}" -t bookworm-backports depends linux-headers-amd64 |
-	      sed -n 's/^ *Depends: \(linux-headers-[0-9][^ ]*-amd64\).*/\1/p' | head -n1)
-	[ -n "$img" ] && [ -n "$hdr" ] || die "deps: no kernel found in bookworm-backports"
-	log "deps: installing $img $hdr from bookworm-backports"
-	$SUDO env INITRD=No apt-get "${apt_opts[@]}" "${bapt[@]}" -t bookworm-backports \
-		install "$img" "$hdr" >/dev/null
+	if [ $want_612 = 1 ]; then
+		# Resolve the versioned package names behind the backports
+		# meta packages, so the 6.1 meta packages stay as they are.
+		img=$(apt-cache "${bapt[@]}" -t bookworm-backports depends linux-image-amd64 |
+		      sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-amd64\).*/\1/p' | head -n1)
+		hdr=$(apt-cache "${bapt[@]}" -t bookworm-backports depends linux-headers-amd64 |
+		      sed -n 's/^ *Depends: \(linux-headers-[0-9][^ ]*-amd64\).*/\1/p' | head -n1)
+		[ -n "$img" ] && [ -n "$hdr" ] || die "deps: no kernel found in bookworm-backports"
+		log "deps: installing $img $hdr from bookworm-backports"
+		$SUDO env INITRD=No apt-get "${apt_opts[@]}" "${bapt[@]}" -t bookworm-backports \
+			install "$img" "$hdr" >/dev/null
+	fi
+	if [ $want_src612 = 1 ]; then
+		log "deps: installing linux-source-6.12 from bookworm-backports (for ynl)"
+		$SUDO apt-get "${apt_opts[@]}" "${bapt[@]}" -t bookworm-backports \
+			install linux-source-6.12 >/dev/null
+	fi
 fi
 [ -e "$(checkpatch_path)" ] || prepare_checkpatch
+[ -e "$(ynl_path)" ] || prepare_ynl
 log "deps: done"

@@ -35,6 +35,22 @@ apt_mirror() {
 
 checkpatch_path() { echo "$TCPSTATES_CACHE/checkpatch/scripts/checkpatch.pl"; }
 
+# The kernel's YNL CLI and the netlink specs' schemas, from Debian's
+# linux-source-6.12 (6.12's cli.py lives in tools/net/ynl).
+ynl_path() { echo "$TCPSTATES_CACHE/ynl/tools/net/ynl/cli.py"; }
+
+prepare_ynl() {
+	local tarball dir="$TCPSTATES_CACHE/ynl"
+	tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n1)
+	[ -n "$tarball" ] || die "ynl: linux-source-6.12 is not installed (run scripts/deps.sh)"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -xf "$tarball" -C "$dir" --strip-components=1 --wildcards \
+		'*/tools/net/ynl' '*/Documentation/netlink' ||
+		die "ynl: cannot extract it from $tarball"
+	[ -e "$(ynl_path)" ] || die "ynl: $(ynl_path) is not in $tarball"
+}
+
 # checkpatch.pl and the data files it reads, from Debian's linux-source-6.1.
 prepare_checkpatch() {
 	local tarball dir="$TCPSTATES_CACHE/checkpatch" top

@@ -151,9 +151,8 @@ enum tcpstates_filter_attr {
 	TCPSTATES_A_FILTER_REMOTE_PREFIX,	/* u8 */
 	TCPSTATES_A_FILTER_LOCAL_PORT,	/* u16 */
 	TCPSTATES_A_FILTER_REMOTE_PORT,	/* u16 */
-	TCPSTATES_A_FILTER_STATES,	/* u32: bit (1 << TCP_*) per state; an event
-					 * matches by its old or new state
-					 */
+	/* u32: bit (1 << TCP_*) per state; an event matches by its old or new state */
+	TCPSTATES_A_FILTER_STATES,
 	TCPSTATES_A_FILTER_NETNS,	/* u32: namespace inode number */
 	TCPSTATES_A_FILTER_TGID,	/* u32: owner's process id */
 
@@ -222,8 +221,10 @@ enum tcpstates_conn_attr {
 	TCPSTATES_A_CONN_FIN_LOCAL,	/* u32: our FIN's seq */
 	TCPSTATES_A_CONN_FIN_REMOTE,	/* u32: the peer's FIN's seq */
 	TCPSTATES_A_CONN_FIRST_FIN,	/* u8: enum tcpstates_first_fin */
-	TCPSTATES_A_CONN_HANDSHAKE_US,	/* u32: SYN -> established (active), SYN-ACK RTT (passive) */
-	TCPSTATES_A_CONN_DURATION,	/* nest, repeated: TCPSTATES_A_DURATION_*, one per state left */
+	/* u32: SYN -> established (active open), SYN-ACK round trip (passive) */
+	TCPSTATES_A_CONN_HANDSHAKE_US,
+	/* nest, repeated: TCPSTATES_A_DURATION_*, one per state left so far */
+	TCPSTATES_A_CONN_DURATION,
 	TCPSTATES_A_CONN_OWNER,		/* nest: TCPSTATES_A_OWNER_* */
 	TCPSTATES_A_CONN_FILTER,	/* nest, request: TCPSTATES_A_FILTER_* */
 	TCPSTATES_A_CONN_ALL_NETNS,	/* flag, request: every namespace */

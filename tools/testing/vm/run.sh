@@ -9,7 +9,9 @@ export TCPSTATES_KO=${1:?usage: run.sh MODULE.ko}
 status=0
 for t in "$here"/test_*.sh; do
 	echo "# ${t##*/}"
-	timeout 120 bash "$t" || status=1
+	start=$SECONDS
+	timeout 300 bash "$t" || status=1
+	echo "# ${t##*/} took $((SECONDS - start)) s"
 	if grep -q '^tcpstates ' /proc/modules; then
 		echo "not ok - ${t##*/} left the module loaded"
 		rmmod tcpstates
