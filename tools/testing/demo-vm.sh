@@ -49,10 +49,15 @@ who closed first, HANDSHAKE_US the connect latency, DURATIONS_MS the time spent
 in each state so far.
 TXT
 
-say "\$ tcpstates -L 8080 events     # the CLI, server side of port 8080 only"
-"$cli" -L 8080 events
-say "\$ tcpstates -s CLOSE_WAIT,LAST_ACK events"
-"$cli" -s CLOSE_WAIT,LAST_ACK events
+say "\$ tcpstates events -L 8080      # the CLI (over netlink), server side of port 8080"
+"$cli" events -L 8080
+say "\$ tcpstates conns                # live connections, like ss, with their lifecycle"
+"$cli" conns
+client=$("$cli" conns -j -4 -D 8080 | sed -n 's/.*"cookie":\([0-9]*\).*/\1/p' | head -n1)
+say "\$ tcpstates show $client           # the IPv4 client as the textbook draws it"
+"$cli" show "$client"
+say "\$ tcpstates summary"
+"$cli" summary
 say "\$ tcpstates stats"
 "$cli" stats
 

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpstates CLI: events (the ring, once) and watch (live).
+ *
+ * watch subscribes first, then (--since) dumps the ring from the wanted
+ * sequence number, then follows the multicast group. It keeps the last
+ * sequence number of the stream it has accounted for: a notification at or
+ * below it is a duplicate of what the dump printed; one whose PREV_SEQ is
+ * beyond it reveals a gap, which is fetched back from the ring and printed
+ * first. A receive buffer overflow (ENOBUFS) is fetched back at once.
+ * Events the ring overwrote before they could be fetched are reported on
+ * stderr as lost, with their count.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tcpstates.h"
+
+struct watch {
+	const struct ts_opts *o;
+	struct ts_nl *dump;		/* a second socket for fetching gaps */
+	unsigned long long last;	/* stream accounted for up to here */
+	unsigned long long printed;
+	unsigned long long lost;
+	unsigned long long upto;	/* gap fetch: stop before this */
+	bool started;
+	bool first_reply;
+	unsigned long long fetch_from;
+};
+
+struct ladder_conn;
+static void ladder_add(const struct ts_nl_event *ev);
+
+static bool done(const struct watch *w)
+{
+	return ts_stop || (w->o->count && w->printed >= w->o->count);
+}
+
+static void emit(struct watch *w, const struct ts_nl_event *ev)
+{
+	if (done(w) || !ts_match_event(&w->o->f, ev))
+		return;
+	if (w->o->ladder) {
+		ladder_add(ev);
+	} else {
+		ts_print_event(stdout, w->o, ev);
+		fflush(stdout);
+	}
+	w->printed++;
+}
+
+static int dump_cb(const struct ts_nl_event *ev, void *data)
+{
+	struct watch *w = data;
+
+	if (w->upto && ev->seq >= w->upto)
+		return 1;
+	if (w->first_reply) {
+		/* the dump's first PREV_SEQ: what it could not go back to */
+		if (ev->prev_seq + 1 > w->fetch_from)
+			w->lost += ev->prev_seq + 1 - w->fetch_from;
+		w->first_reply = false;
+	}
+	if (ev->seq > w->last) {
+		emit(w, ev);
+		w->last = ev->seq;
+	}
+	return 0;
+}
+
+/* Fetch events [from, upto) (upto 0: to the newest) from the ring. */
+static void fetch(struct watch *w, unsigned long long from,
+		  unsigned long long upto)
+{
+	struct ts_nl_filter k;
+	unsigned long long lost0 = w->lost;
+	int ret;
+
+	ts_kernel_filter(&w->o->f, true, &k);
+	w->upto = upto;
+	w->first_reply = true;
+	w->fetch_from = from;
+	ret = ts_nl_dump_events(w->dump, from, &k, w->o->f.all_netns, dump_cb, w);
+	if (ret < 0)
+		ts_nl_fail(w->dump, "event dump", ret, w->o);
+	w->upto = 0;
+	if (upto && w->last < upto - 1)
+		w->last = upto - 1;
+	if (w->lost > lost0)
+		fprintf(stderr, "tcpstates: lost %llu events: overwritten in the ring before they could be fetched (ring_size too small?)\n",
+			w->lost - lost0);
+}
+
+static int live_cb(const struct ts_nl_event *ev, void *data)
+{
+	struct watch *w = data;
+
+	if (w->started && ev->seq <= w->last)
+		return 0;	/* printed by the dump already */
+	if (w->started && ev->prev_seq > w->last) {
+		fprintf(stderr, "tcpstates: missed events %llu to %llu (multicast: receive buffer overflow, or the module fell behind); fetching them\n",
+			w->last + 1, (unsigned long long)ev->prev_seq);
+		fetch(w, w->last + 1, ev->seq);
+	}
+	emit(w, ev);
+	w->last = ev->seq;
+	w->started = true;
+	return done(w);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void ladder_flush(void);
+
+int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
+{
+	struct watch w = { .o = o };
+	struct ts_nl dump;
+	double end = o->duration ? now_s() + o->duration : 0;
+	int ret, timeout;
+
+	ret = ts_nl_open(&dump);
+	if (ret)
+		ts_nl_fail(&dump, "netlink", ret, o);
+	w.dump = &dump;
+	ts_nl_set_rcvbuf(nl, o->rcvbuf ? (int)o->rcvbuf : 8 << 20);
+	ret = ts_nl_subscribe(nl, o->f.all_netns);
+	if (ret)
+		ts_nl_fail(nl, "subscribing to live events", ret, o);
+	if (!o->ladder)
+		ts_print_event_header(stdout, o);
+	if (o->since_set) {
+		fetch(&w, o->since ? o->since : 1, 0);
+	} else {
+		/* from now on: what comes after the newest event is ours */
+		struct ts_nl_stats st;
+
+		ret = ts_nl_get_stats(&dump, &st);
+		if (ret)
+			ts_nl_fail(&dump, "stats", ret, o);
+		w.last = st.v[TCPSTATES_A_STATS_EVENTS];
+	}
+	w.started = true;
+	while (!done(&w)) {
+		timeout = 200;
+		if (end) {
+			double left = end - now_s();
+
+			if (left <= 0)
+				break;
+			if (left * 1000 < timeout)
+				timeout = (int)(left * 1000) + 1;
+		}
+		ret = ts_nl_recv_events(nl, timeout, live_cb, &w);
+		if (ret == -ENOBUFS) {
+			fprintf(stderr, "tcpstates: receive buffer overflow: fetching the missed events from the ring\n");
+			fetch(&w, w.last + 1, 0);
+			continue;
+		}
+		if (ret < 0 && ret != -EINTR)
+			ts_nl_fail(nl, "receiving live events", ret, o);
+	}
+	if (o->ladder)
+		ladder_flush();
+	ts_nl_close(&dump);
+	if (w.lost)
+		fprintf(stderr, "tcpstates: %llu events lost in all\n", w.lost);
+	return 0;
+}
+
+/* events: the ring, once */
+static int events_cb(const struct ts_nl_event *ev, void *data)
+{
+	const struct ts_opts *o = data;
+
+	if (ts_match_event(&o->f, ev))
+		ts_print_event(stdout, o, ev);
+	return ts_stop;
+}
+
+int cmd_events(struct ts_nl *nl, const struct ts_opts *o)
+{
+	struct ts_nl_filter k;
+	int ret;
+
+	ts_kernel_filter(&o->f, true, &k);
+	ts_print_event_header(stdout, o);
+	ret = ts_nl_dump_events(nl, 0, &k, o->f.all_netns, events_cb,
+				(void *)o);
+	if (ret < 0)
+		ts_nl_fail(nl, "event dump", ret, o);
+	return 0;
+}
+
+/*
+ * watch --ladder: the events of each connection are kept until it closes,
+ * then drawn. At most LADDER_CONNS connections are kept; the oldest is
+ * drawn as it is when more come.
+ */
+#define LADDER_CONNS	1024
+#define LADDER_EVENTS	24
+
+struct ladder_conn {
+	unsigned long long cookie;
+	unsigned long long born;
+	int n;
+	struct ts_nl_event ev[LADDER_EVENTS];
+};
+
+static struct ladder_conn *ladders;
+static unsigned long long ladder_clock;
+
+static void ladder_draw(struct ladder_conn *lc)
+{
+	ts_print_ladder(stdout, lc->ev, lc->n, NULL);
+	putchar('\n');
+	fflush(stdout);
+	lc->cookie = 0;
+	lc->n = 0;
+}
+
+static void ladder_add(const struct ts_nl_event *ev)
+{
+	struct ladder_conn *lc = NULL, *oldest = NULL;
+	int i;
+
+	if (!ladders) {
+		ladders = calloc(LADDER_CONNS, sizeof(*ladders));
+		if (!ladders) {
+			perror("tcpstates");
+			exit(1);
+		}
+	}
+	for (i = 0; i < LADDER_CONNS && !lc; i++)
+		if (ladders[i].cookie == ev->cookie)
+			lc = &ladders[i];
+	if (!lc) {
+		for (i = 0; i < LADDER_CONNS && !lc; i++) {
+			if (!ladders[i].cookie)
+				lc = &ladders[i];
+			else if (!oldest || ladders[i].born < oldest->born)
+				oldest = &ladders[i];
+		}
+		if (!lc) {
+			lc = oldest;
+			ladder_draw(lc);
+		}
+		lc->cookie = ev->cookie;
+		lc->born = ++ladder_clock;
+	}
+	if (lc->n < LADDER_EVENTS)
+		lc->ev[lc->n++] = *ev;
+	/* the end: CLOSE, but not a timewait socket's hand-over */
+	if (ev->newstate == 7 /* CLOSE */)
+		ladder_draw(lc);
+}
+
+static void ladder_flush(void)
+{
+	int i;
+
+	for (i = 0; ladders && i < LADDER_CONNS; i++)
+		if (ladders[i].cookie)
+			ladder_draw(&ladders[i]);
+	free(ladders);
+	ladders = NULL;
+}
