@@ -32,7 +32,7 @@ start=$SECONDS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 {
-	"$top/scripts/vm-run.sh" -k "$release" -t "${TCPSTATES_VM_TIMEOUT:-600}" -- \
+	"$top/scripts/vm-run.sh" -k "$release" -t "${TCPSTATES_VM_TIMEOUT:-1200}" -- \
 		"$top/tools/testing/vm/run.sh" "$ko" 2>&1
 	echo "@@vm-status $?"
 } | awk -v n="$n" -v out="$tmp/result" '
