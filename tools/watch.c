@@ -28,6 +28,7 @@ struct watch {
 	bool started;
 	bool first_reply;
 	unsigned long long fetch_from;
+	struct ts_nl_stats base;	/* the kernel's counters at the start */
 };
 
 struct ladder_conn;
@@ -93,6 +94,29 @@ static void fetch(struct watch *w, unsigned long long from,
 			w->lost - lost0);
 }
 
+/* After a loss: what the kernel counted since the watch began */
+static void report_kernel_counters(struct watch *w)
+{
+	static const struct {
+		int attr;
+		const char *what;
+	} c[] = {
+		{ TCPSTATES_A_STATS_MCAST_FAILED, "found a listener's buffer full" },
+		{ TCPSTATES_A_STATS_MCAST_OVERRUN, "were overwritten before they could be sent" },
+		{ TCPSTATES_A_STATS_MCAST_NOMEM, "found no memory for a datagram" },
+	};
+	struct ts_nl_stats st;
+	unsigned int i;
+
+	if (ts_nl_get_stats(w->dump, &st))
+		return;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (st.v[c[i].attr] > w->base.v[c[i].attr])
+			fprintf(stderr, "tcpstates: kernel: since the watch began, %llu live events %s (all listeners)\n",
+				(unsigned long long)(st.v[c[i].attr] - w->base.v[c[i].attr]),
+				c[i].what);
+}
+
 static int live_cb(const struct ts_nl_event *ev, void *data)
 {
 	struct watch *w = data;
@@ -103,6 +127,7 @@ static int live_cb(const struct ts_nl_event *ev, void *data)
 		fprintf(stderr, "tcpstates: missed events %llu to %llu (multicast: receive buffer overflow, or the module fell behind); fetching them\n",
 			w->last + 1, (unsigned long long)ev->prev_seq);
 		fetch(w, w->last + 1, ev->seq);
+		report_kernel_counters(w);
 	}
 	emit(w, ev);
 	w->last = ev->seq;
@@ -137,17 +162,13 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 		ts_nl_fail(nl, "subscribing to live events", ret, o);
 	if (!o->ladder)
 		ts_print_event_header(stdout, o);
-	if (o->since_set) {
+	ret = ts_nl_get_stats(&dump, &w.base);
+	if (ret)
+		ts_nl_fail(&dump, "stats", ret, o);
+	if (o->since_set)
 		fetch(&w, o->since ? o->since : 1, 0);
-	} else {
-		/* from now on: what comes after the newest event is ours */
-		struct ts_nl_stats st;
-
-		ret = ts_nl_get_stats(&dump, &st);
-		if (ret)
-			ts_nl_fail(&dump, "stats", ret, o);
-		w.last = st.v[TCPSTATES_A_STATS_EVENTS];
-	}
+	else	/* from now on: what comes after the newest event is ours */
+		w.last = w.base.v[TCPSTATES_A_STATS_EVENTS];
 	w.started = true;
 	while (!done(&w)) {
 		timeout = 200;
@@ -163,6 +184,7 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 		if (ret == -ENOBUFS) {
 			fprintf(stderr, "tcpstates: receive buffer overflow: fetching the missed events from the ring\n");
 			fetch(&w, w.last + 1, 0);
+			report_kernel_counters(&w);
 			continue;
 		}
 		if (ret < 0 && ret != -EINTR)

@@ -57,6 +57,8 @@ wait $w
 sed 's/^/# /' /tmp/cli.slow.err | head -5
 grep -q 'receive buffer overflow: fetching the missed events' /tmp/cli.slow.err
 ok $? "watch --rcvbuf 4096, stopped during 100 connections: reports the overflow"
+grep -q "kernel: since the watch began, [0-9]* live events found a listener's buffer full" /tmp/cli.slow.err
+ok $? "with the kernel's count of what the listener had no room for"
 is "$(pyjson 'seqs = [r["seq"] for r in recs]
 print(seqs == list(range(seqs[0], seqs[0] + len(seqs))), len(seqs) >= 1000)' </tmp/cli.slow)" "True True" \
 	"and still prints every event once, in order"
