@@ -21,7 +21,8 @@ check_only=0
 pkgs=(build-essential kmod cpio busybox-static qemu-system-x86 qemu-utils
       bpftrace libmnl-dev libmnl0 sparse linux-source-6.1 perl
       iproute2 tcpdump python3 xz-utils zstd pkg-config bc flex bison
-      libelf-dev libssl-dev dwarves python3-yaml python3-jsonschema dkms)
+      libelf-dev libssl-dev dwarves python3-yaml python3-jsonschema dkms
+      python3-matplotlib)
 
 missing_pkgs() {
 	local p

@@ -1,0 +1,665 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Summarise scripts/bench.sh's raw records (raw.jsonl) into results.json,
+results.md and, when matplotlib is installed, results.png.
+
+Usage: bench-report.py RAW.jsonl OUTDIR
+"""
+import json
+import os
+import statistics
+import sys
+
+CONFIGS = [
+    ("none", "no tracer"),
+    ("module", "tcpstates loaded, no reader"),
+    ("listen", "tcpstates + live netlink listener that prints nothing (`watch -L 1 -j`)"),
+    ("watch", "tcpstates + `tcpstates watch -j` (live netlink listener, JSON lines)"),
+    ("bpftrace-tp", "bpftrace, tracepoint:sock:inet_sock_set_state"),
+    ("bpftrace-kprobe", "bpftrace, kprobe:tcp_set_state"),
+    ("bcc", "bcc tcpstates (tcpstates-bpfcc)"),
+]
+DESC = dict(CONFIGS)
+ORDER = [c for c, _ in CONFIGS]
+TARGET_RATIO = 0.98
+
+
+def load(path):
+    recs = []
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                recs.append(json.loads(line))
+    return recs
+
+
+def one(recs, kind):
+    for r in recs:
+        if r.get("kind") == kind:
+            return r
+    return {}
+
+
+def spread(vals):
+    if not vals:
+        return None
+    return {"median": statistics.median(vals), "min": min(vals), "max": max(vals), "n": len(vals)}
+
+
+def pct(x, digits=1):
+    return "-" if x is None else f"{100 * x:.{digits}f} %"
+
+
+def num(x):
+    return "-" if x is None else f"{x:,}"
+
+
+def roundup_pow2(n):
+    p = 1
+    while p < n:
+        p <<= 1
+    return p
+
+
+PAGE = 4096
+KMALLOC_MAX = 4 << 20          # x86-64 SLUB: order-10 pages
+HUGE = 2 << 20                 # kvmalloc allows huge vmalloc mappings (5.18+)
+
+
+def kvmalloc_bytes(size):
+    """What kvcalloc(size) takes on x86-64 6.1, for a fresh machine: slab
+    size classes up to 8 KiB, then a power of two of pages from the page
+    allocator up to 4 MiB, then vmalloc (rounded to 2 MiB huge pages from
+    2 MiB on, plus its array of page pointers)."""
+    if size <= 8192:
+        return max(8, roundup_pow2(size))
+    if size <= KMALLOC_MAX:
+        return roundup_pow2((size + PAGE - 1) // PAGE) * PAGE
+    area = (size + HUGE - 1) // HUGE * HUGE
+    array = (area // PAGE) * 8
+    return area + kvmalloc_bytes(array)
+
+
+def summarise(recs):
+    host = one(recs, "host")
+    meta = one(recs, "meta")
+    calib = [r for r in recs if r.get("kind") == "calib"]
+    runs = [r for r in recs if r.get("kind") == "run"]
+    skips = [r for r in recs if r.get("kind") == "skip"]
+    mems = {r["label"]: r for r in recs if r.get("kind") == "mem"}
+
+    mod_cal = next((c for c in calib if c.get("tracer") == "module"), None)
+    k_module = None
+    if mod_cal and mod_cal["connections"]:
+        k_module = mod_cal["events"] / mod_cal["connections"]
+
+    base = {r["round"]: r["conn_per_sec"] for r in runs if r["config"] == "none"}
+    by_cfg = {}
+    for r in runs:
+        by_cfg.setdefault(r["config"], []).append(r)
+
+    configs = {}
+    for cfg in ORDER:
+        rs = sorted(by_cfg.get(cfg, []), key=lambda r: r["round"])
+        if not rs:
+            continue
+        ratios = [r["conn_per_sec"] / base[r["round"]] for r in rs if base.get(r["round"])]
+        c = {
+            "description": DESC[cfg],
+            "rounds": len(rs),
+            "conn_per_sec": spread([r["conn_per_sec"] for r in rs]),
+            "ratio": spread(ratios),
+            "ratios": [round(x, 4) for x in ratios],
+            "cpu_busy_pct": spread([r["cpu_busy_pct"] for r in rs]),
+            "connections": sum(r["connections"] for r in rs),
+        }
+        if c["ratio"]:
+            c["overhead"] = 1 - c["ratio"]["median"]
+        # VM time this configuration adds to each connection (paired with
+        # the same round's untraced run), in microseconds
+        added = [1e6 * (1 / r["conn_per_sec"] - 1 / base[r["round"]]) for r in rs if base.get(r["round"])]
+        c["added_us_per_connection"] = spread(added)
+        c["ctxt_per_connection"] = spread([r["ctxt"] / r["connections"] for r in rs
+                                           if "ctxt" in r and r["connections"]])
+        # delivery accounting
+        if cfg == "module":
+            ev = sum(r["events_happened"] for r in rs)
+            c["events_happened"] = ev
+            c["events_per_connection"] = ev / c["connections"] if c["connections"] else None
+        if cfg in ("watch", "listen"):
+            happened = sum(r["events_happened"] for r in rs)
+            c["events_happened"] = happened
+            c["tracer_cpu_s"] = sum(r["tracer_cpu_s"] for r in rs)
+            c["mcast_failed"] = sum(r["mcast_failed"] for r in rs)
+            c["mcast_overrun"] = sum(r["mcast_overrun"] for r in rs)
+            c["mcast_nomem"] = sum(r["mcast_nomem"] for r in rs)
+            c["kprobe_missed"] = sum(r["kprobe_missed"] for r in rs)
+            c["recovered"] = sum(r["recovered"] for r in rs)
+            c["lost_reported"] = sum(r["lost_reported"] for r in rs)
+            c["cpu_us_per_event"] = 1e6 * c["tracer_cpu_s"] / happened if happened else None
+        if cfg == "watch":
+            delivered = sum(r["delivered"] for r in rs)
+            conn_events = sum(r["conn_events"] for r in rs)
+            expected = round(k_module * c["connections"]) if k_module else None
+            c.update({
+                "delivered": delivered,
+                "lost": happened - delivered,
+                "loss": (happened - delivered) / happened if happened else None,
+                "duplicates": sum(r["duplicates"] for r in rs),
+                "seq_breaks": sum(r["seq_breaks"] for r in rs),
+                "conn_events": conn_events,
+                "conn_events_expected": expected,
+                "conn_events_lost": expected - conn_events if expected is not None else None,
+                "syn_sent": sum(r["syn_sent"] for r in rs),
+                # the generator's count against the module's, in the runs
+                # where the listener got every event
+                "syn_check_runs": sum(1 for r in rs if r["events_happened"] == r["delivered"]),
+                "syn_check_connections": sum(r["connections"] for r in rs if r["events_happened"] == r["delivered"]),
+                "syn_check_syn_sent": sum(r["syn_sent"] for r in rs if r["events_happened"] == r["delivered"]),
+                "syn_sent_equals_connections": all(r["syn_sent"] == r["connections"] for r in rs
+                                                   if r["events_happened"] == r["delivered"]),
+                "lossy_runs": [{"round": r["round"], "conn_per_sec": r["conn_per_sec"],
+                                "happened": r["events_happened"], "delivered": r["delivered"],
+                                "lost": r["events_happened"] - r["delivered"],
+                                "mcast_failed": r["mcast_failed"], "mcast_overrun": r["mcast_overrun"],
+                                "recovered": r["recovered"], "lost_reported": r["lost_reported"],
+                                "silent": r["events_happened"] - r["delivered"] - r["lost_reported"],
+                                "seq_breaks": r["seq_breaks"]}
+                               for r in rs if r["events_happened"] != r["delivered"]],
+                "tw_end_events": sum(r["tw_end_events"] for r in rs),
+                "listener_events": sum(r["listener_events"] for r in rs),
+                "other_events": sum(r["other_events"] for r in rs),
+                "max_conn_per_sec": max(r["conn_per_sec"] for r in rs),
+                "lost_at_max": next(r["events_happened"] - r["delivered"] for r in rs
+                                    if r["conn_per_sec"] == max(x["conn_per_sec"] for x in rs)),
+            })
+            c["cpu_us_per_event"] = 1e6 * c["tracer_cpu_s"] / delivered if delivered else None
+        if cfg in ("bpftrace-tp", "bpftrace-kprobe", "bcc"):
+            ks = [r["cal_conn_events"] / r["cal_connections"] for r in rs
+                  if r["cal_connections"] and r["cal_lost"] == 0]
+            k = round(statistics.median(ks)) if ks else None
+            delivered = sum(r["conn_events"] for r in rs)
+            expected = k * c["connections"] if k is not None else None
+            c.update({
+                "events_per_connection": k,
+                "calibration": [{"connections": r["cal_connections"], "events": r["cal_conn_events"],
+                                 "lost": r["cal_lost"]} for r in rs],
+                "delivered": delivered,
+                "events_happened": expected,
+                "lost": expected - delivered if expected is not None else None,
+                "loss": (expected - delivered) / expected if expected else None,
+                "lost_reported": sum(r["lost_reported"] for r in rs),
+                "tracer_cpu_s": sum(r["tracer_cpu_s"] for r in rs),
+                "per_round_loss": [round((k * r["connections"] - r["conn_events"]) / (k * r["connections"]), 4)
+                                   if k and r["connections"] else None for r in rs],
+            })
+            c["cpu_us_per_event"] = 1e6 * c["tracer_cpu_s"] / delivered if delivered else None
+        per_conn = None
+        if cfg == "watch":
+            per_conn = c["conn_events"] / c["connections"]
+        elif cfg == "listen":
+            per_conn = (c["events_happened"] - c["mcast_failed"] - c["mcast_overrun"] - c["mcast_nomem"]) / c["connections"]
+        elif cfg in ("bpftrace-tp", "bpftrace-kprobe", "bcc"):
+            per_conn = c["delivered"] / c["connections"]
+        if per_conn and c.get("added_us_per_connection"):
+            c["delivered_per_connection"] = per_conn
+            c["added_us_per_delivered_event"] = c["added_us_per_connection"]["median"] / per_conn
+        if "tracer_cpu_s" in c:
+            got = c.get("delivered") or c.get("events_happened")
+            if got:
+                c["cpu_us_per_event"] = 1e6 * c["tracer_cpu_s"] / got
+                c["wakeups_per_event"] = sum(r.get("tracer_wakeups", 0) for r in rs) / got
+                c["writes_per_event"] = sum(r.get("tracer_writes", 0) for r in rs) / got
+        configs[cfg] = c
+
+    # memory
+    mem = {}
+    es, cs, hb = host.get("event_size"), host.get("conn_size"), host.get("hash_bucket_size", 8)
+    for label, m in mems.items():
+        st = m["stats"]
+        ring, cmax = st["ring_size"], st["conn_max"]
+        e = {
+            "params": m["params"] or "defaults",
+            "ring_size": ring,
+            "conn_max": cmax,
+            "churn_connections": m["churn_connections"],
+            "load_kb": m["load_kb"],
+            "freed_kb": m["freed_kb"],
+            "module_core_bytes": m["module_core_bytes"],
+            "conn_used": st["conn_used"],
+            "conn_added": st["conn_added"],
+            "conn_evicted": st["drops_conn_evicted"],
+            "ring_used": st["ring_used"],
+            "events": st["events"],
+            "vmalloc": m["vmalloc"],
+        }
+        if es and cs:
+            e["payload_bytes"] = ring * es + cmax * cs + roundup_pow2(cmax) * hb
+            # the ring, the table's pool and hash, the sender's 32-event
+            # buffer, and the module's own text and data
+            e["model_bytes"] = (kvmalloc_bytes(ring * es) + kvmalloc_bytes(cmax * cs)
+                                + kvmalloc_bytes(roundup_pow2(cmax) * hb) + kvmalloc_bytes(32 * es)
+                                + m["module_core_bytes"])
+        vm = {}
+        for a in m["vmalloc"]:
+            vm[a["caller"]] = max(vm.get(a["caller"], 0), a["pages"] * 4096)
+        if "tcpstates_ring_init" in vm:
+            e["ring_alloc_bytes_per_event"] = vm["tcpstates_ring_init"] / ring
+        if "tcpstates_conn_init" in vm:
+            e["pool_alloc_bytes_per_conn"] = vm["tcpstates_conn_init"] / cmax
+        mem[label] = e
+    bounded = None
+    if "small" in mem and "large" in mem:
+        s, l = mem["small"], mem["large"]
+        bounded = {
+            "small_freed_kb": s["freed_kb"], "large_freed_kb": l["freed_kb"],
+            "difference_kb": l["freed_kb"] - s["freed_kb"],
+            "large_connections": l["churn_connections"],
+            "conn_max": l["conn_max"],
+            "conn_used_le_max": l["conn_used"] <= l["conn_max"],
+            "evicted": l["conn_evicted"],
+        }
+
+    # targets
+    t = {}
+    w, tp, kp, md, ls = (configs.get(x) for x in ("watch", "bpftrace-tp", "bpftrace-kprobe", "module", "listen"))
+    if w and w.get("ratio"):
+        t["watch_keeps_98pct"] = {"value": w["ratio"]["median"], "target": TARGET_RATIO,
+                                  "met": w["ratio"]["median"] >= TARGET_RATIO}
+        for name, bt in (("bpftrace-tp", tp), ("bpftrace-kprobe", kp)):
+            if bt and bt.get("ratio"):
+                ow, ob = w["overhead"], bt["overhead"]
+                t[f"watch_overhead_le_third_of_{name}"] = {
+                    "watch_overhead": ow, "bpftrace_overhead": ob,
+                    "fraction": ow / ob if ob > 0 else None,
+                    "met": ob > 0 and ow <= ob / 3}
+        t["no_loss_to_one_listener"] = {"lost": w["lost"], "lost_at_max": w["lost_at_max"],
+                                        "listen_lost": (ls["mcast_failed"] + ls["mcast_overrun"] + ls["mcast_nomem"])
+                                        if ls else None,
+                                        "max_conn_per_sec": w["max_conn_per_sec"],
+                                        "met": w["lost"] == 0}
+    if bounded:
+        t["memory_bounded"] = {"met": abs(bounded["difference_kb"]) <= max(64, 0.02 * bounded["small_freed_kb"])
+                               and bounded["conn_used_le_max"], **bounded}
+    # where the time goes: overhead steps
+    steps = {}
+
+    def added(c):
+        return c["added_us_per_connection"]["median"] if c and c.get("added_us_per_connection") else None
+    kk = k_module or 10
+    if added(md) is not None:
+        steps["probes and ring (none -> module)"] = added(md)
+    if added(md) is not None and added(ls) is not None:
+        steps["kernel delivery and netlink receive (module -> listen)"] = added(ls) - added(md)
+    if added(ls) is not None and added(w) is not None:
+        steps["CLI formatting and writing JSON (listen -> watch)"] = added(w) - added(ls)
+    steps = {k2: {"us_per_connection": v, "us_per_event": v / kk} for k2, v in steps.items()}
+
+    return {
+        "note": "Measured in a qemu TCG-emulated VM (no KVM): absolute rates are meaningless, only ratios within one run are.",
+        "host": host, "meta": meta, "module_calibration": mod_cal,
+        "module_events_per_connection": k_module,
+        "configs": configs, "skipped": skips, "memory": mem, "memory_bounded": bounded,
+        "targets": t, "overhead_steps": steps,
+        "runs": runs,
+    }
+
+
+def markdown(s):
+    h, m, cf = s["host"], s["meta"], s["configs"]
+    out = []
+    p = out.append
+    p("# tcpstates benchmark: overhead and loss, side by side with bpftrace\n")
+    p("> **The VM is emulated** (qemu %s, no KVM, on a %d-CPU host): absolute connection rates "
+      "are meaningless and only **ratios** between configurations of the same run count. "
+      "Nothing here is asserted.\n" % (h.get("accel", "?"), h.get("host_cpus", 0)))
+    p("Run: `%s`, %s mode, %s, kernel %s in the guest (%d vCPUs), %s; "
+      "churn: %d threads, %s loopback, %d bytes per connection, %s s per run, %d rounds "
+      "(configuration order rotated each round); %s s of wall time in all.\n" % (
+          h.get("command", "scripts/bench.sh"), h.get("mode"), h.get("date"), m.get("kernel"),
+          m.get("cpus", 0), m.get("bpftrace", "no bpftrace"), m.get("threads", 0), m.get("family"),
+          m.get("bytes", 0), m.get("duration"), m.get("rounds", 0), h.get("wall_s", "?")))
+
+    p("## Summary\n")
+    t = s["targets"]
+    w, md, ls = cf.get("watch"), cf.get("module"), cf.get("listen")
+    if w and w.get("ratio"):
+        p("- Throughput under tcpstates + a live `tcpstates watch -j`: **%s** of untraced (target >= 98 %%: %s); "
+          "module alone %s, with a listener that prints nothing %s." % (
+              pct(w["ratio"]["median"]), "met" if w["ratio"]["median"] >= TARGET_RATIO else "**missed**",
+              pct(md["ratio"]["median"]) if md else "-", pct(ls["ratio"]["median"]) if ls else "-"))
+    for name in ("bpftrace-tp", "bpftrace-kprobe", "bcc"):
+        c = cf.get(name)
+        if c and c.get("ratio"):
+            p("- %s: %s of untraced, and it lost %s of the events." % (name, pct(c["ratio"]["median"]), pct(c.get("loss"))))
+    if w:
+        if not w["lossy_runs"]:
+            p("- Events lost to one listener: **0** of %s (every sequence number arrived, in order), at the "
+              "VM's maximum churn (up to %s connections/s under tracing)." % (
+                  num(w["events_happened"]), f'{w["max_conn_per_sec"]:,.0f}'))
+        else:
+            lr = w["lossy_runs"]
+            p("- Events lost to one `watch -j`: **%s** of %s, in %d of %d rounds (the fastest: %s); there the "
+              "kernel failed to deliver %s (the listener's socket was full), the CLI reported %s lost on its "
+              "stderr, %s went missing without a message. The listener that prints nothing lost none "
+              "(by the module's counters). "
+              "See *Loss in watch*." % (
+                  num(w["lost"]), num(w["events_happened"]), len(lr), w["rounds"],
+                  ", ".join("round %d at %s conn/s" % (x["round"], f'{x["conn_per_sec"]:,.0f}') for x in lr),
+                  num(sum(x["mcast_failed"] for x in lr)), num(sum(x["lost_reported"] for x in lr)),
+                  num(sum(x["silent"] for x in lr))))
+    b = s.get("memory_bounded")
+    if b:
+        sm = s["memory"]["small"]
+        p("- Memory: fixed at load by the parameters (%s KiB with ring_size %s and conn_max %s%s), "
+          "the same after %s connections as after 1,000." % (
+              num(sm["load_kb"]), num(sm["ring_size"]), num(sm["conn_max"]),
+              ", the defaults" if sm["params"] == "defaults" else "", num(b["large_connections"])))
+    p("- Most of the overhead is the delivery to a reader, not the probes: see *Where the time goes*.\n")
+
+    p("## Throughput relative to no tracer\n")
+    p("Ratio = connections per second under the configuration / without a tracer, "
+      "in the same round; median and range over the rounds. Readers write into a file in the "
+      "guest's tmpfs rather than /dev/null, so that what they delivered can be counted afterwards.\n")
+    p("| configuration | conn/s (median) | ratio (median) | ratio min–max | overhead | added VM time per connection | events delivered per connection | added VM time per delivered event | context switches per connection |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for cfg in ORDER:
+        c = cf.get(cfg)
+        if not c:
+            continue
+        r = c["ratio"]
+        a = c.get("added_us_per_connection")
+        x = c.get("ctxt_per_connection")
+        p("| **%s**: %s | %s | %s | %s – %s | %s | %s | %s | %s | %s |" % (
+            cfg, c["description"], f'{c["conn_per_sec"]["median"]:,.0f}',
+            f'{r["median"]:.3f}' if r else "-", f'{r["min"]:.3f}' if r else "-",
+            f'{r["max"]:.3f}' if r else "-", pct(c.get("overhead")) if cfg != "none" else "-",
+            f'{a["median"]:.0f} µs' if a and cfg != "none" else "-",
+            f'{c["delivered_per_connection"]:.2f}' if c.get("delivered_per_connection") else "-",
+            f'{c["added_us_per_delivered_event"]:.1f} µs' if c.get("added_us_per_delivered_event") else "-",
+            f'{x["median"]:.1f}' if x else "-"))
+    for sk in s["skipped"]:
+        p("| **%s**: %s | skipped: %s | | | | | | | |" % (sk["config"], DESC.get(sk["config"], ""), sk["why"]))
+    p("")
+    p("Added VM time per connection: 1/rate − 1/(untraced rate of the same round), median over the rounds "
+      "(wall time of the whole 2-vCPU VM). Per delivered event: that, divided by the events the reader "
+      "got per connection; a tracer that drops events looks cheaper per connection than it is per event.\n")
+
+    p("## Events delivered vs events that happened\n")
+    mc = s.get("module_calibration") or {}
+    k = s.get("module_events_per_connection")
+    if k:
+        p("Events per churn connection, measured with the module (%d connections, one thread): "
+          "**%g** (client: CLOSE→SYN_SENT→ESTABLISHED→FIN_WAIT1→FIN_WAIT2→TIME_WAIT, or →CLOSE "
+          "when the kernel's TIME_WAIT table is full; server child: NEW_SYN_RECV→SYN_RECV→ESTABLISHED"
+          "→CLOSE_WAIT→LAST_ACK→CLOSE), plus one when each client TIME_WAIT socket ends, later; "
+          "and 2 per listener.\n" % (mc.get("connections", 0), k))
+    p("| configuration | happened | delivered | lost | loss | how counted |")
+    p("|---|---:|---:|---:|---:|---|")
+    w = cf.get("watch")
+    if w:
+        p("| watch (by sequence number) | %s | %s | %s | %s | module `events` counter delta vs unique `seq` in the JSON lines; "
+          "%d duplicates, %d breaks in consecutive order, %s recovered from the ring after a gap, "
+          "mcast_failed %d, mcast_overrun %d; kprobe_missed %d (probe hits the kprobes core skipped, "
+          "never numbered) |" % (
+              num(w["events_happened"]), num(w["delivered"]), num(w["lost"]), pct(w["loss"], 3),
+              w["duplicates"], w["seq_breaks"], num(w["recovered"]), w["mcast_failed"],
+              w["mcast_overrun"], w["kprobe_missed"]))
+        p("| watch (by churn's count) | %s | %s | %s | %s | connections x %g vs this run's connection events "
+          "(TIME_WAIT ends, %s, and listeners, %s, apart) |" % (
+              num(w["conn_events_expected"]), num(w["conn_events"]), num(w["conn_events_lost"]),
+              pct(w["conn_events_lost"] / w["conn_events_expected"] if w["conn_events_expected"] else None, 3),
+              k or 0, num(w["tw_end_events"]), num(w["listener_events"])))
+    ls = cf.get("listen")
+    if ls:
+        p("| listen (module counters) | %s | - | %s | %s | mcast_failed + mcast_overrun + mcast_nomem |" % (
+            num(ls["events_happened"]), num(ls["mcast_failed"] + ls["mcast_overrun"] + ls["mcast_nomem"]),
+            pct((ls["mcast_failed"] + ls["mcast_overrun"] + ls["mcast_nomem"]) / ls["events_happened"]
+                if ls["events_happened"] else None, 3)))
+    for cfg in ("bpftrace-tp", "bpftrace-kprobe", "bcc"):
+        c = cf.get(cfg)
+        if not c:
+            continue
+        p("| %s (by churn's count) | %s | %s | %s | %s | connections x %s (calibrated: %s) vs its output lines for this run's ports; "
+          "it printed \"Lost N events\" for %s, the other %s vanished without a word |" % (
+              cfg, num(c["events_happened"]), num(c["delivered"]), num(c["lost"]), pct(c["loss"], 2),
+              c["events_per_connection"],
+              ", ".join("%d/%d" % (x["events"], x["connections"]) for x in c["calibration"]),
+              num(c["lost_reported"]), num(c["lost"] - c["lost_reported"]) if c["lost"] is not None else "-"))
+    p("")
+    if w:
+        p("Generator check: in the %d `watch` runs where the listener got every event, the number of "
+          "CLOSE→SYN_SENT events of the run's connections equals churn's own count of connections: "
+          "**%s** (%s events, %s connections; also %s = %s in the calibration).\n" % (
+              w["syn_check_runs"], "yes" if w["syn_sent_equals_connections"] else "NO",
+              num(w["syn_check_syn_sent"]), num(w["syn_check_connections"]),
+              num(mc.get("syn_sent", 0)), num(mc.get("connections", 0))))
+        if w["lossy_runs"]:
+            p("### Loss in watch\n")
+            p("| round | conn/s | happened | delivered | lost | kernel: mcast_failed | CLI: fetched back | CLI: reported lost | lost without a message | breaks in seq order |")
+            p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for x in w["lossy_runs"]:
+                p("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %d |" % (
+                    x["round"], f'{x["conn_per_sec"]:,.0f}', num(x["happened"]), num(x["delivered"]),
+                    num(x["lost"]), num(x["mcast_failed"]), num(x["recovered"]), num(x["lost_reported"]),
+                    num(x["silent"]), x["seq_breaks"]))
+            p("")
+            p("The reader could not keep up: `watch -j` spends about %.0f µs of guest CPU per event (JSON and one "
+              "write(2) each), the listener that prints nothing %.0f µs, and the churn made events faster than "
+              "that. Its 8 MiB socket buffer filled and the kernel dropped %s events (mcast_failed, counted; the "
+              "ring then still held them). The CLI lost many more: on ENOBUFS `watch` fetches from the ring "
+              "starting after the last event it printed, while thousands of delivered events still wait in its "
+              "socket; those are long overwritten in the %s-event ring (reported as lost), and the queued ones "
+              "are then skipped as already seen. Jumps inside a ring dump after its first message (the dump "
+              "overtaken by the producers) are not counted, hence the events lost without a message. Both are "
+              "in tools/watch.c (ENOBUFS handling, `dump_cb`), not in the module.\n" % (
+                  w.get("cpu_us_per_event") or 0, (cf.get("listen") or {}).get("cpu_us_per_event") or 0,
+                  num(sum(x["mcast_failed"] for x in w["lossy_runs"])),
+                  num((s["memory"].get("small") or {}).get("ring_size", 4096))))
+
+    p("## Memory\n")
+    mem = s["memory"]
+    es, cs = h.get("event_size"), h.get("conn_size")
+    p("Struct sizes from the module's debug information (pahole): event %s bytes, connection %s bytes, "
+      "plus one 8-byte hash bucket per connection slot (rounded up to a power of two). "
+      "Everything is allocated at load (kvcalloc); the probes never allocate. "
+      "`Loaded` and `freed` are the change of SUnreclaim + VmallocUsed in /proc/meminfo at insmod and at rmmod "
+      "(module text included); `freed` is measured after the churn. `Expected allocation` is what kvcalloc takes "
+      "for those sizes (up to 4 MiB a power of two of pages, above that vmalloc rounded to 2 MiB), plus the "
+      "sender's 32-event buffer and the module's text and data (/proc/modules).\n" % (es, cs))
+    p("| load | ring_size, conn_max | ring x event + conn_max x (conn + bucket) | expected allocation | loaded | freed after churn | churn connections | conn_used / conn_max | evicted |")
+    p("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label in ("small", "large", "vmalloc"):
+        e = mem.get(label)
+        if not e:
+            continue
+        p("| %s | %s, %s%s | %s KiB | %s KiB | %s KiB | %s KiB | %s | %s / %s | %s |" % (
+            label, num(e["ring_size"]), num(e["conn_max"]), " (defaults)" if e["params"] == "defaults" else "",
+            num(e["payload_bytes"] // 1024) if e.get("payload_bytes") else "-",
+            num(e["model_bytes"] // 1024) if e.get("model_bytes") else "-",
+            num(e["load_kb"]), num(e["freed_kb"]), num(e["churn_connections"]),
+            num(e["conn_used"]), num(e["conn_max"]), num(e["conn_evicted"])))
+    v = mem.get("vmalloc")
+    if v and v.get("ring_alloc_bytes_per_event"):
+        p("\nWith large parameters the allocations come from vmalloc and /proc/vmallocinfo attributes them to the "
+          "module: %.1f bytes per event slot (struct: %s) and %.1f bytes per connection slot (struct: %s); "
+          "the excess is vmalloc's rounding to 2 MiB huge pages. Below 4 MiB kvcalloc gets physically "
+          "contiguous pages instead (rounded up to a power of two pages).\n" % (
+              v["ring_alloc_bytes_per_event"], es, v.get("pool_alloc_bytes_per_conn", 0), cs))
+    b = s.get("memory_bounded")
+    if b:
+        p("Bounded: after %s connections (%s x conn_max, most of them alive in TIME_WAIT at once, so the table "
+          "evicted %s) the module held %s KiB, after 1,000 it held %s KiB: difference %+d KiB.\n" % (
+              num(b["large_connections"]), round(b["large_connections"] / b["conn_max"], 1), num(b["evicted"]),
+              num(b["large_freed_kb"]), num(b["small_freed_kb"]), b["difference_kb"]))
+
+    p("## Targets (reported, not asserted)\n")
+    t = s["targets"]
+    p("| target | result | met |")
+    p("|---|---|---|")
+    if "watch_keeps_98pct" in t:
+        x = t["watch_keeps_98pct"]
+        p("| module + live listener keeps >= 98 %% of untraced throughput | %s | %s |" % (
+            pct(x["value"]), "yes" if x["met"] else "**no**"))
+    for name in ("bpftrace-tp", "bpftrace-kprobe"):
+        x = t.get(f"watch_overhead_le_third_of_{name}")
+        if x:
+            p("| its overhead <= 1/3 of %s's | %s vs %s (%s of it) | %s |" % (
+                name, pct(x["watch_overhead"]), pct(x["bpftrace_overhead"]),
+                pct(x["fraction"], 0) if x["fraction"] is not None else "-", "yes" if x["met"] else "**no**"))
+    if "no_loss_to_one_listener" in t:
+        x = t["no_loss_to_one_listener"]
+        p("| 0 events lost to one listener at the VM's maximum churn | `watch -j`: %s lost in all rounds, %s in the fastest (%s conn/s); the listener that prints nothing: %s | %s |" % (
+            num(x["lost"]), num(x["lost_at_max"]), f'{x["max_conn_per_sec"]:,.0f}',
+            num(x.get("listen_lost")) if x.get("listen_lost") is not None else "-",
+            "yes" if x["met"] else "**no**"))
+    if "memory_bounded" in t:
+        x = t["memory_bounded"]
+        p("| memory bounded by the parameters | %s KiB after 1,000 connections, %s KiB after %s | %s |" % (
+            num(x["small_freed_kb"]), num(x["large_freed_kb"]), num(x["large_connections"]),
+            "yes" if x["met"] else "**no**"))
+    p("")
+
+    p("## Where the time goes\n")
+    p("perf is not available in the guest; the time is split by difference between configurations "
+      "and by counters (/proc/stat context switches, the reader's /proc/PID/stat, status and io).\n")
+    if s["overhead_steps"]:
+        p("VM time added by each step (differences of the medians of the added time per connection; "
+          "rounds are noisy, so small or negative steps are within the noise):\n")
+        for k2, val in s["overhead_steps"].items():
+            p("- %s: %.0f µs per connection, %.1f µs per event" % (k2, val["us_per_connection"], val["us_per_event"]))
+        p("")
+    rows = [(cfg, cf[cfg]) for cfg in ("listen", "watch", "bpftrace-tp", "bpftrace-kprobe", "bcc")
+            if cfg in cf and cf[cfg].get("cpu_us_per_event")]
+    if rows:
+        p("The reader process, per event it received (CPU: user + system time the guest accounted to it; "
+          "wakeups: its voluntary context switches, each a wait for more data; writes: its write(2) "
+          "calls; from the start of the run until it caught up):\n")
+        p("| reader | CPU per event (guest-accounted) | wakeups per event | writes per event |")
+        p("|---|---:|---:|---:|")
+        for cfg, c in rows:
+            p("| %s | %.1f µs | %.2f | %.2f |" % (cfg, c["cpu_us_per_event"], c.get("wakeups_per_event") or 0,
+                                               c.get("writes_per_event") or 0))
+        p("")
+    md, ls, w = cf.get("module"), cf.get("listen"), cf.get("watch")
+
+    def cx(c):
+        return c["ctxt_per_connection"]["median"] if c and c.get("ctxt_per_connection") else None
+    notes = []
+    if md and cx(md) is not None and cx(cf.get("none")) is not None:
+        notes.append("**Probes**: loading the module costs %.1f µs of VM time per event (%s of the untraced "
+                     "rate at this churn) without any reader; context switches stay at %.1f per connection "
+                     "(untraced: %.1f)." % (s["overhead_steps"].get("probes and ring (none -> module)", {}).get("us_per_event", 0),
+                                            pct(md.get("overhead")), cx(md), cx(cf["none"])))
+    if ls and cx(ls) is not None and cx(md) is not None:
+        notes.append("**Delivery** is most of the cost: with a listener, context switches go from %.1f to %.1f "
+                     "per connection while the listener itself wakes only %.2f times per event (it gets "
+                     "batches): the rest are the multicast sender, a work item the probes queue on every "
+                     "watched event (`tcpstates_nl_kick()`, `queue_work(system_wq)`), which therefore runs "
+                     "every few events (about one run per %.0f events, if each run costs two switches), "
+                     "each time allocating a datagram and multicasting it. The listener's own receive "
+                     "and parse (libmnl) is %.1f µs of guest CPU per event." % (
+                         cx(md), cx(ls), ls.get("wakeups_per_event") or 0,
+                         10 / max(0.1, (cx(ls) - cx(md) - 10 * (ls.get("wakeups_per_event") or 0)) / 2),
+                         ls.get("cpu_us_per_event") or 0))
+    if w and w.get("writes_per_event"):
+        notes.append("**The CLI** (`watch -j`) makes %.2f write(2) calls per event: it flushes stdout after "
+                     "every event even into a file or a pipe; bpftrace does the same." % w["writes_per_event"])
+    tp = cf.get("bpftrace-tp")
+    if w and tp and w.get("added_us_per_delivered_event") and tp.get("added_us_per_delivered_event"):
+        notes.append("**bpftrace looks cheaper per connection only because it drops events**: it delivered "
+                     "%.1f of 10 events per connection (tracepoint) and %.1f of 9 (kprobe); per event "
+                     "delivered it adds %.0f µs (tracepoint) and %s (kprobe), tcpstates + watch %.0f µs, "
+                     "%s." % (
+                         tp["delivered_per_connection"], cf.get("bpftrace-kprobe", {}).get("delivered_per_connection", 0),
+                         tp["added_us_per_delivered_event"],
+                         "%.0f µs" % cf["bpftrace-kprobe"]["added_us_per_delivered_event"]
+                         if cf.get("bpftrace-kprobe", {}).get("added_us_per_delivered_event") else "-",
+                         w["added_us_per_delivered_event"],
+                         "with none lost" if not w.get("lossy_runs") else
+                         "losing %s overall (one round, see above)" % pct(w.get("loss"))))
+    notes.append("**Emulation**: TCG runs both vCPUs on one host thread, so a reader's CPU time is "
+                 "taken from the churn directly, as on a saturated host, and guest-accounted CPU time "
+                 "runs on while a vCPU waits for its turn (compare it between readers only). Context "
+                 "switches and system calls are far dearer under TCG than on hardware, which weighs on "
+                 "delivery more than on the probes. On real hardware a reader on an idle core costs the "
+                 "traced workload only the probes and the kernel's sending work.")
+    for n in notes:
+        p("- " + n)
+    p("")
+    return "\n".join(out) + "\n"
+
+
+def chart(s, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    cf = s["configs"]
+    names = [c for c in ORDER if c in cf and cf[c].get("ratio")]
+    med = [cf[c]["ratio"]["median"] for c in names]
+    lo = [cf[c]["ratio"]["median"] - cf[c]["ratio"]["min"] for c in names]
+    hi = [cf[c]["ratio"]["max"] - cf[c]["ratio"]["median"] for c in names]
+    colors = {"none": "#888888", "module": "#4c72b0", "listen": "#4c72b0", "watch": "#4c72b0",
+              "bpftrace-tp": "#dd8452", "bpftrace-kprobe": "#dd8452", "bcc": "#55a868"}
+    loss = []
+    for c in names:
+        x = cf[c].get("loss")
+        loss.append(x)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [3, 2]})
+    bars = ax.bar(names, med, yerr=[lo, hi], capsize=5, color=[colors.get(c, "#999") for c in names])
+    ax.axhline(TARGET_RATIO, color="red", linestyle="--", linewidth=1, label="target for watch: 0.98")
+    ax.set_ylabel("throughput / no tracer (median, min-max over rounds)")
+    ax.set_ylim(0, max(1.1, max(m + h for m, h in zip(med, hi)) + 0.05))
+    for b, m, l in zip(bars, med, loss):
+        txt = f"{m:.2f}"
+        if l is not None:
+            txt += f"\nloss {100 * l:.1f}%"
+        ax.text(b.get_x() + b.get_width() / 2, 0.03, txt, ha="center", va="bottom", fontsize=8, color="white",
+                fontweight="bold")
+    m = s["meta"]
+    ax.set_title("Connection churn throughput relative to no tracer", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+    ev = [c for c in names if cf[c].get("added_us_per_delivered_event")]
+    vals = [cf[c]["added_us_per_delivered_event"] for c in ev]
+    b2 = ax2.bar(ev, vals, color=[colors.get(c, "#999") for c in ev])
+    for b, v in zip(b2, vals):
+        ax2.text(b.get_x() + b.get_width() / 2, v, f"{v:.0f}", ha="center", va="bottom", fontsize=8)
+    ax2.set_ylabel("added VM time per delivered event (µs, median)")
+    ax2.set_title("Cost per event actually delivered", fontsize=10)
+    ax2.tick_params(axis="x", labelrotation=20, labelsize=8)
+    fig.suptitle("tcpstates vs bpftrace, loopback churn, kernel %s, %d rounds. qemu TCG-emulated VM (no KVM): "
+                 "only ratios are meaningful" % (m.get("kernel", "?"), m.get("rounds", 0)), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: bench-report.py RAW.jsonl OUTDIR")
+    recs = load(sys.argv[1])
+    s = summarise(recs)
+    outdir = sys.argv[2]
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(s, f, indent=1, sort_keys=False)
+        f.write("\n")
+    md = markdown(s)
+    png = os.path.join(outdir, "results.png")
+    if chart(s, png):
+        md += "\n![throughput ratios](results.png)\n"
+    else:
+        if os.path.exists(png):
+            os.remove(png)
+        md += "\n(no chart: python3-matplotlib is not installed)\n"
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write(md)
+
+
+if __name__ == "__main__":
+    main()

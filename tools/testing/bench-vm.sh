@@ -1,0 +1,503 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest half of scripts/bench.sh: runs inside ONE test VM boot, as
+# root. Measures the throughput of a loopback connection churn
+# (tools/testing/churn.c) under several tracing configurations, in rounds
+# whose order is rotated, accounts for every event each tracer delivered,
+# and measures the module's memory. The guest's / is read-only: results
+# go to stdout as "BENCH {json}" lines, which the host collects.
+#
+# Usage (see scripts/bench.sh, which passes all of these):
+#   bench-vm.sh --ko KO --churn CHURN --cli CLI --tcpconn TCPCONN
+#               [--rounds N] [--duration S] [--threads N] [--bytes B]
+#               [--family 4|6] [--configs "none module watch ..."]
+#               [--mem-params "ring_size=.. conn_max=.."] [--mem-conns N]
+#
+# Configurations:
+#   none             nothing loaded
+#   module           tcpstates.ko loaded, nobody reading
+#   watch            module + `tcpstates watch -j` (live netlink listener),
+#                    its JSON lines to a tmpfs file (counted afterwards)
+#   listen           module + `tcpstates watch -L 1 -j`: receives and parses
+#                    every event over netlink but prints none (its port
+#                    filter matches nothing): watch minus the formatting
+#   bpftrace-tp      bpftrace on tracepoint:sock:inet_sock_set_state printing
+#                    addresses, ports, old/new state, pid, comm to a tmpfs file
+#   bpftrace-kprobe  bpftrace on kprobe:tcp_set_state, the same fields
+#   bcc              bcc's tcpstates (tcpstates-bpfcc), when installed
+set -uo pipefail
+
+ko='' churn='' cli='' tcpconn=''
+rounds=5 duration=6 threads=0 bytes=0 fam=4
+configs="none module watch listen bpftrace-tp bpftrace-kprobe bcc"
+mem_params='' mem_conns=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--ko) ko=$2; shift 2 ;;
+	--churn) churn=$2; shift 2 ;;
+	--cli) cli=$2; shift 2 ;;
+	--tcpconn) tcpconn=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	--duration) duration=$2; shift 2 ;;
+	--threads) threads=$2; shift 2 ;;
+	--bytes) bytes=$2; shift 2 ;;
+	--family) fam=$2; shift 2 ;;
+	--configs) configs=$2; shift 2 ;;
+	--mem-params) mem_params=$2; shift 2 ;;
+	--mem-conns) mem_conns=$2; shift 2 ;;
+	*) echo "bench-vm: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+for f in "$ko" "$churn" "$cli" "$tcpconn"; do
+	[ -e "$f" ] || { echo "bench-vm: missing $f" >&2; exit 2; }
+done
+[ "$threads" -gt 0 ] 2>/dev/null || threads=$(nproc)
+
+W=/tmp/bench
+mkdir -p "$W"
+CANARY=6100		# refused connections: tells when a tracer is live
+CAL_CONNS=200		# calibration connections, one thread
+CLK_TCK=$(getconf CLK_TCK)
+run_idx=0
+
+say() { echo "# $*"; }
+emit() { echo "BENCH $*"; }
+now() { date +%s.%N; }
+loaded() { grep -q '^tcpstates ' /proc/modules; }
+unload() { if loaded; then rmmod tcpstates; fi; }
+# jget KEY JSON: a number from a flat JSON object
+jget() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
+stats() { "$cli" stats -j; }
+# cpu: "total idle system softirq user" ticks of all CPUs and the number
+# of context switches so far, from /proc/stat
+cpu() {
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i
+		c = t " " $5 + $6 " " $4 " " $8 " " $2 + $3 }
+		$1 == "ctxt" { x = $2 }
+		END { print c, x }' /proc/stat
+}
+# pstat PID: "CPU_TICKS WAKEUPS WRITES" of a process: user+system ticks
+# (its threads included), voluntary context switches (each a wait for
+# data), write(2)-like calls
+pstat() {
+	local t v w
+	t=$(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null)
+	v=$(awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+	w=$(awk '/^syscw:/ { print $2 }' "/proc/$1/io" 2>/dev/null)
+	echo "${t:-0} ${v:-0} ${w:-0}"
+}
+# pstat_json BEFORE AFTER: the reader's use between two pstat snapshots
+pstat_json() {
+	awk -v a="$1" -v b="$2" -v h="$CLK_TCK" 'BEGIN { split(a, x, " "); split(b, y, " ")
+		printf "\"tracer_cpu_s\":%.2f,\"tracer_wakeups\":%d,\"tracer_writes\":%d",
+			(y[1] - x[1]) / h, y[2] - x[2], y[3] - x[3] }'
+}
+# Percentages of the CPU time between two cpu snapshots.
+cpu_json() {
+	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ")
+		t = y[1] - x[1]; if (t <= 0) t = 1
+		printf "\"cpu_busy_pct\":%.1f,\"cpu_sys_pct\":%.1f,\"cpu_softirq_pct\":%.1f,\"cpu_user_pct\":%.1f,\"ctxt\":%d",
+			100 * (1 - (y[2] - x[2]) / t), 100 * (y[3] - x[3]) / t,
+			100 * (y[4] - x[4]) / t, 100 * (y[5] - x[5]) / t, y[6] - x[6] }'
+}
+
+# meminfo: kB of unreclaimable slab (where kmalloc and kvmalloc's large
+# kmalloc pages go) plus vmalloc (kvmalloc's fallback and module text)
+mem_kb() { awk '/^(SUnreclaim|VmallocUsed):/ { s += $2 } END { print s }' /proc/meminfo; }
+
+# churn PORT [ARGS...]: one timed run; prints its JSON line
+run_churn() {
+	local port=$1
+	shift
+	"$churn" "-$fam" -t "$threads" -b "$bytes" -p "$port" -d "$duration" -q -j "$@"
+}
+
+# wait_for COND_CMD TRIES DELAY
+wait_for() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		eval "$1" && return 0
+		sleep "$3"
+	done
+	return 1
+}
+
+# wait_grep PATTERN TRIES DELAY FILE...: until PATTERN is in one of the FILEs
+wait_grep() {
+	local pat=$1 tries=$2 delay=$3 i
+	shift 3
+	for ((i = 0; i < tries; i++)); do
+		grep -q -- "$pat" "$@" 2>/dev/null && return 0
+		sleep "$delay"
+	done
+	return 1
+}
+
+# canary FILE PATTERN: make refused connections to CANARY until PATTERN
+# shows up in FILE (the tracer is live); at most ~60 s.
+canary() {
+	local i
+	for ((i = 0; i < 120; i++)); do
+		"$tcpconn" -4 -p "$CANARY" -m refused -q >/dev/null 2>&1
+		sleep 0.3
+		grep -q -- "$2" "$1" && return 0
+	done
+	return 1
+}
+
+# settle_lines FILE: wait until FILE stops growing (1 s without change)
+settle_lines() {
+	local a b i
+	a=$(wc -l <"$1")
+	for ((i = 0; i < 60; i++)); do
+		sleep 1
+		b=$(wc -l <"$1")
+		[ "$a" = "$b" ] && return 0
+		a=$b
+	done
+}
+
+# Events per connection the module records for one churn connection,
+# and a first check that churn's count is exact.
+calibrate_module() {
+	local port=9000 out cal conns
+	insmod "$ko"
+	out=$("$churn" "-$fam" -t 1 -b "$bytes" -p $port -n $CAL_CONNS -q -j)
+	conns=$(jget connections "$out")
+	cat /proc/tcpstates >"$W/cal.events"
+	unload
+	# per transition, events of this run's connections (not the listener)
+	cal=$(awk -v p=$port 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+		{ l = $h["LOCAL"]; r = $h["REMOTE"]; sub(/.*:/, "", l); sub(/.*:/, "", r)
+		  if (l != p && r != p) next
+		  if (r == 0) { lst++; next }
+		  n++; t[$h["OLDSTATE"] "->" $h["NEWSTATE"]]++ }
+		END { printf "\"events\":%d,\"listener_events\":%d,\"syn_sent\":%d,\"transitions\":{", n, lst, t["CLOSE->SYN_SENT"]
+		      for (k in t) { printf "%s\"%s\":%d", s, k, t[k]; s = "," }
+		      printf "}" }' "$W/cal.events")
+	emit "{\"kind\":\"calib\",\"tracer\":\"module\",\"connections\":$conns,$cal}"
+}
+
+# --- one run per configuration ------------------------------------------
+# Each prints a BENCH run record: rate, and for tracers what they delivered.
+
+run_record() {	# run_record CONFIG ROUND CHURN_JSON CPU0 CPU1 EXTRA
+	local c=$3
+	emit "{\"kind\":\"run\",\"config\":\"$1\",\"round\":$2,\"connections\":$(jget connections "$c"),\"seconds\":$(jget seconds "$c"),\"conn_per_sec\":$(jget conn_per_sec "$c"),\"threads\":$threads,$(cpu_json "$4" "$5")${6:+,$6}}"
+}
+
+cfg_none() {
+	local port=$1 round=$2 c0 c1 out
+	unload
+	c0=$(cpu)
+	out=$(run_churn "$port") || return 1
+	c1=$(cpu)
+	run_record none "$round" "$out" "$c0" "$c1"
+}
+
+cfg_module() {
+	local port=$1 round=$2 c0 c1 out s0 s1 e0 e1
+	insmod "$ko" || return 1
+	s0=$(stats)
+	c0=$(cpu)
+	out=$(run_churn "$port") || { unload; return 1; }
+	c1=$(cpu)
+	s1=$(stats)
+	unload
+	e0=$(jget events "$s0") e1=$(jget events "$s1")
+	run_record module "$round" "$out" "$c0" "$c1" \
+		"\"events_happened\":$((e1 - e0)),\"kprobe_missed\":$(($(jget drops_kprobe_missed "$s1") - $(jget drops_kprobe_missed "$s0")))"
+}
+
+# Sum of "missed events A to B" gaps the watcher reported (and fetched back)
+gap_sum() {
+	awk '/missed events/ { for (i = 1; i <= NF; i++) if ($i == "events") { a = $(i + 1); b = $(i + 3); s += b - a + 1 } }
+		END { print s + 0 }' "$1"
+}
+
+# Counts over a watcher's JSON lines with E0 < seq <= E1: unique seqs,
+# duplicates, breaks in consecutive order, this run's connection events
+# (not the listeners', not TIME_WAIT ends), its CLOSE->SYN_SENT events, its
+# listener events, TIME_WAIT ends, other events.
+watch_counts() {	# FILE E0 E1 PORT_LO PORT_HI
+	awk -F, -v e0="$2" -v e1="$3" -v lo="$4" -v hi="$5" '
+	{
+		seq = -1; o = n = role = ""; lp = rp = -1
+		for (i = 1; i <= NF; i++) {
+			p = index($i, ":"); k = substr($i, 1, p - 1); v = substr($i, p + 1)
+			if (k == "\"seq\"") seq = v + 0
+			else if (k == "\"oldstate\"") o = v
+			else if (k == "\"newstate\"") n = v
+			else if (k == "\"role\"") role = v
+			else if (k == "\"local_port\"") lp = v + 0
+			else if (k == "\"remote_port\"") { rp = v + 0; break }
+		}
+		if (seq <= e0 || seq > e1) next
+		if (seq in seen) { dup++; next }
+		seen[seq] = 1; uniq++
+		if (prev && seq != prev + 1) breaks++
+		prev = seq
+		mine = (lp >= lo && lp <= hi) || (rp >= lo && rp <= hi)
+		if (o == "\"TIME_WAIT\"") tw++
+		else if (!mine) other++
+		else if (role == "\"listener\"") lst++
+		else { conn++; if (o == "\"CLOSE\"" && n == "\"SYN_SENT\"") syn++ }
+	}
+	END { printf "\"delivered\":%d,\"duplicates\":%d,\"seq_breaks\":%d,\"conn_events\":%d,\"syn_sent\":%d,\"listener_events\":%d,\"tw_end_events\":%d,\"other_events\":%d",
+		uniq, dup, breaks, conn, syn, lst, tw, other }' "$1"
+}
+
+# watch and listen: the module plus a live netlink listener
+cfg_watch_like() {
+	local cfg=$1 port=$2 round=$3 c0 c1 out s0 s1 s2 e0 e1 wp t0 t1 lo hi
+	local filter=()
+	[ "$cfg" = listen ] && filter=(-L 1)
+	insmod "$ko" || return 1
+	rm -f "$W/watch.json" "$W/watch.err"
+	"$cli" watch -j "${filter[@]}" >"$W/watch.json" 2>"$W/watch.err" &
+	wp=$!
+	if [ "$cfg" = listen ]; then
+		# prints nothing: wait until it has subscribed (mcast_sent moves)
+		wait_for '"$tcpconn" -4 -p $CANARY -m refused -q >/dev/null 2>&1; [ "$(jget mcast_sent "$(stats)")" -gt 0 ]' 100 0.3
+	else
+		canary "$W/watch.json" "\"remote_port\":$CANARY,"
+	fi || { say "$cfg: the listener did not start"; kill "$wp"; wait "$wp"; unload; return 1; }
+	s0=$(stats)
+	c0=$(cpu)
+	t0=$(pstat "$wp")
+	out=$(run_churn "$port") || { kill "$wp"; wait "$wp"; unload; return 1; }
+	c1=$(cpu)
+	s1=$(stats)
+	e0=$(jget events "$s0") e1=$(jget events "$s1")
+	# let the listener catch up with everything up to E1
+	if [ "$cfg" = watch ]; then
+		wait_for '[ "$(tail -n 1 "$W/watch.json" | sed -n "s/.*\"seq\":\([0-9]*\).*/\1/p")" -ge "$e1" ] 2>/dev/null' 120 0.5 ||
+			say "watch: did not reach seq $e1"
+	else
+		wait_for '[ "$(jget mcast_sent "$(stats)")" -ge "$(( $(jget mcast_sent "$s0") + e1 - e0 ))" ]' 120 0.5
+		sleep 1
+	fi
+	t1=$(pstat "$wp")
+	kill -INT "$wp"
+	wait "$wp"
+	s2=$(stats)
+	unload
+	lo=$port hi=$((port + threads - 1))
+	local extra
+	extra="\"events_happened\":$((e1 - e0)),$(pstat_json "$t0" "$t1")"
+	extra+=",\"kprobe_missed\":$(($(jget drops_kprobe_missed "$s1") - $(jget drops_kprobe_missed "$s0")))"
+	extra+=",\"mcast_failed\":$(($(jget drops_mcast_failed "$s2") - $(jget drops_mcast_failed "$s0")))"
+	extra+=",\"mcast_overrun\":$(($(jget drops_mcast_overrun "$s2") - $(jget drops_mcast_overrun "$s0")))"
+	extra+=",\"mcast_nomem\":$(($(jget drops_mcast_nomem "$s2") - $(jget drops_mcast_nomem "$s0")))"
+	extra+=",\"recovered\":$(gap_sum "$W/watch.err")"
+	extra+=",\"lost_reported\":$(sed -n 's/.* \([0-9]*\) events lost in all.*/\1/p' "$W/watch.err" | tail -n1 | grep . || echo 0)"
+	if [ "$cfg" = watch ]; then
+		extra+=",$(watch_counts "$W/watch.json" "$e0" "$e1" "$lo" "$hi")"
+	fi
+	[ -s "$W/watch.err" ] && sed 's/^/# watch stderr: /' "$W/watch.err" | head -n 5
+	rm -f "$W/watch.json"
+	run_record "$cfg" "$round" "$out" "$c0" "$c1" "$extra"
+}
+cfg_watch() { cfg_watch_like watch "$@"; }
+cfg_listen() { cfg_watch_like listen "$@"; }
+
+# The bpftrace programs print, per transition: nsecs, local address, local
+# port, remote address, remote port, old state, new state, pid, comm.
+BT_TP='tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
+	if (args->family == 2) {
+		printf("%llu %s %d %s %d %d %d %d %s\n", nsecs, ntop(args->saddr), args->sport,
+			ntop(args->daddr), args->dport, args->oldstate, args->newstate, pid, comm);
+	} else {
+		printf("%llu %s %d %s %d %d %d %d %s\n", nsecs, ntop(args->saddr_v6), args->sport,
+			ntop(args->daddr_v6), args->dport, args->oldstate, args->newstate, pid, comm);
+	}
+}'
+BT_KPROBE='kprobe:tcp_set_state {
+	$sk = (struct sock *)arg0;
+	$be = $sk->__sk_common.skc_dport;
+	$dport = (($be & 0xff) << 8) | (($be >> 8) & 0xff);
+	if ($sk->__sk_common.skc_family == 2) {
+		printf("%llu %s %d %s %d %d %d %d %s\n", nsecs, ntop($sk->__sk_common.skc_rcv_saddr),
+			$sk->__sk_common.skc_num, ntop($sk->__sk_common.skc_daddr), $dport,
+			$sk->__sk_common.skc_state, arg1, pid, comm);
+	} else {
+		printf("%llu %s %d %s %d %d %d %d %s\n", nsecs,
+			ntop($sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8), $sk->__sk_common.skc_num,
+			ntop($sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8), $dport,
+			$sk->__sk_common.skc_state, arg1, pid, comm);
+	}
+}'
+
+bcc_tcpstates() {
+	local c
+	for c in tcpstates-bpfcc /usr/share/bcc/tools/tcpstates /usr/sbin/tcpstates-bpfcc; do
+		command -v "$c" >/dev/null 2>&1 && { command -v "$c"; return 0; }
+	done
+	return 1
+}
+
+# tracer_counts FILE LO HI PORT1 PORT2 OLD NEW: this run's connection
+# events, its listeners' (CLOSE<->LISTEN), all lines, and the sum of
+# "Lost N events"; then the connection events per transition. Fields:
+# the column numbers of the two ports and of the old and new states.
+tracer_counts() {
+	awk -v lo="$2" -v hi="$3" -v f1="$4" -v f2="$5" -v fo="$6" -v fn="$7" '
+	/^Lost [0-9]+ events/ { lost += $2; next }
+	$f1 ~ /^[0-9]+$/ && $f2 ~ /^[0-9]+$/ {
+		all++
+		if (!(($f1 >= lo && $f1 <= hi) || ($f2 >= lo && $f2 <= hi))) next
+		o = $fo; n = $fn
+		if ((o == 7 || o == "CLOSE") && (n == 10 || n == "LISTEN") ||
+		    (o == 10 || o == "LISTEN") && (n == 7 || n == "CLOSE")) { lst++; next }
+		conn++; t[o "->" n]++
+	}
+	END {
+		printf "%d %d %d %d {", conn + 0, lst + 0, all + 0, lost + 0
+		for (k in t) { printf "%s\"%s\":%d", sep, k, t[k]; sep = "," }
+		print "}"
+	}' "$1"
+}
+
+# bpftrace-tp, bpftrace-kprobe and bcc: start the tracer, wait for it to
+# be live, calibrate its events per connection (CAL_CONNS connections,
+# one thread), then the timed run.
+cfg_tracer() {
+	local cfg=$1 port=$2 round=$3 c0 c1 out tp t0 t1 cal_out cal_conns
+	local f1=3 f2=5 fo=6 fn=7 cmd=() ready='^Attaching' started
+	unload
+	case $cfg in
+	bpftrace-tp) cmd=(bpftrace -e "$BT_TP") ;;
+	bpftrace-kprobe) cmd=(bpftrace -e "$BT_KPROBE") ;;
+	bcc)
+		# SKADDR C-PID C-COMM LADDR LPORT RADDR RPORT OLDSTATE -> NEWSTATE MS
+		cmd=("$(bcc_tcpstates)") f1=5 f2=7 fo=8 fn=10 ready='SKADDR'
+		;;
+	esac
+	rm -f "$W/tracer.out" "$W/tracer.err"
+	started=$(now)
+	"${cmd[@]}" >"$W/tracer.out" 2>"$W/tracer.err" &
+	tp=$!
+	if ! wait_grep "$ready" 300 0.5 "$W/tracer.out" "$W/tracer.err" ||
+		! canary "$W/tracer.out" " $CANARY "; then
+		say "$cfg did not start:"; sed 's/^/#   /' "$W/tracer.err" | head -n 20
+		kill -INT "$tp" 2>/dev/null; wait "$tp"
+		emit "{\"kind\":\"skip\",\"config\":\"$cfg\",\"round\":$round,\"why\":\"did not start\"}"
+		return 1
+	fi
+	say "$cfg live after $(awk -v a="$started" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
+	cal_out=$("$churn" "-$fam" -t 1 -b "$bytes" -p $((port + 100)) -n $CAL_CONNS -q -j)
+	cal_conns=$(jget connections "$cal_out")
+	settle_lines "$W/tracer.out"
+	read -r cal_conn cal_lst _ cal_lost _ < <(tracer_counts "$W/tracer.out" $((port + 100)) $((port + 100)) $f1 $f2 $fo $fn)
+	c0=$(cpu)
+	t0=$(pstat "$tp")
+	out=$(run_churn "$port") || { kill -INT "$tp"; wait "$tp"; return 1; }
+	c1=$(cpu)
+	settle_lines "$W/tracer.out"
+	t1=$(pstat "$tp")
+	kill -INT "$tp"
+	wait "$tp"
+	read -r conn lst all lost trans < <(tracer_counts "$W/tracer.out" "$port" $((port + threads - 1)) $f1 $f2 $fo $fn)
+	# the calibration's Lost lines came before the timed run's
+	lost=$((lost - cal_lost))
+	rm -f "$W/tracer.out"
+	run_record "$cfg" "$round" "$out" "$c0" "$c1" \
+		"\"cal_connections\":$cal_conns,\"cal_conn_events\":$cal_conn,\"cal_listener_events\":$cal_lst,\"cal_lost\":$cal_lost,\"conn_events\":$conn,\"listener_events\":$lst,\"lines\":$all,\"lost_reported\":$lost,\"transitions\":$trans,$(pstat_json "$t0" "$t1")"
+}
+cfg_bpftrace-tp() { cfg_tracer bpftrace-tp "$@"; }
+cfg_bpftrace-kprobe() { cfg_tracer bpftrace-kprobe "$@"; }
+cfg_bcc() { cfg_tracer bcc "$@"; }
+
+# --- memory -------------------------------------------------------------
+# The module allocates everything at load (ring, connection table, its
+# hash, the sender's buffer); the probes never allocate. Shown here by the
+# memory it holds (freed at rmmod) after a small and after a large churn,
+# the large one with more connections alive (in TIME_WAIT) than conn_max.
+
+mem_load() {	# mem_load LABEL CHURN_COUNT PARAMS...: one load, churn, unload
+	local label=$1 n=$2 m0 m1 m2 m3 s out mod vm
+	shift 2
+	sync; sleep 1
+	m0=$(mem_kb)
+	insmod "$ko" "$@" || return 1
+	m1=$(mem_kb)
+	mod=$(awk '$1 == "tcpstates" { print $2 }' /proc/modules)
+	vm=$(awk '/\[tcpstates\]/ && / vmalloc/ {
+			f = $3; sub(/\+.*/, "", f); for (i = 4; i <= NF; i++) if ($i ~ /^pages=/) { p = substr($i, 7); break }
+			printf "%s{\"caller\":\"%s\",\"bytes\":%d,\"pages\":%d}", s, f, $2, p; s = "," }' /proc/vmallocinfo)
+	out='{}'
+	if [ "$n" -gt 0 ]; then
+		out=$("$churn" "-$fam" -t "$threads" -p 20000 -n "$n" -q -j) || { unload; return 1; }
+	fi
+	s=$(stats)
+	sleep 1
+	m2=$(mem_kb)
+	rmmod tcpstates
+	m3=$(mem_kb)
+	emit "{\"kind\":\"mem\",\"label\":\"$label\",\"params\":\"$*\",\"churn_connections\":$(jget connections "$out" | grep . || echo 0),\"load_kb\":$((m1 - m0)),\"freed_kb\":$((m2 - m3)),\"module_core_bytes\":${mod:-0},\"vmalloc\":[$vm],\"stats\":$s}"
+}
+
+memory() {
+	local tw
+	tw=$(sysctl -n net.ipv4.tcp_max_tw_buckets)
+	mem_load small 1000 $mem_params
+	# Let every connection wait in TIME_WAIT (the module tracks it until
+	# the TIME_WAIT socket ends), so that live connections exceed conn_max.
+	sysctl -q -w net.ipv4.tcp_max_tw_buckets=1048576
+	mem_load large "$mem_conns" $mem_params
+	sysctl -q -w net.ipv4.tcp_max_tw_buckets="$tw"
+	# Large parameters: kvmalloc falls back to vmalloc, whose areas
+	# /proc/vmallocinfo attributes to the module's functions
+	mem_load vmalloc 0 ring_size=65536 conn_max=131072
+}
+
+# --- main -----------------------------------------------------------------
+say "kernel $(uname -r), $(nproc) CPUs, churn: $threads threads, IPv$fam, $bytes bytes, ${duration} s per run, $rounds rounds"
+emit "{\"kind\":\"meta\",\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"threads\":$threads,\"family\":\"ipv$fam\",\"bytes\":$bytes,\"duration\":$duration,\"rounds\":$rounds,\"bpftrace\":\"$(bpftrace --version 2>/dev/null | head -n1)\",\"tw_buckets\":$(sysctl -n net.ipv4.tcp_max_tw_buckets),\"tw_reuse\":$(sysctl -n net.ipv4.tcp_tw_reuse)}"
+unload
+
+avail=()
+for c in $configs; do
+	case $c in
+	none|module|watch|listen) avail+=("$c") ;;
+	bpftrace-*)
+		if command -v bpftrace >/dev/null; then avail+=("$c")
+		else emit "{\"kind\":\"skip\",\"config\":\"$c\",\"why\":\"bpftrace is not installed\"}"; fi ;;
+	bcc)
+		if bcc_tcpstates >/dev/null; then avail+=("$c")
+		else emit "{\"kind\":\"skip\",\"config\":\"bcc\",\"why\":\"bcc's tcpstates (bpfcc-tools) is not installed\"}"; fi ;;
+	*) say "unknown configuration $c"; exit 2 ;;
+	esac
+done
+
+calibrate_module
+
+n=${#avail[@]}
+declare -A broken=()
+for ((r = 1; r <= rounds; r++)); do
+	order=()
+	for ((i = 0; i < n; i++)); do
+		order+=("${avail[$(((i + r - 1) % n))]}")
+	done
+	say "round $r: ${order[*]}"
+	for c in "${order[@]}"; do
+		run_idx=$((run_idx + 1))
+		port=$((10000 + run_idx * 200))
+		t0=$(now)
+		if [ -n "${broken[$c]:-}" ]; then
+			continue
+		elif ! "cfg_$c" "$port" "$r"; then
+			say "$c failed in round $r"
+			unload
+			# a tracer that cannot start will not start next round either
+			case $c in bpftrace-*|bcc) broken[$c]=1 ;; esac
+		fi
+		say "round $r $c: $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }') s"
+		sleep 1
+	done
+done
+
+say "memory"
+memory
+say "done"
