@@ -26,8 +26,8 @@ struct watch {
 	unsigned long long lost;
 	unsigned long long upto;	/* gap fetch: stop before this */
 	bool started;
-	bool first_reply;
-	unsigned long long fetch_from;
+	bool overflowed;		/* ENOBUFS, gap not fetched yet */
+	unsigned long long fetch_next;	/* dump: the next seq it should return */
 	struct ts_nl_stats base;	/* the kernel's counters at the start */
 };
 
@@ -55,15 +55,16 @@ static void emit(struct watch *w, const struct ts_nl_event *ev)
 static int dump_cb(const struct ts_nl_event *ev, void *data)
 {
 	struct watch *w = data;
+	unsigned long long gone = ev->prev_seq + 1;
 
+	/* PREV_SEQ past what the dump returned last: overwritten meanwhile */
+	if (w->upto && gone > w->upto)
+		gone = w->upto;
+	if (gone > w->fetch_next)
+		w->lost += gone - w->fetch_next;
 	if (w->upto && ev->seq >= w->upto)
 		return 1;
-	if (w->first_reply) {
-		/* the dump's first PREV_SEQ: what it could not go back to */
-		if (ev->prev_seq + 1 > w->fetch_from)
-			w->lost += ev->prev_seq + 1 - w->fetch_from;
-		w->first_reply = false;
-	}
+	w->fetch_next = ev->seq + 1;
 	if (ev->seq > w->last) {
 		emit(w, ev);
 		w->last = ev->seq;
@@ -81,8 +82,8 @@ static void fetch(struct watch *w, unsigned long long from,
 
 	ts_kernel_filter(&w->o->f, true, &k);
 	w->upto = upto;
-	w->first_reply = true;
-	w->fetch_from = from;
+	w->fetch_next = from;
+	w->overflowed = false;
 	ret = ts_nl_dump_events(w->dump, from, &k, w->o->f.all_netns, dump_cb, w);
 	if (ret < 0)
 		ts_nl_fail(w->dump, "event dump", ret, w->o);
@@ -90,7 +91,7 @@ static void fetch(struct watch *w, unsigned long long from,
 	if (upto && w->last < upto - 1)
 		w->last = upto - 1;
 	if (w->lost > lost0)
-		fprintf(stderr, "tcpstates: lost %llu events: overwritten in the ring before they could be fetched (ring_size too small?)\n",
+		fprintf(stderr, "tcpstates: lost up to %llu events: overwritten in the ring before they could be fetched (ring_size too small?)\n",
 			w->lost - lost0);
 }
 
@@ -181,14 +182,27 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 				timeout = (int)(left * 1000) + 1;
 		}
 		ret = ts_nl_recv_events(nl, timeout, live_cb, &w);
+		/*
+		 * The socket overflowed: events after those still queued in it
+		 * were dropped. Read the queued ones first; the next event
+		 * shows the gap (PREV_SEQ), or, when none comes, fetch up to
+		 * the newest.
+		 */
 		if (ret == -ENOBUFS) {
-			fprintf(stderr, "tcpstates: receive buffer overflow: fetching the missed events from the ring\n");
-			fetch(&w, w.last + 1, 0);
-			report_kernel_counters(&w);
+			fprintf(stderr, "tcpstates: receive buffer overflow: the missed events will be fetched from the ring\n");
+			w.overflowed = true;
 			continue;
 		}
 		if (ret < 0 && ret != -EINTR)
 			ts_nl_fail(nl, "receiving live events", ret, o);
+		if (ret == 0 && w.overflowed) {
+			fetch(&w, w.last + 1, 0);
+			report_kernel_counters(&w);
+		}
+	}
+	if (w.overflowed && !ts_stop) {
+		fetch(&w, w.last + 1, 0);
+		report_kernel_counters(&w);
 	}
 	if (o->ladder)
 		ladder_flush();
