@@ -78,8 +78,12 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *v)
 	return 0;
 }
 
-/* "80,443": 0 or -1 on a bad or out-of-range item */
-int ts_parse_ports(const char *s, uint16_t *ports, int *n)
+/*
+ * A comma-separated list of numbers from @min to @max, appended to @out
+ * (at most TS_MAX_LIST): 0, or -1 on a bad item or an empty list.
+ */
+static int parse_list(const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out, int *n)
 {
 	char buf[1024], *tok, *save = NULL;
 	unsigned long v;
@@ -88,27 +92,38 @@ int ts_parse_ports(const char *s, uint16_t *ports, int *n)
 		return -1;
 	strcpy(buf, s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (*n >= TS_MAX_LIST || parse_uint(tok, 65535, &v))
+		if (*n >= TS_MAX_LIST || parse_uint(tok, max, &v) || v < min)
 			return -1;
-		ports[(*n)++] = v;
+		out[(*n)++] = v;
 	}
 	return *n ? 0 : -1;
 }
 
+/* "80,443" */
+int ts_parse_ports(const char *s, uint16_t *ports, int *n)
+{
+	unsigned long v[TS_MAX_LIST];
+	int i, m = *n;
+
+	if (parse_list(s, 0, 65535, v, &m))
+		return -1;
+	for (i = *n; i < m; i++)
+		ports[i] = v[i];
+	*n = m;
+	return 0;
+}
+
 int ts_parse_pids(const char *s, uint32_t *pids, int *n)
 {
-	char buf[1024], *tok, *save = NULL;
-	unsigned long v;
+	unsigned long v[TS_MAX_LIST];
+	int i, m = *n;
 
-	if (strlen(s) >= sizeof(buf))
+	if (parse_list(s, 1, 0x7fffffffUL, v, &m))
 		return -1;
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (*n >= TS_MAX_LIST || parse_uint(tok, 0x7fffffffUL, &v) || !v)
-			return -1;
-		pids[(*n)++] = v;
-	}
-	return *n ? 0 : -1;
+	for (i = *n; i < m; i++)
+		pids[i] = v[i];
+	*n = m;
+	return 0;
 }
 
 int ts_parse_states(const char *s, uint32_t *mask)
