@@ -89,6 +89,13 @@ snapshot() {
 # snapstat FILE NAME: a counter from snapshot FILE
 snapstat() { awk -v n="$2" '$1 == n { print $2 }' "$1.stats"; }
 
+# seqof FROM TO FLAGS: in the tcpdump -n -S capture "$cap", the seq of the
+# first segment from FROM to TO (addr.port) whose flags match the regex FLAGS
+seqof() {
+	awk -v f="$1" -v t="$2:" -v fl="$3" '$3 == f && $5 == t && $7 ~ fl {
+		for (i = 8; i < NF; i++) if ($i == "seq") { v = $(i + 1); sub(/[:,].*/, "", v); print v; exit } }' "$cap"
+}
+
 done_testing() {
 	unload_module
 	exit $((failures > 0))

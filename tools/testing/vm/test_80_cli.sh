@@ -74,10 +74,6 @@ kill -INT $tdpid
 wait $tdpid
 cport=$(awk '/^client_port/ { print $2 }' <<<"$out")
 c="127.0.0.1.$cport" s=127.0.0.1.5804
-seqof() {
-	awk -v f="$1" -v t="$2:" -v fl="$3" '$3 == f && $5 == t && $7 ~ fl {
-		for (i = 8; i < NF; i++) if ($i == "seq") { v = $(i + 1); sub(/[:,].*/, "", v); print v; exit } }' "$cap"
-}
 x=$(seqof "$c" "$s" '^\[S\],') y=$(seqof "$s" "$c" '^\[S\.\],')
 u=$(seqof "$c" "$s" 'F') w=$(seqof "$s" "$c" 'F')
 echo "# capture: x=$x y=$y u=$u w=$w"
