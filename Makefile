@@ -10,6 +10,9 @@
 #                    build and install for KDIR's kernel (idempotent)
 # make dkms-uninstall    dkms remove --all, remove /usr/src/tcpstates-<version>
 # make test          install what is needed, then host and VM tests on 6.1, 6.1-rt, 6.12
+# make test-matrix   the VM suites on every kernel: 6.1, 6.1-rt, 6.12, 6.12-rt and
+#                    the source-built 5.10, 7.2 and debug (built and cached first)
+# make stress        the long reliability suites on 6.1, 6.1-rt, 6.12 and debug
 # make demo          boot the 6.1 test VM, load the module, make traffic, show it
 # make bench         overhead and loss vs bpftrace in the 6.1 test VM, into build/bench/ (~12 min)
 # make check         checkpatch --strict + sparse on module/, -Werror on tools/
@@ -53,6 +56,12 @@ test:
 	scripts/deps.sh
 	$(MAKE) cli
 	TEST_KERNELS="$(TEST_KERNELS)" scripts/test.sh
+
+test-matrix:
+	scripts/test-matrix.sh
+
+stress:
+	scripts/stress.sh
 
 demo:
 	scripts/deps.sh
@@ -147,5 +156,5 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf build
 
-.PHONY: all module cli test demo check clean krelease modules_install install \
+.PHONY: all module cli test test-matrix stress demo check clean krelease modules_install install \
 	uninstall dkms-src dkms-add dkms-install dkms-uninstall

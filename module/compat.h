@@ -21,6 +21,13 @@
  *   works on 6.1 and on 6.2+ (where the core turns it into split ops), and
  *   dumps parse their request with genlmsg_parse() rather than
  *   genl_dumpit_info(), whose layout changed in 6.2.
+ * - Strict checks of the reserved genl header byte and of unknown commands
+ *   come with resv_start_op (6.1, with GENL_REQ_ATTR_CHECK). Older kernels validate attributes
+ *   strictly (per-op policies, 5.10) but ignore the reserved byte.
+ * - Listening sockets: up to 5.18 they hang by sk_nulls_node in the
+ *   INET_LHTABLE_SIZE buckets of listening_hash[] (lhash2 chains them by
+ *   icsk_listen_portaddr_node); 5.19 dropped listening_hash[] and chains
+ *   them by sk_nulls_node in lhash2[].
  */
 #ifndef _TCPSTATES_COMPAT_H
 #define _TCPSTATES_COMPAT_H
@@ -29,11 +36,19 @@
 #include <net/sock.h>
 #include <net/net_namespace.h>
 #include <net/genetlink.h>
+#include <net/inet_hashtables.h>
 
 #ifdef GENL_MCAST_CAP_NET_ADMIN
 #define TCPSTATES_MCGRP_NET_ADMIN	GENL_MCAST_CAP_NET_ADMIN
 #else
 #define TCPSTATES_MCGRP_NET_ADMIN	GENL_UNS_ADMIN_PERM
+#endif
+
+/* resv_start_op came in 6.1 with GENL_REQ_ATTR_CHECK(), its witness here. */
+#ifdef GENL_REQ_ATTR_CHECK
+#define TCPSTATES_HAVE_RESV_START_OP	1
+#else
+#define TCPSTATES_HAVE_RESV_START_OP	0
 #endif
 
 #define TCPSTATES_HASHDANCE_SYMBOLS \
@@ -50,5 +65,34 @@ static inline struct inet_hashinfo *tcpstates_hashinfo(struct net *net)
 {
 	return net->ipv4.tcp_death_row.hashinfo;
 }
+
+/*
+ * Listening buckets: how many, and the nth (chained by sk_nulls_node).
+ * INET_LHTABLE_SIZE outlived listening_hash[]; the lhash2 walker macro
+ * went with it (5.19), so it tells.
+ */
+#ifdef inet_lhash2_for_each_icsk_rcu
+static inline unsigned int tcpstates_listen_buckets(struct inet_hashinfo *h)
+{
+	return INET_LHTABLE_SIZE;
+}
+
+static inline struct inet_listen_hashbucket *
+tcpstates_listen_bucket(struct inet_hashinfo *h, unsigned int i)
+{
+	return &h->listening_hash[i];
+}
+#else
+static inline unsigned int tcpstates_listen_buckets(struct inet_hashinfo *h)
+{
+	return h->lhash2_mask + 1;
+}
+
+static inline struct inet_listen_hashbucket *
+tcpstates_listen_bucket(struct inet_hashinfo *h, unsigned int i)
+{
+	return &h->lhash2[i];
+}
+#endif
 
 #endif /* _TCPSTATES_COMPAT_H */

@@ -244,6 +244,8 @@ void tcpstates_conn_stats(struct tcpstates_conn_stats *st)
 	st->removed = table.removed;
 	st->evicted = table.evicted;
 	st->seeded = table.seeded;
+	st->bytes = table.max * sizeof(*table.pool) +
+		    (sizeof(*table.hash) << table.hash_bits);
 	raw_spin_unlock_irqrestore(&table.lock, flags);
 }
 
@@ -282,8 +284,8 @@ static void conn_seed_hashinfo(struct inet_hashinfo *h)
 	struct sock *sk;
 	unsigned int i;
 
-	for (i = 0; i <= h->lhash2_mask; i++) {
-		struct inet_listen_hashbucket *ilb = &h->lhash2[i];
+	for (i = 0; i < tcpstates_listen_buckets(h); i++) {
+		struct inet_listen_hashbucket *ilb = tcpstates_listen_bucket(h, i);
 
 		if (hlist_nulls_empty(&ilb->nulls_head))
 			continue;

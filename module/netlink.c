@@ -462,6 +462,9 @@ static int tcpstates_put_stats(struct sk_buff *skb)
 	v[TCPSTATES_A_STATS_MCAST_OVERRUN] = st.tx_overrun;
 	v[TCPSTATES_A_STATS_MCAST_FAILED] = atomic64_read(&tcpstates_mcast_failed);
 	v[TCPSTATES_A_STATS_MCAST_NOMEM] = atomic64_read(&tcpstates_mcast_nomem);
+	v[TCPSTATES_A_STATS_MEM_BYTES] = st.bytes + cs.bytes;
+	v[TCPSTATES_A_STATS_READERS_OPEN] = tcpstates_proc_readers_open();
+	v[TCPSTATES_A_STATS_DUMPS_RUNNING] = tcpstates_nl_dumps_running();
 	for (i = TCPSTATES_A_STATS_EVENTS; i <= TCPSTATES_A_STATS_MAX; i++)
 		if (nla_put_u64_64bit(skb, i, v[i], TCPSTATES_A_STATS_PAD))
 			return -EMSGSIZE;
@@ -516,6 +519,20 @@ static struct tcpstates_dump *tcpstates_dump_of(struct netlink_callback *cb)
 	return (struct tcpstates_dump *)cb->args[0];
 }
 
+/* Dumps between start() and done(), each holding one struct tcpstates_dump. */
+static atomic_t tcpstates_dumps = ATOMIC_INIT(0);
+
+/**
+ * tcpstates_nl_dumps_running() - how many dumps hold a dump state
+ *
+ * Return: dumps started and not yet done (abandoned ones end when their
+ * socket closes).
+ */
+int tcpstates_nl_dumps_running(void)
+{
+	return atomic_read(&tcpstates_dumps);
+}
+
 static int tcpstates_dump_start(struct netlink_callback *cb)
 {
 	struct tcpstates_dump *d;
@@ -524,12 +541,17 @@ static int tcpstates_dump_start(struct netlink_callback *cb)
 	if (!d)
 		return -ENOMEM;
 	cb->args[0] = (long)d;
+	atomic_inc(&tcpstates_dumps);
 	return 0;
 }
 
 static int tcpstates_dump_done(struct netlink_callback *cb)
 {
-	kfree(tcpstates_dump_of(cb));
+	struct tcpstates_dump *d = tcpstates_dump_of(cb);
+
+	if (d)
+		atomic_dec(&tcpstates_dumps);
+	kfree(d);
 	cb->args[0] = 0;
 	return 0;
 }
@@ -856,7 +878,9 @@ static struct genl_family tcpstates_family = {
 	.module = THIS_MODULE,
 	.ops = tcpstates_nl_ops,
 	.n_ops = ARRAY_SIZE(tcpstates_nl_ops),
+#if TCPSTATES_HAVE_RESV_START_OP
 	.resv_start_op = 0,	/* every command strictly validated */
+#endif
 	.mcgrps = tcpstates_nl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(tcpstates_nl_mcgrps),
 };

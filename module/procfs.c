@@ -105,6 +105,9 @@ static bool tcpstates_may_see(const struct tcpstates_reader *r, u32 netns)
 	return r->all_netns || netns == r->netns;
 }
 
+/* Open /proc/tcpstates and /proc/tcpstates_conns readers, for the stats. */
+static atomic_t tcpstates_readers = ATOMIC_INIT(0);
+
 static int tcpstates_reader_open(struct file *file,
 				 const struct seq_operations *ops)
 {
@@ -115,7 +118,24 @@ static int tcpstates_reader_open(struct file *file,
 		return -ENOMEM;
 	r->all_netns = file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN);
 	r->netns = current->nsproxy->net_ns->ns.inum;
+	atomic_inc(&tcpstates_readers);
 	return 0;
+}
+
+static int tcpstates_reader_release(struct inode *inode, struct file *file)
+{
+	atomic_dec(&tcpstates_readers);
+	return seq_release_private(inode, file);
+}
+
+/**
+ * tcpstates_proc_readers_open() - how many event and connection readers are open
+ *
+ * Return: the number of open /proc/tcpstates and /proc/tcpstates_conns files.
+ */
+int tcpstates_proc_readers_open(void)
+{
+	return atomic_read(&tcpstates_readers);
 }
 
 /* The first event at or after @seq that this reader may see, or NULL. */
@@ -253,7 +273,7 @@ static const struct proc_ops tcpstates_proc_ops = {
 	.proc_open = tcpstates_proc_open,
 	.proc_read = seq_read,
 	.proc_lseek = seq_lseek,
-	.proc_release = seq_release_private,
+	.proc_release = tcpstates_reader_release,
 };
 
 /*
@@ -366,7 +386,7 @@ static const struct proc_ops tcpstates_conns_proc_ops = {
 	.proc_open = tcpstates_conns_open,
 	.proc_read = seq_read,
 	.proc_lseek = seq_lseek,
-	.proc_release = seq_release_private,
+	.proc_release = tcpstates_reader_release,
 };
 
 static int tcpstates_stats_show(struct seq_file *m, void *v)
@@ -388,6 +408,9 @@ static int tcpstates_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "conn_removed %llu\n", cs.removed);
 	seq_printf(m, "conn_evicted %llu\n", cs.evicted);
 	seq_printf(m, "conn_seeded %llu\n", cs.seeded);
+	seq_printf(m, "mem_bytes %llu\n", st.bytes + cs.bytes);
+	seq_printf(m, "readers_open %d\n", tcpstates_proc_readers_open());
+	seq_printf(m, "dumps_running %d\n", tcpstates_nl_dumps_running());
 	return 0;
 }
 

@@ -132,6 +132,7 @@ void tcpstates_ring_stats(struct tcpstates_ring_stats *st)
 	st->overwritten = ring.overwritten;
 	st->tx_overrun = ring.tx_overrun;
 	st->size = ring.mask + 1;
+	st->bytes = (u64)st->size * sizeof(*ring.slots);
 	raw_spin_unlock_irqrestore(&ring.lock, flags);
 }
 

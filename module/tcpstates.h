@@ -175,12 +175,14 @@ struct tcpstates_conn_cursor {
  * @tx_overrun: watched events overwritten before the multicast sender took
  *	them
  * @size: capacity in events
+ * @bytes: memory the ring holds (allocated at load, the same until unload)
  */
 struct tcpstates_ring_stats {
 	u64 next_seq;
 	u64 first_seq;
 	u64 overwritten;
 	u64 tx_overrun;
+	u64 bytes;
 	u32 size;
 };
 
@@ -193,6 +195,7 @@ struct tcpstates_ring_stats {
  * @evicted: entries dropped to make room (their later events have no history);
  *	@added == @used + @removed + @evicted
  * @seeded: connections found at load
+ * @bytes: memory the table holds (allocated at load, the same until unload)
  */
 struct tcpstates_conn_stats {
 	u64 used;
@@ -201,6 +204,7 @@ struct tcpstates_conn_stats {
 	u64 removed;
 	u64 evicted;
 	u64 seeded;
+	u64 bytes;
 };
 
 int tcpstates_ring_init(unsigned int size);
@@ -234,8 +238,10 @@ int tcpstates_nl_init(void);
 void tcpstates_nl_exit(void);
 bool tcpstates_nl_watched(struct net *net);
 void tcpstates_nl_kick(void);
+int tcpstates_nl_dumps_running(void);
 
 int tcpstates_proc_init(void);
 void tcpstates_proc_exit(void);
+int tcpstates_proc_readers_open(void);
 
 #endif /* _TCPSTATES_H */

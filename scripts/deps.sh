@@ -9,6 +9,7 @@
 #
 # Idempotent: when everything is present it returns in well under a second.
 # Usage: scripts/deps.sh [--check]   (--check: only report what is missing)
+# TCPSTATES_WANT_612RT=1 also installs 6.12-rt (scripts/test-matrix.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -44,22 +45,23 @@ have_kernel() {	# $1: release regex; true when image, modules and headers exist
 
 need=()
 mapfile -t need < <(missing_pkgs "${pkgs[@]}")
-want_61=0 want_61rt=0 want_612=0
+want_61=0 want_61rt=0 want_612=0 want_612rt=0
 have_kernel '^6\.1\.[0-9.-]+-amd64$' || want_61=1
 have_kernel '^6\.1\.[0-9.-]+-rt-amd64$' || want_61rt=1
-have_kernel '^6\.12\.[0-9.+a-z-]+-amd64$' || want_612=1
+have_kernel '^6\.12\.[0-9.+a-z-]+[0-9]-amd64$' || want_612=1
+[ "${TCPSTATES_WANT_612RT:-0}" != 1 ] || have_kernel '^6\.12\.[0-9.+a-z-]+-rt-amd64$' || want_612rt=1
 # linux-source-6.12 (backports) carries tools/net/ynl
 want_src612=0
 ls /usr/src/linux-source-6.12.tar.* >/dev/null 2>&1 || want_src612=1
 
-if [ ${#need[@]} -eq 0 ] && [ $want_61$want_61rt$want_612$want_src612 = 0000 ] &&
+if [ ${#need[@]} -eq 0 ] && [ $want_61$want_61rt$want_612$want_612rt$want_src612 = 00000 ] &&
    [ -e "$(checkpatch_path)" ] && [ -e "$(ynl_path)" ]; then
 	[ $check_only = 1 ] && echo "deps: all present"
 	exit 0
 fi
 if [ $check_only = 1 ]; then
 	echo "deps: missing packages: ${need[*]:-none};" \
-	     "kernels to install: 6.1=$want_61 6.1-rt=$want_61rt 6.12=$want_612;" \
+	     "kernels to install: 6.1=$want_61 6.1-rt=$want_61rt 6.12=$want_612 6.12-rt=$want_612rt;" \
 	     "linux-source-6.12: $want_src612"
 	exit 1
 fi
@@ -91,7 +93,7 @@ if [ $want_61 = 1 ] || [ $want_61rt = 1 ]; then
 		linux-image-rt-amd64 linux-headers-rt-amd64 >/dev/null
 fi
 
-if [ $want_612 = 1 ] || [ $want_src612 = 1 ]; then
+if [ $want_612 = 1 ] || [ $want_612rt = 1 ] || [ $want_src612 = 1 ]; then
 	# bookworm-backports through a private source list: the mirror is the
 	# one this machine's apt configuration already uses for bookworm.
 	mirror=$(apt_mirror) || die "deps: cannot find the Debian mirror in the apt configuration"
@@ -115,6 +117,16 @@ if [ $want_612 = 1 ] || [ $want_src612 = 1 ]; then
 		hdr=$(apt-cache "${bapt[@]}" -t bookworm-backports depends linux-headers-amd64 |
 		      sed -n 's/^ *Depends: \(linux-headers-[0-9][^ ]*-amd64\).*/\1/p' | head -n1)
 		[ -n "$img" ] && [ -n "$hdr" ] || die "deps: no kernel found in bookworm-backports"
+		log "deps: installing $img $hdr from bookworm-backports"
+		$SUDO env INITRD=No apt-get "${apt_opts[@]}" "${bapt[@]}" -t bookworm-backports \
+			install "$img" "$hdr" >/dev/null
+	fi
+	if [ $want_612rt = 1 ]; then
+		img=$(apt-cache "${bapt[@]}" -t bookworm-backports depends linux-image-rt-amd64 |
+		      sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-rt-amd64\).*/\1/p' | head -n1)
+		hdr=$(apt-cache "${bapt[@]}" -t bookworm-backports depends linux-headers-rt-amd64 |
+		      sed -n 's/^ *Depends: \(linux-headers-[0-9][^ ]*-rt-amd64\).*/\1/p' | head -n1)
+		[ -n "$img" ] && [ -n "$hdr" ] || die "deps: no rt kernel found in bookworm-backports"
 		log "deps: installing $img $hdr from bookworm-backports"
 		$SUDO env INITRD=No apt-get "${apt_opts[@]}" "${bapt[@]}" -t bookworm-backports \
 			install "$img" "$hdr" >/dev/null

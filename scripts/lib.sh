@@ -63,17 +63,65 @@ prepare_checkpatch() {
 		"$top/scripts/const_structs.checkpatch"
 }
 
-# Installed test-kernel releases, newest first, for one flavour:
-# 6.1 | 6.1-rt | 6.12 | any (every release with image, modules and headers).
+# Source-built kernels (scripts/build-kernel.sh) live in
+# $TCPSTATES_CACHE/kernels/NAME/: NAME is debug, 7.2 or 5.10.
+source_kernel_names="debug 7.2 5.10"
+
+# The release of a cached source-built kernel, by name.
+source_kernel_release() {
+	local f=$TCPSTATES_CACHE/kernels/$1/release
+	[ -s "$f" ] && [ -s "$TCPSTATES_CACHE/kernels/$1/bzImage" ] && cat "$f"
+}
+
+# The cache directory of a source-built kernel, by release.
+source_kernel_dir() {
+	local d
+	for d in "$TCPSTATES_CACHE"/kernels/*/; do
+		[ -s "$d/release" ] && [ "$(cat "$d/release")" = "$1" ] || continue
+		echo "${d%/}"
+		return 0
+	done
+	return 1
+}
+
+# The kernel image of a release: Debian's in /boot, or a source-built one.
+kernel_image() {
+	local d
+	if [ -r "/boot/vmlinuz-$1" ]; then
+		echo "/boot/vmlinuz-$1"
+	elif d=$(source_kernel_dir "$1"); then
+		echo "$d/bzImage"
+	else
+		return 1
+	fi
+}
+
+# The build tree to compile modules against, for a release.
+kernel_build_dir() {
+	local d
+	if [ -e "/lib/modules/$1/build/Makefile" ]; then
+		echo "/lib/modules/$1/build"
+	elif d=$(source_kernel_dir "$1"); then
+		echo "$d"
+	else
+		return 1
+	fi
+}
+
+# Test-kernel releases, newest first, for one flavour: 6.1 | 6.1-rt | 6.12 |
+# 6.12-rt (Debian's, installed) | debug | 7.2 | 5.10 (source-built, cached)
+# | any (every installed release with image, modules and headers).
 kernel_release() {
 	local flavour=$1 r re
 	case $flavour in
-	6.1)    re='^6\.1\.[0-9.+a-z-]*[0-9]-amd64$' ;;
-	6.1-rt) re='^6\.1\.[0-9.+a-z-]*-rt-amd64$' ;;
-	6.12)   re='^6\.12\.[0-9.+a-z-]*[0-9a-z]-amd64$' ;;
-	any)    re='.' ;;
+	6.1)     re='^6\.1\.[0-9.+a-z-]*[0-9]-amd64$' ;;
+	6.1-rt)  re='^6\.1\.[0-9.+a-z-]*-rt-amd64$' ;;
+	6.12)    re='^6\.12\.[0-9.+a-z-]*[0-9a-z]-amd64$' ;;
+	6.12-rt) re='^6\.12\.[0-9.+a-z-]*-rt-amd64$' ;;
+	debug|7.2|5.10) source_kernel_release "$flavour"; return ;;
+	any)     re='.' ;;
 	[0-9]*.*[0-9]*-*) echo "$flavour"; return 0 ;;   # already a release
-	*) die "unknown kernel flavour '$flavour' (use 6.1, 6.1-rt, 6.12 or a release)" ;;
+	*) die "unknown kernel flavour '$flavour' (use 6.1, 6.1-rt, 6.12, 6.12-rt, debug, 7.2, 5.10 or a release)" ;;
 	esac
 	for r in $(ls /boot 2>/dev/null | sed -n 's/^vmlinuz-//p' | sort -rV); do
 		[[ $r =~ $re ]] || continue
@@ -107,11 +155,11 @@ default_kdir() {
 # the sources, so that builds for several kernels do not collide). Fails on
 # any compiler warning. Prints the path of the .ko.
 build_module_for() {
-	local release=$1 top out log
+	local release=$1 top out log kdir
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	out=$top/build/$release
-	[ -e "/lib/modules/$release/build/Makefile" ] ||
-		die "no headers for $release (run scripts/deps.sh)"
+	kdir=$(kernel_build_dir "$release") ||
+		die "no headers for $release (run scripts/deps.sh or scripts/build-kernel.sh)"
 	mkdir -p "$out/module"
 	# Sources only: objects of an in-tree build for another kernel stay out.
 	rm -f "$out"/module/*.[ch]
@@ -120,7 +168,7 @@ build_module_for() {
 	rm -rf "$out/include"
 	cp -r "$top/include" "$out/"
 	log=$out/build.log
-	if ! make -C "/lib/modules/$release/build" M="$out" modules >"$log" 2>&1; then
+	if ! make -C "$kdir" M="$out" modules >"$log" 2>&1; then
 		cat "$log" >&2
 		die "module build failed for $release"
 	fi

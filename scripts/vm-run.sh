@@ -7,7 +7,8 @@
 # Usage: scripts/vm-run.sh [-k KERNEL] [-t SECONDS] [-m MEM_MB] [-s SMP]
 #                          [-v] [--keep-log DIR] [--] COMMAND...
 #
-#   -k KERNEL       flavour (6.1, 6.1-rt, 6.12) or release; default 6.1
+#   -k KERNEL       flavour (6.1, 6.1-rt, 6.12, 6.12-rt; debug, 7.2, 5.10
+#                   once built by scripts/build-kernel.sh) or release; default 6.1
 #   -t SECONDS      wall-clock limit for the whole VM run; default 300
 #   -m MEM_MB       guest memory; default 1024
 #   -s SMP          guest CPUs; default 2
@@ -40,7 +41,7 @@ VM_MODULES=(virtio_pci 9pnet_virtio 9p)
 GUEST_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 usage() {
-	sed -n '4,27s/^# \{0,1\}//p' "$self" >&2
+	sed -n '4,28s/^# \{0,1\}//p' "$self" >&2
 	exit 2
 }
 
@@ -146,13 +147,16 @@ initramfs_key() {
 	{
 		cat "$self"
 		sha256sum /bin/busybox
-		stat -c '%Y %s' "/lib/modules/$rel/modules.dep"
+		stat -c '%Y %s' "/lib/modules/$rel/modules.dep" 2>/dev/null ||
+			echo "built in"
 	} | sha256sum | cut -c1-16
 }
 
-# Module files (in load order) for VM_MODULES; built-ins need nothing.
+# Module files (in load order) for VM_MODULES; built-ins need nothing, and
+# the source-built kernels (scripts/build-kernel.sh) have them all built in.
 module_files() {
 	local rel=$1 m
+	[ -d "/lib/modules/$rel/kernel" ] || return 0
 	for m in "${VM_MODULES[@]}"; do
 		modprobe -S "$rel" --show-depends "$m" ||
 			die "vm-run: module $m not found for kernel $rel"
@@ -228,7 +232,8 @@ extract_vmlinux() {
 }
 
 ensure_vmlinux() {
-	local rel=$1 dir="$TCPSTATES_CACHE/vmlinux" img="/boot/vmlinuz-$1" key out tmp
+	local rel=$1 dir="$TCPSTATES_CACHE/vmlinux" img key out tmp
+	img=$(kernel_image "$rel")
 	mkdir -p "$dir"
 	key=$(stat -c '%Y-%s' "$img")
 	out="$dir/$rel-$key"
@@ -372,7 +377,7 @@ done
 [[ $TCPSTATES_CACHE != *[[:space:]]* ]] || die "vm-run: TCPSTATES_CACHE must not contain spaces"
 
 rel=$(kernel_release "$kernel") || die "vm-run: no installed kernel for '$kernel'"
-[ -r "/boot/vmlinuz-$rel" ] || die "vm-run: /boot/vmlinuz-$rel not found"
+kernel_image "$rel" >/dev/null || die "vm-run: no kernel image for $rel"
 initrd=$(ensure_initramfs "$rel")
 kernel_img=$(ensure_vmlinux "$rel")
 

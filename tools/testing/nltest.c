@@ -153,6 +153,9 @@ static const char *const stats_names[] = {
 	[TCPSTATES_A_STATS_MCAST_OVERRUN] = "mcast_overrun",
 	[TCPSTATES_A_STATS_MCAST_FAILED] = "mcast_failed",
 	[TCPSTATES_A_STATS_MCAST_NOMEM] = "mcast_nomem",
+	[TCPSTATES_A_STATS_MEM_BYTES] = "mem_bytes",
+	[TCPSTATES_A_STATS_READERS_OPEN] = "readers_open",
+	[TCPSTATES_A_STATS_DUMPS_RUNNING] = "dumps_running",
 };
 
 static int cmd_stats(void)

@@ -2,7 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # The VM test suite for one kernel, as one TAP stream: build the module for
 # it, boot the test VM once, run tools/testing/vm/run.sh inside, and fail on
-# any kernel report. Usage: vm-suite.sh KERNEL (6.1, 6.1-rt, 6.12 or a release)
+# any kernel report. Usage: vm-suite.sh KERNEL (a flavour of
+# scripts/lib.sh's kernel_release, or a release).
+#
+# TCPSTATES_SCALE=short (default) or long: the size of the stress tests
+# (long: scripts/stress.sh). The debug kernel (KASAN, lockdep, kmemleak)
+# runs several times slower under TCG: its time limits are 4 times longer.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/scripts/lib.sh"
@@ -15,7 +20,7 @@ tap() {	# tap STATUS DESCRIPTION
 }
 
 if ! release=$(kernel_release "$kernel"); then
-	echo "1..0 # SKIP kernel $kernel is not installed (run scripts/deps.sh)"
+	echo "1..0 # SKIP kernel $kernel is not installed (run scripts/deps.sh; scripts/build-kernel.sh for debug, 7.2, 5.10)"
 	exit 0
 fi
 echo "# kernel $release"
@@ -28,11 +33,17 @@ if [ $st != 0 ]; then
 	exit 1
 fi
 
+scale=${TCPSTATES_SCALE:-short} slow=1
+[[ $release != *-debug ]] || slow=4
+limit=${TCPSTATES_VM_TIMEOUT:-$((1200 * slow))}
+[ "$scale" = short ] || limit=$((limit * 4))
+echo "# scale $scale, VM time limit $limit s"
 start=$SECONDS
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 {
-	"$top/scripts/vm-run.sh" -k "$release" -t "${TCPSTATES_VM_TIMEOUT:-1200}" -- \
+	"$top/scripts/vm-run.sh" -k "$release" -t "$limit" -- env \
+		TCPSTATES_SCALE="$scale" TCPSTATES_SLOW="$slow" \
 		"$top/tools/testing/vm/run.sh" "$ko" 2>&1
 	echo "@@vm-status $?"
 } | awk -v n="$n" -v out="$tmp/result" '

@@ -257,6 +257,9 @@ enum tcpstates_stats_attr {
 						 * take (ENOBUFS)
 						 */
 	TCPSTATES_A_STATS_MCAST_NOMEM,		/* events not sent: no memory for a datagram */
+	TCPSTATES_A_STATS_MEM_BYTES,		/* ring and table memory, fixed at load */
+	TCPSTATES_A_STATS_READERS_OPEN,		/* open /proc/tcpstates{,_conns} files */
+	TCPSTATES_A_STATS_DUMPS_RUNNING,	/* netlink dumps started and not done */
 
 	__TCPSTATES_A_STATS_MAX,
 	TCPSTATES_A_STATS_MAX = __TCPSTATES_A_STATS_MAX - 1
