@@ -12,6 +12,8 @@
  *   TCPSTATES_HASHDANCE_SYMBOLS at load and uses the first that exists.
  * - inet_csk_accept() lost its flags/err/kern arguments in 6.10: the probe
  *   reads only its return value.
+ * - inet_csk_listen_start() lost its backlog argument in 5.17: the probe
+ *   reads only the socket, its first argument.
  * - Who may join a generic netlink multicast group: kernels with
  *   GENL_MCAST_CAP_NET_ADMIN (6.8, backported to 6.1.176+ and 5.15.y) take
  *   that flag on the group and ignore GENL_UNS_ADMIN_PERM there, which
@@ -53,6 +55,11 @@
 
 #define TCPSTATES_HASHDANCE_SYMBOLS \
 	{ "inet_twsk_hashdance_schedule", "inet_twsk_hashdance" }
+
+/* Either prototype of inet_csk_listen_start(): (sk) or (sk, backlog). */
+#define TCPSTATES_LISTEN_START_TYPE_OK(fn) \
+	(__same_type(fn, int (*)(struct sock *)) || \
+	 __same_type(fn, int (*)(struct sock *, int)))
 
 /* The nth argument of the probed function, from a kprobe pre-handler. */
 static inline unsigned long tcpstates_arg(struct pt_regs *regs, unsigned int n)

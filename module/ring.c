@@ -16,6 +16,7 @@
  * tx_next, kept here so that overwriting an event it still has to send (one
  * marked watched) is counted as the sender's overrun, exactly.
  */
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
