@@ -38,6 +38,7 @@
 #include <net/sock.h>
 #include <net/net_namespace.h>
 #include <net/genetlink.h>
+#include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
 
 #ifdef GENL_MCAST_CAP_NET_ADMIN
@@ -57,9 +58,9 @@
 	{ "inet_twsk_hashdance_schedule", "inet_twsk_hashdance" }
 
 /* Either prototype of inet_csk_listen_start(): (sk) or (sk, backlog). */
-#define TCPSTATES_LISTEN_START_TYPE_OK(fn) \
-	(__same_type(fn, int (*)(struct sock *)) || \
-	 __same_type(fn, int (*)(struct sock *, int)))
+#define TCPSTATES_LISTEN_START_TYPE_OK \
+	(__same_type(&inet_csk_listen_start, int (*)(struct sock *)) || \
+	 __same_type(&inet_csk_listen_start, int (*)(struct sock *, int)))
 
 /* The nth argument of the probed function, from a kprobe pre-handler. */
 static inline unsigned long tcpstates_arg(struct pt_regs *regs, unsigned int n)

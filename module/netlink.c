@@ -471,10 +471,40 @@ static int tcpstates_put_stats(struct sk_buff *skb)
 	return 0;
 }
 
+/*
+ * The checks the genl core makes on the requests of families with
+ * resv_start_op (6.1): the reserved header byte, and only the netlink
+ * flags the core gives a meaning to. Made here too, so that older kernels
+ * refuse the same requests; where the core made them, they pass.
+ */
+static int tcpstates_nl_check_header(const struct nlmsghdr *nlh,
+				     struct netlink_ext_ack *extack)
+{
+	const struct genlmsghdr *g = nlmsg_data(nlh);
+	u16 flags = nlh->nlmsg_flags;
+
+	if (g->reserved) {
+		NL_SET_ERR_MSG(extack, "genlmsghdr.reserved field is not 0");
+		return -EINVAL;
+	}
+	if ((flags & NLM_F_DUMP) == NLM_F_DUMP)
+		flags &= ~NLM_F_DUMP;
+	if (flags & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO)) {
+		NL_SET_ERR_MSG(extack, "reserved bits set in nlmsg_flags");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int tcpstates_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
 	void *hdr;
+	int ret;
+
+	ret = tcpstates_nl_check_header(info->nlhdr, info->extack);
+	if (ret)
+		return ret;
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
@@ -569,6 +599,9 @@ static int tcpstates_dump_parse(struct netlink_callback *cb, int filter_attr,
 	struct tcpstates_dump *d = tcpstates_dump_of(cb);
 	int ret;
 
+	ret = tcpstates_nl_check_header(cb->nlh, cb->extack);
+	if (ret)
+		return ret;
 	ret = genlmsg_parse(cb->nlh, &tcpstates_family, tb, maxattr, policy,
 			    cb->extack);
 	if (ret)
@@ -835,10 +868,17 @@ static void tcpstates_tx_work(struct work_struct *work)
 	}
 }
 
+/* GET_STATS takes no attribute (6.1's core would reject all by itself). */
+static const struct nla_policy tcpstates_stats_policy[] = {
+	[TCPSTATES_A_STATS_PAD] = { .type = NLA_REJECT },
+};
+
 static const struct genl_ops tcpstates_nl_ops[] = {
 	{
 		.cmd = TCPSTATES_CMD_GET_STATS,
 		.doit = tcpstates_nl_get_stats,
+		.policy = tcpstates_stats_policy,
+		.maxattr = ARRAY_SIZE(tcpstates_stats_policy) - 1,
 	},
 	{
 		.cmd = TCPSTATES_CMD_GET_EVENTS,

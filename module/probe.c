@@ -601,7 +601,7 @@ int tcpstates_probe_init(void)
 	/* The handlers read the arguments by position: pin the prototypes. */
 	BUILD_BUG_ON(!__same_type(&tcp_set_state, void (*)(struct sock *, int)));
 	BUILD_BUG_ON(!__same_type(&tcp_connect, int (*)(struct sock *)));
-	BUILD_BUG_ON(!TCPSTATES_LISTEN_START_TYPE_OK(&inet_csk_listen_start));
+	BUILD_BUG_ON(!TCPSTATES_LISTEN_START_TYPE_OK);
 	BUILD_BUG_ON(!__same_type(&tcp_create_openreq_child,
 				  struct sock *(*)(const struct sock *,
 						   struct request_sock *,

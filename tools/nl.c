@@ -592,16 +592,25 @@ int ts_nl_dump_conns(struct ts_nl *nl, const struct ts_nl_filter *f,
 	return ts_nl_talk(nl, nlh, &ctx);
 }
 
-int ts_nl_subscribe(struct ts_nl *nl, bool all_netns)
+static int ts_nl_membership(struct ts_nl *nl, bool all_netns, int opt)
 {
 	uint32_t grp = all_netns ? nl->grp_events_all : nl->grp_events;
 
 	if (!grp)
 		return -ENOENT;
-	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &grp,
-				  sizeof(grp)) < 0)
+	if (mnl_socket_setsockopt(nl->sock, opt, &grp, sizeof(grp)) < 0)
 		return -errno;
 	return 0;
+}
+
+int ts_nl_subscribe(struct ts_nl *nl, bool all_netns)
+{
+	return ts_nl_membership(nl, all_netns, NETLINK_ADD_MEMBERSHIP);
+}
+
+int ts_nl_unsubscribe(struct ts_nl *nl, bool all_netns)
+{
+	return ts_nl_membership(nl, all_netns, NETLINK_DROP_MEMBERSHIP);
 }
 
 int ts_nl_recv_events(struct ts_nl *nl, int timeout_ms, ts_nl_event_cb cb,

@@ -93,6 +93,7 @@ int ts_nl_dump_events(struct ts_nl *nl, uint64_t start_seq,
 int ts_nl_dump_conns(struct ts_nl *nl, const struct ts_nl_filter *f,
 		     bool all_netns, ts_nl_conn_cb cb, void *data);
 int ts_nl_subscribe(struct ts_nl *nl, bool all_netns);
+int ts_nl_unsubscribe(struct ts_nl *nl, bool all_netns);
 /*
  * Wait up to @timeout_ms (-1: for ever) for multicast events and hand each
  * to @cb. Return: > 0 events handled, 0 on timeout, -ENOBUFS when the

@@ -305,6 +305,23 @@ static int cmd_listen(bool all, unsigned long long count, int idle_ms,
 		else if (idle_ms && now_ms() - last_rx >= idle_ms)
 			break;
 	}
+	/*
+	 * Leave the group, then read what is still queued: every event sent
+	 * to this listener is then either received or counted as lost by
+	 * the module (mcast_failed), even if events keep coming meanwhile.
+	 */
+	ret = ts_nl_unsubscribe(&nl, all);
+	if (ret)
+		fail("unsubscribe", ret);
+	do {
+		ret = ts_nl_recv_events(&nl, 50, listen_cb, NULL);
+		if (ret == -ENOBUFS) {
+			ls.enobufs++;
+			ls.overflowed = true;
+		} else if (ret < 0) {
+			fail("receive", ret);
+		}
+	} while (ret != 0);
 	if (ls.overflowed && ls.received) {
 		/* nothing came after the overflow: up to the newest event */
 		struct ts_nl_stats st;

@@ -1,21 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Loading and unloading while connections churn on every CPU and a reader
-# holds /proc/tcpstates open. The VM runner fails the run on any kernel
-# report; here each step must succeed.
+# Loading and unloading under fire: connections churn on every CPU, a
+# reader holds /proc/tcpstates open, a netlink listener is subscribed and
+# dumps run back to back, across 10 insmod/rmmod cycles (200 with
+# TCPSTATES_SCALE=long). The VM runner fails the run on any kernel report
+# (and the debug kernel's kmemleak scan on any leak); here each step must
+# succeed, the module's own counters of open readers and running dumps
+# return to 0, and no memory stays behind across the cycles.
 . "$(dirname "$0")/lib.sh"
 
+if [ "${TCPSTATES_SCALE:-short}" = long ]; then cycles=200; else cycles=10; fi
+meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
 unload_module
+vmalloc0=$(meminfo VmallocUsed) slab0=$(meminfo SUnreclaim)
 pids=()
 for i in $(seq "$(nproc)"); do
-	"$TCPCONN" -4 -p $((5200 + i)) -t 600 -q >/tmp/churn.$i &
+	"$TCPCONN" -4 -p $((5200 + i)) -t 3600 -q >/tmp/churn.$i &
 	pids+=($!)
-	"$TCPCONN" -6 -p $((5300 + i)) -t 600 -q >/tmp/churn6.$i &
+	"$TCPCONN" -6 -p $((5300 + i)) -t 3600 -q >/tmp/churn6.$i &
 	pids+=($!)
 done
-fails=0 busy=0
-for cycle in 1 2 3 4 5; do
-	insmod "$KO" || fails=$((fails + 1))
+fails=0 busy=0 counted=0 mem=
+for cycle in $(seq $cycles); do
+	insmod "$KO" || { fails=$((fails + 1)); continue; }
+	m=$(counter mem_bytes)
+	[ -n "$mem" ] || mem=$m
+	[ "$m" = "$mem" ] || { echo "# cycle $cycle: mem_bytes $m, was $mem"; fails=$((fails + 1)); }
 	# A slow reader keeps the file open across the rmmod below; a netlink
 	# listener stays subscribed and dumps run back to back.
 	(exec 3</proc/tcpstates; head -c 100 <&3 >/dev/null; sleep 0.2; cat <&3 >/dev/null) 2>/dev/null &
@@ -25,6 +36,18 @@ for cycle in 1 2 3 4 5; do
 	(for i in $(seq 5); do "$TESTING/nltest" conns --lport 1 >/dev/null 2>&1; done) &
 	dumper=$!
 	sleep 0.3
+	if [ $((cycle % 2)) = 0 ]; then
+		# Every other cycle, let them finish: the module's counters of
+		# open readers and running dumps are back to 0.
+		wait $reader $dumper 2>/dev/null
+		r=$(counter readers_open) d=$(counter dumps_running)
+		if [ "$r" = 0 ] && [ "$d" = 0 ]; then
+			counted=$((counted + 1))
+		else
+			echo "# cycle $cycle: readers_open $r, dumps_running $d after they ended"
+			fails=$((fails + 1))
+		fi
+	fi
 	# a dump in progress holds the module: rmmod says EBUSY until it ends
 	for i in $(seq 100); do
 		rmmod tcpstates 2>/dev/null && break
@@ -39,8 +62,14 @@ alive=0
 for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
 kill "${pids[@]}" 2>/dev/null
 wait 2>/dev/null
-is "$fails" 0 "5 insmod/rmmod cycles under connection churn, an open reader, a netlink listener and dumps"
+is "$fails" 0 "$cycles insmod/rmmod cycles under connection churn, an open reader, a netlink listener and dumps"
 is "$alive" "${#pids[@]}" "every churn process ran through all cycles"
+is "$counted" $((cycles / 2)) "readers_open and dumps_running back to 0 whenever readers and dumps ended"
 ! loaded
 ok $? "module unloaded at the end"
+vmalloc1=$(meminfo VmallocUsed) slab1=$(meminfo SUnreclaim)
+echo "# VmallocUsed ${vmalloc0} -> ${vmalloc1} kB, SUnreclaim ${slab0} -> ${slab1} kB (module: $((mem / 1024)) kB per load)"
+# A leak of the ring or the table (vmalloc) would add up over the cycles.
+[ $((vmalloc1 - vmalloc0)) -lt $((mem / 1024)) ]
+ok $? "no vmalloc memory left behind by $cycles loads (delta $((vmalloc1 - vmalloc0)) kB)"
 done_testing
