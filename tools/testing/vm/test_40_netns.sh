@@ -35,4 +35,43 @@ is "$(grep ':5402' /tmp/host.events | grep -vc 'TIME_WAIT  *CLOSE')" 12 \
 	"a privileged reader in the initial namespace sees the other namespace"
 is "$(awk -v ns="$child_ns" '$3 == ns && !($5 == "TIME_WAIT" && $6 == "CLOSE")' /tmp/host.events | wc -l)" 12 \
 	"with that namespace's id in NETNS"
+
+# Two containers side by side (unprivileged user + network namespaces):
+# B's readers, /proc and netlink alike, see nothing of A's connections,
+# which are alive meanwhile; an unprivileged user of the initial namespace
+# sees neither container.
+rm -f /tmp/iso.a.ready /tmp/iso.a.done
+unshare --user --map-root-user --net bash -c '
+	ip link set lo up
+	readlink /proc/self/ns/net | tr -dc 0-9 >/tmp/iso.a.ns
+	"$1" -4 -p 5403 -n 3 -q >/dev/null
+	touch /tmp/iso.a.ready
+	while [ ! -e /tmp/iso.a.done ]; do sleep 0.1; done' _ "$TCPCONN" &
+a=$!
+for i in $(seq 100); do [ -e /tmp/iso.a.ready ] && break; sleep 0.1; done
+a_ns=$(cat /tmp/iso.a.ns)
+unshare --user --map-root-user --net bash -c '
+	ip link set lo up
+	"$1" -4 -p 5404 -q >/dev/null
+	cat /proc/tcpstates >/tmp/iso.b.events
+	cat /proc/tcpstates_conns >/tmp/iso.b.conns
+	"$2" conns >/tmp/iso.b.nlconns 2>&1
+	"$2" events >/tmp/iso.b.nlevents 2>&1' _ "$TCPCONN" "$TESTING/nltest"
+ok $? "container B ran while container A holds its connections"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+	cat /proc/tcpstates >/tmp/iso.nobody.events
+ok $? "an unprivileged user of the initial namespace may read /proc/tcpstates"
+host_a=$(awk -v ns="$a_ns" '$3 == ns' /proc/tcpstates | wc -l)
+[ "$host_a" -ge 30 ]
+ok $? "A's namespace made its events ($host_a, seen by host root)"
+is "$(grep -c ':5403' /tmp/iso.b.events)" 0 "B's /proc/tcpstates shows none of A's events"
+is "$(grep -c ':5403' /tmp/iso.b.conns)" 0 "B's /proc/tcpstates_conns shows none of A's connections"
+is "$(grep -c ':5403' /tmp/iso.b.nlconns)$(grep -c ':5403' /tmp/iso.b.nlevents)" 00 \
+	"B's netlink dumps show none of A's connections or events"
+[ "$(grep -c ':5404' /tmp/iso.b.nlevents)" -ge 10 ] && grep -q ':5404' /tmp/iso.b.nlconns
+ok $? "while showing B its own"
+is "$(grep -c ':540[34]' /tmp/iso.nobody.events)" 0 \
+	"an unprivileged user of the initial namespace sees neither container"
+touch /tmp/iso.a.done
+wait $a
 done_testing
