@@ -11,7 +11,7 @@ export TCPSTATES_KO=${1:?usage: run.sh MODULE.ko}
 export TCPSTATES_SCALE=${TCPSTATES_SCALE:-short}
 slow=${TCPSTATES_SLOW:-1}
 limit=300
-[ "$TCPSTATES_SCALE" = short ] || limit=1800
+[ "$TCPSTATES_SCALE" = short ] || limit=3600
 limit=$((limit * slow))
 kmemleak=/sys/kernel/debug/kmemleak
 # Leaks from before the tests (boot) are not ours: forget them.

@@ -21,7 +21,7 @@ for i in $(seq "$(nproc)"); do
 	"$TCPCONN" -6 -p $((5300 + i)) -t 3600 -q >/tmp/churn6.$i &
 	pids+=($!)
 done
-fails=0 busy=0 counted=0 mem=
+fails=0 busy=0 counted=0 mem= t0=$SECONDS
 for cycle in $(seq $cycles); do
 	insmod "$KO" || { fails=$((fails + 1)); continue; }
 	m=$(counter mem_bytes)
@@ -31,7 +31,7 @@ for cycle in $(seq $cycles); do
 	# listener stays subscribed and dumps run back to back.
 	(exec 3</proc/tcpstates; head -c 100 <&3 >/dev/null; sleep 0.2; cat <&3 >/dev/null) 2>/dev/null &
 	reader=$!
-	"$TESTING/nltest" listen --quiet --idle 1500 >/dev/null 2>&1 &
+	"$TESTING/nltest" listen --quiet --idle 700 >/dev/null 2>&1 &
 	listener=$!
 	(for i in $(seq 5); do "$TESTING/nltest" conns --lport 1 >/dev/null 2>&1; done) &
 	dumper=$!
@@ -57,7 +57,7 @@ for cycle in $(seq $cycles); do
 	loaded && fails=$((fails + 1))
 	wait $reader $listener $dumper 2>/dev/null
 done
-echo "# rmmod found the module busy (a dump running) $busy times"
+echo "# $cycles cycles in $((SECONDS - t0)) s; rmmod found the module busy (a dump running) $busy times"
 alive=0
 for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
 kill "${pids[@]}" 2>/dev/null
