@@ -12,7 +12,10 @@
  *   -t THREADS    that many threads dump back to back meanwhile, each on
  *                 its own socket (default 0)
  *   --unpriv      drop to uid/gid 65534 first (when root): dumps must be
- *                 refused with EPERM, the rest answered as usual
+ *                 refused with EPERM, the rest answered as usual. Run as
+ *                 the root of a new user namespace, dumps are allowed but
+ *                 every namespace or another one refused (EPERM): nlfuzz
+ *                 finds out which of the three it is
  *   --timeout MS  how long to wait for an answer (default 3000)
  *   -v            print every unexpected outcome, with the request's bytes
  *                 (else the first 30)
@@ -80,7 +83,8 @@ static bool opt_dry;
 static uint16_t family_id;
 static uint32_t own_netns;
 static uint32_t own_tgid;
-static bool priv;
+static bool priv;		/* may dump: CAP_NET_ADMIN over our namespace */
+static bool init_cap;		/* CAP_NET_ADMIN in the initial user namespace */
 static uint64_t ring_first_seq, ring_events;
 static volatile int stop_threads;
 
@@ -561,7 +565,7 @@ static void model_msg(struct req *r, const uint8_t *p, uint32_t len,
 		if (!ret)
 			ret = model_filter(&r->o, &tb[TCPSTATES_A_EVENT_FILTER],
 					   &tb[TCPSTATES_A_EVENT_ALL_NETNS],
-					   priv);
+					   init_cap);
 		r->o.start = 1;
 		if (!ret && tb[TCPSTATES_A_EVENT_START_SEQ].p &&
 		    rd64(tb[TCPSTATES_A_EVENT_START_SEQ].p))
@@ -572,7 +576,7 @@ static void model_msg(struct req *r, const uint8_t *p, uint32_t len,
 		if (!ret)
 			ret = model_filter(&r->o, &tb[TCPSTATES_A_CONN_FILTER],
 					   &tb[TCPSTATES_A_CONN_ALL_NETNS],
-					   priv);
+					   init_cap);
 	}
 	if (ret)
 		return expect_err(r, ret);
@@ -1923,7 +1927,7 @@ static int dry_run(void)
 	int c;
 
 	family_id = 0x20;
-	priv = !opt_unpriv;
+	priv = init_cap = !opt_unpriv;
 	f.rng.s = (opt_seed + 1) * 0x9e3779b97f4a7c15ULL;
 	f.d = malloc(sizeof(*f.d));
 	if (!f.d)
@@ -1959,6 +1963,9 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "dry-run", no_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
+	};
+	const struct ts_nl_filter probe = {
+		.have = 1U << TCPSTATES_A_FILTER_LOCAL_PORT, .lport = 1,
 	};
 	struct ts_nl_stats before, after;
 	unsigned long unexpected, final_events = 0;
@@ -2007,14 +2014,20 @@ int main(int argc, char **argv)
 		die("GET_STATS: %s", strerror(-ret));
 	ring_first_seq = before.v[TCPSTATES_A_STATS_RING_FIRST_SEQ];
 	ring_events = before.v[TCPSTATES_A_STATS_EVENTS];
-	/* what the kernel will say of the dumps' permission */
-	ret = ts_nl_dump_conns(&nl, &(struct ts_nl_filter){
-		.have = 1U << TCPSTATES_A_FILTER_LOCAL_PORT, .lport = 1 },
-		false, ignore_conn, NULL);
+	/*
+	 * What the kernel will say of the permissions: the root of a user
+	 * namespace may dump its own network namespace, not all of them.
+	 */
+	ret = ts_nl_dump_conns(&nl, &probe, false, ignore_conn, NULL);
 	priv = ret != -EPERM;
+	if (priv) {
+		ret = ts_nl_dump_conns(&nl, &probe, true, ignore_conn, NULL);
+		init_cap = ret != -EPERM;
+	}
 	printf("mode %s uid %u family_id %u netns %u messages %lu threads %d\n",
-	       priv ? "privileged" : "unprivileged", getuid(), family_id,
-	       own_netns, opt_n, opt_threads);
+	       init_cap ? "privileged" : priv ? "namespace-root" :
+	       "unprivileged", getuid(), family_id, own_netns, opt_n,
+	       opt_threads);
 	printf("ring_size %llu ring_used %llu conn_used %llu\n",
 	       (unsigned long long)before.v[TCPSTATES_A_STATS_RING_SIZE],
 	       (unsigned long long)before.v[TCPSTATES_A_STATS_RING_USED],

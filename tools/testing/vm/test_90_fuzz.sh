@@ -3,12 +3,14 @@
 # The generic netlink family under fuzzing (tools/testing/nlfuzz.c):
 # malformed, random and boundary requests, dumps of a full ring while
 # connections churn, dumps abandoned mid-way and dumps from other threads
-# at the same time; then the same unprivileged. Every request must get the
+# at the same time; then the same unprivileged, and as the root of a user
+# namespace. Every request must get the
 # answer nlfuzz's model of the kernel predicts (or none where the netlink
 # core drops it), the family must answer afterwards, and the VM runner
 # fails the run on any kernel report.
 #
-# TCPSTATES_SCALE: short (default, CI) or long (100,000 + 20,000 messages);
+# TCPSTATES_SCALE: short (default, CI) or long (100,000 privileged, 30,000
+# unprivileged, 20,000 namespace-root messages, and the dumping threads');
 # TCPSTATES_FUZZ_SEED: the seed (default: the time; printed either way).
 . "$(dirname "$0")/lib.sh"
 
@@ -16,8 +18,8 @@ FUZZ=$TESTING/nlfuzz
 NLT=$TESTING/nltest
 SCALE=${TCPSTATES_SCALE:-short}
 case $SCALE in
-short) n=6000 nu=5000 threads=2 ;;
-long) n=100000 nu=30000 threads=3 ;;
+short) n=6000 nu=5000 nns=2000 threads=2 ;;
+long) n=100000 nu=30000 nns=20000 threads=3 ;;
 *) echo "not ok - TCPSTATES_SCALE is short or long, not '$SCALE'"; exit 1 ;;
 esac
 seed=${TCPSTATES_FUZZ_SEED:-$(date +%s)}
@@ -83,6 +85,23 @@ is "$(val /tmp/fz.unpriv unexpected)" 0 "unprivileged: no unexpected outcome"
 [ "$(errno_count /tmp/fz.unpriv EPERM)" -gt 0 ] && [ "$(val /tmp/fz.unpriv answered_data)" -gt 0 ]
 ok $? "unprivileged: $(errno_count /tmp/fz.unpriv EPERM) EPERM, $(val /tmp/fz.unpriv answered_data) stats answered"
 is "$(val /tmp/fz.unpriv dumps_completed)" 0 "unprivileged: no dump ran"
+
+# The root of a new user and network namespace: dumps of its namespace
+# allowed, of every namespace or another one refused (EPERM)
+start=$SECONDS
+unshare --user --map-root-user --net bash -c '
+	ip link set lo up
+	"$2" -4 -p 5905 -n 20 -q >/dev/null
+	"$2" -6 -p 5906 -n 5 -q >/dev/null
+	"$1" -n "$3" -s "$4" -t 1
+' _ "$FUZZ" "$TCPCONN" "$nns" "$((seed + 2))" >/tmp/fz.userns 2>&1
+status=$?
+took=$((SECONDS - start))
+summary /tmp/fz.userns
+is "$status/$(val /tmp/fz.userns result)" 0/ok "namespace root: nlfuzz -n $nns passed (${took} s)"
+is "$(val /tmp/fz.userns mode)" namespace-root "namespace root: its own namespace only"
+[ "$(errno_count /tmp/fz.userns EPERM)" -gt 0 ] && [ "$(val /tmp/fz.userns dumps_completed)" -gt 0 ]
+ok $? "namespace root: $(val /tmp/fz.userns dumps_completed) dumps, $(errno_count /tmp/fz.userns EPERM) EPERM"
 
 # The family and the module are sane afterwards
 kill -USR1 $hold 2>/dev/null
