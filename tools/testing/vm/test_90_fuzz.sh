@@ -4,10 +4,10 @@
 # malformed, random and boundary requests, dumps of a full ring while
 # connections churn, dumps abandoned mid-way and dumps from other threads
 # at the same time; then the same unprivileged, and as the root of a user
-# namespace. Every request must get the
-# answer nlfuzz's model of the kernel predicts (or none where the netlink
-# core drops it), the family must answer afterwards, and the VM runner
-# fails the run on any kernel report.
+# namespace. Every request must get the answer nlfuzz's model of the
+# kernel predicts (or none where the netlink core drops it), the family
+# must answer afterwards, and the VM runner fails the run on any kernel
+# report.
 #
 # TCPSTATES_SCALE: short (default, CI) or long (100,000 privileged, 30,000
 # unprivileged, 20,000 namespace-root messages, and the dumping threads');
@@ -18,16 +18,18 @@ FUZZ=$TESTING/nlfuzz
 NLT=$TESTING/nltest
 SCALE=${TCPSTATES_SCALE:-short}
 case $SCALE in
-short) n=6000 nu=5000 nns=2000 threads=2 ;;
+short) n=5000 nu=5000 nns=2000 threads=2 ;;
 long) n=100000 nu=30000 nns=20000 threads=3 ;;
 *) echo "not ok - TCPSTATES_SCALE is short or long, not '$SCALE'"; exit 1 ;;
 esac
 seed=${TCPSTATES_FUZZ_SEED:-$(date +%s)}
 echo "# scale $SCALE seed $seed"
 
-# fz.sh FILE KEY: a value of nlfuzz's "key value" output
+# val FILE KEY: a value of nlfuzz's "key value" output
 val() { awk -v k="$2" '$1 == k { print $2; exit }' "$1"; }
+# errno_count FILE NAME: how many answers had that errno
 errno_count() { awk -v e="$2" '$1 == "errno" && $2 == e { print $3 }' "$1"; }
+# summary FILE: nlfuzz's totals on one comment line, then what it reported
 summary() {
 	grep -E '^(seed|mode|time_ms|sent|category|answered|errno|errors|acked|dumps|dump_records|largest|unanswered|answered|bad|wrong|unexpected|ebusy|result)' "$1" |
 		tr '\n' ',' | sed 's/,$//; s/,/, /g; s/^/# /'
@@ -42,11 +44,11 @@ load_module
 "$TCPCONN" -6 -p 5902 -n 20 -q >/dev/null
 "$TCPCONN" -4 -p 5903 -m hold >/tmp/fz.hold &
 hold=$!
-for i in $(seq 50); do grep -q client_port /tmp/fz.hold && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q client_port /tmp/fz.hold && break; sleep 0.1; done
 is "$(counter ring_used)" "$(counter ring_size)" "the ring is full before fuzzing ($(counter events) events)"
 events0=$(counter events)
 
-# Privileged, while connections churn: some 200 events a second, so the
+# Privileged, while connections churn (tens of events a second), so the
 # ring moves under the dumps (and the table stays small: dumps cost time)
 (while :; do "$TCPCONN" -4 -p 5904 -n 10 -q; sleep 0.5; done) >/dev/null 2>&1 &
 churn=$!
