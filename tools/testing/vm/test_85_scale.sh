@@ -100,6 +100,11 @@ is "${missed:-x}" "$lost" "listener: the events it missed are the ones the modul
 
 # Idle again: connections gone, memory back.
 is "$(ns_conns)" 0 "no connection of the namespace left in the table once it is gone"
+awk -v ns="$ns" 'NR == 1 || $2 == ns' /proc/tcpstates_conns | head -n 5 | sed 's/^/# left: /'
+[ "$(ns_conns)" = 0 ] || for c in $(awk -v ns="$ns" 'NR > 1 && $2 == ns { print $1 }' /proc/tcpstates_conns | head -n 3); do
+	awk -v c="$c" 'NR == 1 || $4 == c' /proc/tcpstates | sed 's/^/# its events: /'
+done
+echo "# kprobe_missed $(counter kprobe_missed)"
 [ "$(counter conn_used)" -le "$idle_used" ]
 ok $? "table back to its idle size ($(counter conn_used) <= $idle_used)"
 is "$(counter mem_bytes)" "$idle_mem" "module memory unchanged (allocated at load only)"
