@@ -533,13 +533,43 @@ static int twsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * Every handler runs with interrupts off. A kprobe placed through ftrace
+ * runs its handler with interrupts on: an interrupt arriving then runs
+ * softirqs on its way out (TCP receive), which hit one of our probes on
+ * this CPU while the first handler is still the current kprobe, and the
+ * kprobe core skips that hit (kprobe_missed): a lost event, and a
+ * connection whose end the table never sees.
+ */
+#define TCPSTATES_IRQSOFF(fn, type)					\
+static int fn##_irqsoff(type p, struct pt_regs *regs)			\
+{									\
+	unsigned long irqflags;						\
+	int ret;							\
+									\
+	local_irq_save(irqflags);					\
+	ret = fn(p, regs);						\
+	local_irq_restore(irqflags);					\
+	return ret;							\
+}
+
+TCPSTATES_IRQSOFF(tcp_set_state_pre, struct kprobe *)
+TCPSTATES_IRQSOFF(tcp_connect_pre, struct kprobe *)
+TCPSTATES_IRQSOFF(hashdance_pre, struct kprobe *)
+TCPSTATES_IRQSOFF(twsk_schedule_pre, struct kprobe *)
+TCPSTATES_IRQSOFF(twsk_destructor_pre, struct kprobe *)
+TCPSTATES_IRQSOFF(save_args, struct kretprobe_instance *)
+TCPSTATES_IRQSOFF(listen_start_ret, struct kretprobe_instance *)
+TCPSTATES_IRQSOFF(openreq_child_ret, struct kretprobe_instance *)
+TCPSTATES_IRQSOFF(accept_ret, struct kretprobe_instance *)
+
 static struct kprobe tcpstates_kprobes[] = {
-	{ .symbol_name = "tcp_set_state", .pre_handler = tcp_set_state_pre },
-	{ .symbol_name = "tcp_connect", .pre_handler = tcp_connect_pre },
+	{ .symbol_name = "tcp_set_state", .pre_handler = tcp_set_state_pre_irqsoff },
+	{ .symbol_name = "tcp_connect", .pre_handler = tcp_connect_pre_irqsoff },
 	{ .symbol_name = NULL /* hash dance, resolved at load */,
-	  .pre_handler = hashdance_pre },
-	{ .symbol_name = "__inet_twsk_schedule", .pre_handler = twsk_schedule_pre },
-	{ .symbol_name = "tcp_twsk_destructor", .pre_handler = twsk_destructor_pre },
+	  .pre_handler = hashdance_pre_irqsoff },
+	{ .symbol_name = "__inet_twsk_schedule", .pre_handler = twsk_schedule_pre_irqsoff },
+	{ .symbol_name = "tcp_twsk_destructor", .pre_handler = twsk_destructor_pre_irqsoff },
 };
 
 #define TCPSTATES_HASHDANCE_KP	2
@@ -547,22 +577,22 @@ static struct kprobe tcpstates_kprobes[] = {
 static struct kretprobe tcpstates_kretprobes[] = {
 	{
 		.kp.symbol_name = "inet_csk_listen_start",
-		.entry_handler = save_args,
-		.handler = listen_start_ret,
+		.entry_handler = save_args_irqsoff,
+		.handler = listen_start_ret_irqsoff,
 		.data_size = sizeof(struct tcpstates_args),
 		.maxactive = 64,
 	},
 	{
 		.kp.symbol_name = "tcp_create_openreq_child",
-		.entry_handler = save_args,
-		.handler = openreq_child_ret,
+		.entry_handler = save_args_irqsoff,
+		.handler = openreq_child_ret_irqsoff,
 		.data_size = sizeof(struct tcpstates_args),
 		.maxactive = 64,
 	},
 	{
 		/* Threads sleep in accept(): room for many at once. */
 		.kp.symbol_name = "inet_csk_accept",
-		.handler = accept_ret,
+		.handler = accept_ret_irqsoff,
 		.maxactive = 512,
 	},
 };
