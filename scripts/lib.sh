@@ -84,29 +84,22 @@ source_kernel_dir() {
 	return 1
 }
 
-# The kernel image of a release: Debian's in /boot, or a source-built one.
-kernel_image() {
+# kernel_file RELEASE DEBIAN-PATH CHECK CACHED: Debian's DEBIAN-PATH when
+# DEBIAN-PATH/CHECK exists, else CACHED in the source-built kernel's cache.
+kernel_file() {
 	local d
-	if [ -r "/boot/vmlinuz-$1" ]; then
-		echo "/boot/vmlinuz-$1"
+	if [ -e "$2$3" ]; then
+		echo "$2"
 	elif d=$(source_kernel_dir "$1"); then
-		echo "$d/bzImage"
+		echo "$d$4"
 	else
 		return 1
 	fi
 }
 
-# The build tree to compile modules against, for a release.
-kernel_build_dir() {
-	local d
-	if [ -e "/lib/modules/$1/build/Makefile" ]; then
-		echo "/lib/modules/$1/build"
-	elif d=$(source_kernel_dir "$1"); then
-		echo "$d"
-	else
-		return 1
-	fi
-}
+# The kernel image of a release, and the build tree modules compile against.
+kernel_image() { kernel_file "$1" "/boot/vmlinuz-$1" "" /bzImage; }
+kernel_build_dir() { kernel_file "$1" "/lib/modules/$1/build" /Makefile ""; }
 
 # Test-kernel releases, newest first, for one flavour: 6.1 | 6.1-rt | 6.12 |
 # 6.12-rt (Debian's, installed) | debug | 7.2 | 5.10 (source-built, cached)
