@@ -26,6 +26,7 @@ is() {
 		echo "#   got:  '$1'"
 		echo "#   want: '$2'"
 		failures=$((failures + 1))
+		return 1
 	fi
 }
 

@@ -5,6 +5,7 @@
 # before the TIME_WAIT sockets of the others start to expire (60 s).
 # Output: their TAP lines; vm-suite.sh numbers them and adds the plan.
 here=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$here/../../.." && pwd)
 export TCPSTATES_KO=${1:?usage: run.sh MODULE.ko}
 # TCPSTATES_SCALE (short|long) sizes the stress tests; TCPSTATES_SLOW
 # multiplies the time limit of each test (debug kernels).
@@ -22,6 +23,13 @@ for t in "$here"/test_*.sh; do
 	start=$SECONDS
 	timeout $limit bash "$t" || status=1
 	echo "# ${t##*/} took $((SECONDS - start)) s"
+	# A test killed by its time limit leaves its children (traffic
+	# generators, listeners) running: they must not load the next ones.
+	if pkill -KILL -f "^$TOP/tools/(testing/)?(tcpconn|churn|nltest|nlfuzz|tcpstates)( |\$)" ||
+		pkill -KILL -x bpftrace; then
+		echo "# killed what ${t##*/} left running"
+		sleep 1
+	fi
 	if grep -q '^tcpstates ' /proc/modules; then
 		echo "not ok - ${t##*/} left the module loaded"
 		rmmod tcpstates
