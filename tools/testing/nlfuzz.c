@@ -48,6 +48,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
@@ -85,6 +86,22 @@ static uint32_t own_netns;
 static uint32_t own_tgid;
 static bool priv;		/* may dump: CAP_NET_ADMIN over our namespace */
 static bool init_cap;		/* CAP_NET_ADMIN in the initial user namespace */
+/*
+ * A genl core before 6.1 (no resv_start_op) checks no header bits: the
+ * module checks them itself, after the core's command, permission, do/dump
+ * and attribute checks (in the doit, or in the dump's first call).
+ */
+static bool old_core;
+
+static bool kernel_before_6_1(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major < 6 || (major == 6 && minor < 1);
+}
 static uint64_t ring_first_seq, ring_events;
 static volatile int stop_threads;
 
@@ -515,6 +532,7 @@ static void model_msg(struct req *r, const uint8_t *p, uint32_t len,
 	bool dump = (flags & NLM_F_DUMP) == NLM_F_DUMP;
 	const uint8_t *attrs = p + NLMSG_HDRLEN + GENL_HDRLEN;
 	int alen = (int)len - NLMSG_HDRLEN - GENL_HDRLEN, ret;
+	bool bad_hdr;
 
 	memset(&r->o, 0, sizeof(r->o));
 	r->may_ebusy = false;
@@ -526,11 +544,10 @@ static void model_msg(struct req *r, const uint8_t *p, uint32_t len,
 		die("generator bug: type %u", nlh->nlmsg_type);
 	if (len < NLMSG_HDRLEN + GENL_HDRLEN)
 		return expect_err(r, -EINVAL);
-	if (g->reserved)
-		return expect_err(r, -EINVAL);
 	if (dump)
 		flags &= ~NLM_F_DUMP;
-	if (flags & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO))
+	bad_hdr = g->reserved || (flags & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO));
+	if (bad_hdr && !old_core)
 		return expect_err(r, -EINVAL);
 	switch (g->cmd) {
 	case TCPSTATES_CMD_GET_STATS:
@@ -539,6 +556,8 @@ static void model_msg(struct req *r, const uint8_t *p, uint32_t len,
 		ret = model_stream(attrs, alen, 1, stats_pol, NULL);
 		if (ret)
 			return expect_err(r, ret);
+		if (bad_hdr)
+			return expect_err(r, -EINVAL);
 		r->cls = X_DATA;
 		return;
 	case TCPSTATES_CMD_GET_EVENTS:
@@ -562,6 +581,8 @@ static void model_msg(struct req *r, const uint8_t *p, uint32_t len,
 	if (g->cmd == TCPSTATES_CMD_GET_EVENTS) {
 		ret = model_stream(attrs, alen, TCPSTATES_A_EVENT_MAX,
 				   events_pol, tb);
+		if (!ret && bad_hdr)
+			ret = -EINVAL;
 		if (!ret)
 			ret = model_filter(&r->o, &tb[TCPSTATES_A_EVENT_FILTER],
 					   &tb[TCPSTATES_A_EVENT_ALL_NETNS],
@@ -573,6 +594,8 @@ static void model_msg(struct req *r, const uint8_t *p, uint32_t len,
 	} else {
 		ret = model_stream(attrs, alen, TCPSTATES_A_CONN_MAX,
 				   conns_pol, tb);
+		if (!ret && bad_hdr)
+			ret = -EINVAL;
 		if (!ret)
 			ret = model_filter(&r->o, &tb[TCPSTATES_A_CONN_FILTER],
 					   &tb[TCPSTATES_A_CONN_ALL_NETNS],
@@ -2024,10 +2047,11 @@ int main(int argc, char **argv)
 		ret = ts_nl_dump_conns(&nl, &probe, true, ignore_conn, NULL);
 		init_cap = ret != -EPERM;
 	}
-	printf("mode %s uid %u family_id %u netns %u messages %lu threads %d\n",
+	old_core = kernel_before_6_1();
+	printf("mode %s uid %u family_id %u netns %u messages %lu threads %d%s\n",
 	       init_cap ? "privileged" : priv ? "namespace-root" :
 	       "unprivileged", getuid(), family_id, own_netns, opt_n,
-	       opt_threads);
+	       opt_threads, old_core ? " (genl core before 6.1)" : "");
 	printf("ring_size %llu ring_used %llu conn_used %llu\n",
 	       (unsigned long long)before.v[TCPSTATES_A_STATS_RING_SIZE],
 	       (unsigned long long)before.v[TCPSTATES_A_STATS_RING_USED],
