@@ -8,8 +8,9 @@
  * the family whether anyone listens); the connections that already exist
  * are seeded once the probes run, so that none falls in between. Exit
  * undoes it in reverse: once the probes are unregistered no handler runs
- * and nothing kicks the multicast sender, which is then stopped with the
- * family; proc_remove() waits for readers; then the table and the ring go.
+ * and nothing arms the multicast sender, which then sends what it was
+ * armed for and is stopped before the family goes; proc_remove() waits
+ * for readers; then the table and the ring go.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>

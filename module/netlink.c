@@ -8,11 +8,14 @@
  *
  * Live events: a kprobe handler must not build or send messages, so it
  * only marks an event "watched" when the event's namespace, or the
- * initial namespace's events-all group, has a listener, and kicks a work
- * item. The work item (process context) takes the watched events from the
- * ring in batches, as net/core/drop_monitor.c does from its per-CPU lists,
- * and multicasts them, several per datagram, to each namespace that
- * listens. When nobody listens nothing is marked and no work runs.
+ * initial namespace's events-all group, has a listener, and kicks a
+ * delayed work item. The kick only arms it: the work runs one tick after
+ * the first watched event that found it idle, as net/core/drop_monitor.c
+ * batches its alerts, so that a burst of events costs one run of the
+ * sender rather than a wakeup of a kworker every few events. It
+ * (process context) takes the watched events from the ring in batches
+ * and multicasts them, as many per datagram as fit, to each namespace
+ * that listens. When nobody listens nothing is marked and no work runs.
  * Whatever cannot be delivered is counted: watched events the ring
  * overwrote before the work took them, datagrams some listener had no
  * room for (ENOBUFS), datagrams not allocated.
@@ -716,7 +719,22 @@ static int tcpstates_conns_dump(struct sk_buff *skb,
 
 /* The multicast sender */
 
-#define TCPSTATES_TX_BATCH	32
+/*
+ * The sender works through up to TCPSTATES_TX_BUF events at a time, taken
+ * from the ring TCPSTATES_TX_TAKE at a time (the ring's lock is held, with
+ * interrupts off, for one take), so that its datagrams are full but for
+ * the last of each pass.
+ */
+#define TCPSTATES_TX_TAKE	32
+#define TCPSTATES_TX_BUF	256
+
+/*
+ * How long the first watched event waits for others, in jiffies. The
+ * ring must hold what happens meanwhile: one tick is 4 ms at HZ=250, when
+ * even 1,000,000 events per second leave the default ring (4,096) unsent
+ * events behind. What it cannot hold is counted (mcast_overrun).
+ */
+#define TCPSTATES_TX_DELAY	1
 
 /* Per network namespace: the last event sent to its "events" group */
 struct tcpstates_net {
@@ -731,7 +749,7 @@ static struct pernet_operations tcpstates_net_ops = {
 };
 
 static struct {
-	struct work_struct work;
+	struct delayed_work work;
 	struct tcpstates_event *buf;
 	u64 next;		/* the next event to take from the ring */
 	u64 lost;		/* the last watched event lost to the ring */
@@ -759,10 +777,15 @@ bool tcpstates_nl_watched(struct net *net)
 
 /**
  * tcpstates_nl_kick() - have the sender send the watched events; any context
+ *
+ * Arms the sender to run in TCPSTATES_TX_DELAY unless it is armed already
+ * (then nothing happens: a test and set of its pending bit). An event
+ * pushed before a kick that finds it armed is taken by the run to come:
+ * the work clears its pending bit before it reads the ring.
  */
 void tcpstates_nl_kick(void)
 {
-	queue_work(system_wq, &tx.work);
+	queue_delayed_work(system_wq, &tx.work, TCPSTATES_TX_DELAY);
 }
 
 static void tcpstates_tx_send(struct net *net, unsigned int group,
@@ -849,20 +872,51 @@ static void tcpstates_tx_batch(const struct tcpstates_event *evs,
 				   &tx.all_last, evs, n);
 }
 
+/*
+ * Fill tx.buf with the next watched events, a take at a time, until it is
+ * full or a take finds none. A take that reports a loss ends the fill:
+ * the events before it (buf[0, *split)) are sent before the loss is
+ * known, those from it on after. *@lost: the loss, or 0.
+ *
+ * Return: how many events are in tx.buf.
+ */
+static unsigned int tcpstates_tx_fill(unsigned int *split, u64 *lost)
+{
+	unsigned int n = 0, got;
+	u64 seen;
+
+	*split = 0;
+	*lost = 0;
+	while (n < TCPSTATES_TX_BUF) {
+		got = tcpstates_ring_take(&tx.next, tx.buf + n,
+					  min(TCPSTATES_TX_TAKE,
+					      TCPSTATES_TX_BUF - n), &seen);
+		if (seen) {
+			*split = n;
+			*lost = seen;
+		}
+		n += got;
+		if (!got || seen)
+			break;
+	}
+	return n;
+}
+
 static void tcpstates_tx_work(struct work_struct *work)
 {
-	unsigned int n;
+	unsigned int n, split;
 	u64 from, lost;
 
 	for (;;) {
 		from = tx.next;
-		n = tcpstates_ring_take(&tx.next, tx.buf, TCPSTATES_TX_BATCH,
-					&lost);
+		n = tcpstates_tx_fill(&split, &lost);
+		if (split)
+			tcpstates_tx_batch(tx.buf, split);
 		if (lost)
 			tx.lost = max(tx.lost, lost);
-		if (n)
-			tcpstates_tx_batch(tx.buf, n);
-		else if (tx.next == from)
+		if (n > split)
+			tcpstates_tx_batch(tx.buf + split, n - split);
+		if (tx.next == from)
 			break;
 		cond_resched();
 	}
@@ -937,10 +991,10 @@ int tcpstates_nl_init(void)
 {
 	int ret;
 
-	tx.buf = kcalloc(TCPSTATES_TX_BATCH, sizeof(*tx.buf), GFP_KERNEL);
+	tx.buf = kvcalloc(TCPSTATES_TX_BUF, sizeof(*tx.buf), GFP_KERNEL);
 	if (!tx.buf)
 		return -ENOMEM;
-	INIT_WORK(&tx.work, tcpstates_tx_work);
+	INIT_DELAYED_WORK(&tx.work, tcpstates_tx_work);
 	tx.next = 1;
 	tx.lost = 0;
 	tx.all_last = 0;
@@ -955,17 +1009,23 @@ int tcpstates_nl_init(void)
 out_unregister_pernet:
 	unregister_pernet_subsys(&tcpstates_net_ops);
 out_free_buf:
-	kfree(tx.buf);
+	kvfree(tx.buf);
 	return ret;
 }
 
 /**
  * tcpstates_nl_exit() - unregister; the probes must be gone (no more kicks)
+ *
+ * ORDER: the sender runs at once for what it was armed to send (its timer
+ * is not left to fire into freed code), and is done, before the family
+ * and the per-namespace state it uses go. Nothing arms it again: the
+ * probes are gone and the work does not requeue itself.
  */
 void tcpstates_nl_exit(void)
 {
-	cancel_work_sync(&tx.work);
+	flush_delayed_work(&tx.work);
+	cancel_delayed_work_sync(&tx.work);
 	genl_unregister_family(&tcpstates_family);
 	unregister_pernet_subsys(&tcpstates_net_ops);
-	kfree(tx.buf);
+	kvfree(tx.buf);
 }
