@@ -625,12 +625,18 @@ int ts_nl_recv_events(struct ts_nl *nl, int timeout_ms, ts_nl_event_cb cb,
 	int handled = 0, ret, len;
 	ssize_t n;
 
-	ret = poll(&pfd, 1, timeout_ms);
-	if (ret < 0)
-		return errno == EINTR ? 0 : -errno;
-	if (ret == 0)
-		return 0;
+	/* what is queued first: one system call per datagram while busy */
 	n = recv(pfd.fd, nl->buf, nl->buflen, MSG_DONTWAIT);
+	if (n < 0 && errno == EAGAIN && timeout_ms) {
+		if (nl->idle)
+			nl->idle(nl->idle_data);
+		ret = poll(&pfd, 1, timeout_ms);
+		if (ret < 0)
+			return errno == EINTR ? 0 : -errno;
+		if (ret == 0)
+			return 0;
+		n = recv(pfd.fd, nl->buf, nl->buflen, MSG_DONTWAIT);
+	}
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;

@@ -24,6 +24,9 @@ struct ts_nl {
 	uint32_t err_off;		/* extack: offset of the bad attribute */
 	char *buf;			/* receive buffer */
 	size_t buflen;
+	/* ts_nl_recv_events: called when nothing is queued, before it waits */
+	void (*idle)(void *data);
+	void *idle_data;
 };
 
 struct ts_nl_owner {
@@ -96,8 +99,10 @@ int ts_nl_subscribe(struct ts_nl *nl, bool all_netns);
 int ts_nl_unsubscribe(struct ts_nl *nl, bool all_netns);
 /*
  * Wait up to @timeout_ms (-1: for ever) for multicast events and hand each
- * to @cb. Return: > 0 events handled, 0 on timeout, -ENOBUFS when the
- * socket overflowed (events were lost), other negative errno on error.
+ * to @cb: reads a queued datagram at once; when none is queued, calls
+ * nl->idle (if set) and then waits. Return: > 0 events handled, 0 on
+ * timeout, -ENOBUFS when the socket overflowed (events were lost), other
+ * negative errno on error.
  */
 int ts_nl_recv_events(struct ts_nl *nl, int timeout_ms, ts_nl_event_cb cb,
 		      void *data);

@@ -10,11 +10,19 @@
  * first. A receive buffer overflow (ENOBUFS) is fetched back at once.
  * Events the ring overwrote before they could be fetched are reported on
  * stderr as lost, with their count.
+ *
+ * Output is buffered (by lines on a terminal, by blocks otherwise) and
+ * flushed whenever the socket has nothing more to read, before waiting:
+ * one write(2) per burst rather than per event, and nothing held back
+ * while the stream is quiet. Exit flushes the rest, a signal included
+ * (SIGINT and SIGTERM only end the loop).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tcpstates.h"
 
@@ -47,9 +55,25 @@ static void emit(struct watch *w, const struct ts_nl_event *ev)
 		ladder_add(ev);
 	} else {
 		ts_print_event(stdout, w->o, ev);
-		fflush(stdout);
 	}
 	w->printed++;
+}
+
+/* A message on stderr, after the events printed before it */
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static void flush_stdout(void *data)
+{
+	(void)data;
+	fflush(stdout);
 }
 
 static int dump_cb(const struct ts_nl_event *ev, void *data)
@@ -91,7 +115,7 @@ static void fetch(struct watch *w, unsigned long long from,
 	if (upto && w->last < upto - 1)
 		w->last = upto - 1;
 	if (w->lost > lost0)
-		fprintf(stderr, "tcpstates: lost up to %llu events: overwritten in the ring before they could be fetched (ring_size too small?)\n",
+		say("tcpstates: lost up to %llu events: overwritten in the ring before they could be fetched (ring_size too small?)\n",
 			w->lost - lost0);
 }
 
@@ -113,7 +137,7 @@ static void report_kernel_counters(struct watch *w)
 		return;
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		if (st.v[c[i].attr] > w->base.v[c[i].attr])
-			fprintf(stderr, "tcpstates: kernel: since the watch began, %llu live events %s (all listeners)\n",
+			say("tcpstates: kernel: since the watch began, %llu live events %s (all listeners)\n",
 				(unsigned long long)(st.v[c[i].attr] - w->base.v[c[i].attr]),
 				c[i].what);
 }
@@ -125,7 +149,7 @@ static int live_cb(const struct ts_nl_event *ev, void *data)
 	if (w->started && ev->seq <= w->last)
 		return 0;	/* printed by the dump already */
 	if (w->started && ev->prev_seq > w->last) {
-		fprintf(stderr, "tcpstates: missed events %llu to %llu (multicast: receive buffer overflow, or the module fell behind); fetching them\n",
+		say("tcpstates: missed events %llu to %llu (multicast: receive buffer overflow, or the module fell behind); fetching them\n",
 			w->last + 1, (unsigned long long)ev->prev_seq);
 		fetch(w, w->last + 1, ev->seq);
 		report_kernel_counters(w);
@@ -146,6 +170,9 @@ static double now_s(void)
 
 static void ladder_flush(void);
 
+/* stdout's buffer: glibc would make one of st_blksize (4 KiB) */
+static char outbuf[1 << 16];
+
 int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 {
 	struct watch w = { .o = o };
@@ -153,10 +180,13 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 	double end = o->duration ? now_s() + o->duration : 0;
 	int ret, timeout;
 
+	setvbuf(stdout, outbuf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF,
+		sizeof(outbuf));
 	ret = ts_nl_open(&dump);
 	if (ret)
 		ts_nl_fail(&dump, "netlink", ret, o);
 	w.dump = &dump;
+	nl->idle = flush_stdout;
 	ts_nl_set_rcvbuf(nl, o->rcvbuf ? (int)o->rcvbuf : 8 << 20);
 	ret = ts_nl_subscribe(nl, o->f.all_netns);
 	if (ret)
@@ -189,7 +219,7 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 		 * the newest.
 		 */
 		if (ret == -ENOBUFS) {
-			fprintf(stderr, "tcpstates: receive buffer overflow: the missed events will be fetched from the ring\n");
+			say("tcpstates: receive buffer overflow: the missed events will be fetched from the ring\n");
 			w.overflowed = true;
 			continue;
 		}
@@ -206,9 +236,10 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 	}
 	if (o->ladder)
 		ladder_flush();
+	fflush(stdout);
 	ts_nl_close(&dump);
 	if (w.lost)
-		fprintf(stderr, "tcpstates: %llu events lost in all\n", w.lost);
+		say("tcpstates: %llu events lost in all\n", w.lost);
 	return 0;
 }
 
@@ -258,7 +289,6 @@ static void ladder_draw(struct ladder_conn *lc)
 {
 	ts_print_ladder(stdout, lc->ev, lc->n, NULL);
 	putchar('\n');
-	fflush(stdout);
 	lc->cookie = 0;
 	lc->n = 0;
 }
