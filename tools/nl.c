@@ -366,30 +366,77 @@ static void ts_nl_put_filter(struct nlmsghdr *nlh, int attr,
 	mnl_attr_nest_end(nlh, nest);
 }
 
-/* Parsing records */
+/*
+ * Parsing records. The hot path (every live event) reads attributes in
+ * place with inline helpers rather than libmnl's accessors, a library call
+ * each; they accept what mnl_attr_validate() would: integers of exactly
+ * their size, NUL-terminated strings.
+ */
+static inline bool ts_attr_ok(const struct nlattr *a, const char *end)
+{
+	ptrdiff_t room = end - (const char *)a;
+
+	return room >= (ptrdiff_t)sizeof(*a) && a->nla_len >= sizeof(*a) &&
+	       a->nla_len <= room;
+}
+
+static inline const struct nlattr *ts_attr_next(const struct nlattr *a)
+{
+	return (const struct nlattr *)((const char *)a + MNL_ALIGN(a->nla_len));
+}
+
+static inline const void *ts_attr_data(const struct nlattr *a)
+{
+	return (const char *)a + MNL_ATTR_HDRLEN;
+}
+
+static inline size_t ts_attr_len(const struct nlattr *a)
+{
+	return a->nla_len - MNL_ATTR_HDRLEN;
+}
+
+static inline uint16_t ts_attr_type(const struct nlattr *a)
+{
+	return a->nla_type & NLA_TYPE_MASK;
+}
+
+/* Each attribute from @start up to @end */
+#define ts_attr_for_each(a, start, end) \
+	for ((a) = (start); ts_attr_ok((a), (end)); (a) = ts_attr_next(a))
+
+#define TS_ATTR_UINT(name, type)					\
+static inline type name(const struct nlattr *a)				\
+{									\
+	type v = 0;							\
+									\
+	if (ts_attr_len(a) == sizeof(v))				\
+		memcpy(&v, ts_attr_data(a), sizeof(v));			\
+	return v;							\
+}
+TS_ATTR_UINT(u64_of, uint64_t)
+TS_ATTR_UINT(u32_of, uint32_t)
+TS_ATTR_UINT(u16_of, uint16_t)
+TS_ATTR_UINT(u8_of, uint8_t)
+
 static void ts_nl_parse_owner(const struct nlattr *nest, struct ts_nl_owner *o)
 {
+	const char *end = (const char *)nest + nest->nla_len;
 	const struct nlattr *a;
+	size_t len;
 
 	o->known = true;
-	mnl_attr_for_each_nested(a, nest) {
-		switch (mnl_attr_get_type(a)) {
-		case TCPSTATES_A_OWNER_TGID:
-			if (!mnl_attr_validate(a, MNL_TYPE_U32))
-				o->tgid = mnl_attr_get_u32(a);
-			break;
-		case TCPSTATES_A_OWNER_PID:
-			if (!mnl_attr_validate(a, MNL_TYPE_U32))
-				o->pid = mnl_attr_get_u32(a);
-			break;
-		case TCPSTATES_A_OWNER_UID:
-			if (!mnl_attr_validate(a, MNL_TYPE_U32))
-				o->uid = mnl_attr_get_u32(a);
-			break;
+	ts_attr_for_each(a, (const struct nlattr *)ts_attr_data(nest), end) {
+		switch (ts_attr_type(a)) {
+		case TCPSTATES_A_OWNER_TGID: o->tgid = u32_of(a); break;
+		case TCPSTATES_A_OWNER_PID: o->pid = u32_of(a); break;
+		case TCPSTATES_A_OWNER_UID: o->uid = u32_of(a); break;
 		case TCPSTATES_A_OWNER_COMM:
-			if (!mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
-				snprintf(o->comm, sizeof(o->comm), "%s",
-					 mnl_attr_get_str(a));
+			len = ts_attr_len(a);
+			if (!len || ((const char *)ts_attr_data(a))[len - 1])
+				break;	/* not NUL-terminated */
+			len = strnlen(ts_attr_data(a), sizeof(o->comm) - 1);
+			memcpy(o->comm, ts_attr_data(a), len);
+			o->comm[len] = 0;
 			break;
 		}
 	}
@@ -397,43 +444,24 @@ static void ts_nl_parse_owner(const struct nlattr *nest, struct ts_nl_owner *o)
 
 static void ts_nl_get_addr(const struct nlattr *a, uint8_t *addr)
 {
-	size_t len = mnl_attr_get_payload_len(a);
+	size_t len = ts_attr_len(a);
 
 	if (len == 4 || len == 16)
-		memcpy(addr, mnl_attr_get_payload(a), len);
-}
-
-static uint64_t u64_of(const struct nlattr *a)
-{
-	return mnl_attr_validate(a, MNL_TYPE_U64) ? 0 : mnl_attr_get_u64(a);
-}
-
-static uint32_t u32_of(const struct nlattr *a)
-{
-	return mnl_attr_validate(a, MNL_TYPE_U32) ? 0 : mnl_attr_get_u32(a);
-}
-
-static uint16_t u16_of(const struct nlattr *a)
-{
-	return mnl_attr_validate(a, MNL_TYPE_U16) ? 0 : mnl_attr_get_u16(a);
-}
-
-static uint8_t u8_of(const struct nlattr *a)
-{
-	return mnl_attr_validate(a, MNL_TYPE_U8) ? 0 : mnl_attr_get_u8(a);
+		memcpy(addr, ts_attr_data(a), len);
 }
 
 static void ts_nl_parse_event(const struct nlmsghdr *nlh,
 			      struct ts_nl_event *ev)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	const char *end = (const char *)nlh + nlh->nlmsg_len;
 	const struct nlattr *a;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->nlmsg_flags = nlh->nlmsg_flags;
 	ev->cmd = g->cmd;
-	mnl_attr_for_each(a, nlh, sizeof(*g)) {
-		switch (mnl_attr_get_type(a)) {
+	ts_attr_for_each(a, (const struct nlattr *)((const char *)g + MNL_ALIGN(sizeof(*g))), end) {
+		switch (ts_attr_type(a)) {
 		case TCPSTATES_A_EVENT_SEQ: ev->seq = u64_of(a); break;
 		case TCPSTATES_A_EVENT_PREV_SEQ: ev->prev_seq = u64_of(a); break;
 		case TCPSTATES_A_EVENT_TIME_NS: ev->time_ns = u64_of(a); break;
