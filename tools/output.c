@@ -100,35 +100,60 @@ static int utf8_len(const unsigned char *s)
  * valid UTF-8: valid UTF-8 passes through, control characters, quotes and
  * backslashes are escaped, and a byte that is not valid UTF-8 is written as
  * the code point of the same value (\u00XX), as Latin-1 would read it.
+ *
+ * json_char() writes the escape of the character at *@s (at most 6 bytes)
+ * to @out and moves *@s past it. Return: the bytes written.
  */
+static int json_char(char *out, const unsigned char **s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *c = *s;
+	int n;
+
+	*s = c + 1;
+	if (*c == '"' || *c == '\\') {
+		out[0] = '\\';
+		out[1] = *c;
+		return 2;
+	}
+	if (*c == '\n' || *c == '\t') {
+		out[0] = '\\';
+		out[1] = *c == '\n' ? 'n' : 't';
+		return 2;
+	}
+	if (*c >= 0x20 && *c != 0x7f && (n = utf8_len(c)) > 0) {
+		memcpy(out, c, n);
+		*s = c + n;
+		return n;
+	}
+	/* control character, or not valid UTF-8 */
+	memcpy(out, "\\u00", 4);
+	out[4] = hex[*c >> 4];
+	out[5] = hex[*c & 15];
+	return 6;
+}
+
 void ts_json_string(FILE *f, const char *s)
 {
 	const unsigned char *c = (const unsigned char *)s;
-	int n;
+	char out[6];
 
 	fputc('"', f);
-	while (*c) {
-		if (*c == '"' || *c == '\\') {
-			fprintf(f, "\\%c", *c);
-			c++;
-		} else if (*c == '\n') {
-			fputs("\\n", f);
-			c++;
-		} else if (*c == '\t') {
-			fputs("\\t", f);
-			c++;
-		} else if (*c < 0x20 || *c == 0x7f) {
-			fprintf(f, "\\u%04x", *c);
-			c++;
-		} else if ((n = utf8_len(c)) > 0) {
-			fwrite(c, 1, n, f);
-			c += n;
-		} else {
-			fprintf(f, "\\u%04x", *c);
-			c++;
-		}
-	}
+	while (*c)
+		fwrite(out, 1, json_char(out, &c), f);
 	fputc('"', f);
+}
+
+/* The same into @p, which has room for 6 bytes per byte of @s, plus 2 */
+static char *json_str(char *p, const char *s)
+{
+	const unsigned char *c = (const unsigned char *)s;
+
+	*p++ = '"';
+	while (*c)
+		p += json_char(p, &c);
+	*p++ = '"';
+	return p;
 }
 
 static long long mono_to_real_ns;
@@ -199,38 +224,130 @@ void ts_print_event_header(FILE *f, const struct ts_opts *o)
 			"COMM", "LOCAL", "REMOTE", "OLD", "NEW", "MS");
 }
 
+/*
+ * JSON lines of events are built in a buffer and written at once: watch
+ * prints every event of a busy host, and a dozen fprintf() calls per line
+ * cost more than the rest of its work. The fields are those, in the order,
+ * of the other records (see json_owner()).
+ */
+#define PUT(p, lit)	(memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+static char *put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *put_u64(char *p, unsigned long long v)
+{
+	char d[20];
+	int n = 0;
+
+	do {
+		d[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = d[--n];
+	return p;
+}
+
+/* An address in quotes; IPv4 by hand (glibc's inet_ntop() sprintf()s) */
+static char *put_addr(char *p, int family, const uint8_t *addr)
+{
+	char a[INET6_ADDRSTRLEN];
+	int i;
+
+	*p++ = '"';
+	if (family == AF_INET) {
+		for (i = 0; i < 4; i++) {
+			if (i)
+				*p++ = '.';
+			p = put_u64(p, addr[i]);
+		}
+	} else {
+		if (!inet_ntop(AF_INET6, addr, a, sizeof(a)))
+			strcpy(a, "?");
+		p = put_str(p, a);
+	}
+	*p++ = '"';
+	return p;
+}
+
+static void json_event(FILE *f, const struct ts_opts *o,
+		       const struct ts_nl_event *ev)
+{
+	/* keys ~300, numbers 10 x 20, addresses 2 x 48, comm 6 x 16 + 2 */
+	char line[1024], t[32], *p = line;
+
+	p = PUT(p, "{\"type\":\"event\",\"seq\":");
+	p = put_u64(p, ev->seq);
+	p = PUT(p, ",\"prev_seq\":");
+	p = put_u64(p, ev->prev_seq);
+	p = PUT(p, ",\"time_ns\":");
+	p = put_u64(p, ev->time_ns);
+	if (o->time) {
+		ts_format_walltime(ev->time_ns, t, sizeof(t));
+		p = PUT(p, ",\"time\":\"");
+		p = put_str(p, t);
+		*p++ = '"';
+	}
+	p = PUT(p, ",\"cookie\":");
+	p = put_u64(p, ev->cookie);
+	p = PUT(p, ",\"netns\":");
+	p = put_u64(p, ev->netns);
+	p = PUT(p, ",\"family\":\"");
+	p = put_str(p, family_name(ev->family));
+	p = PUT(p, "\",\"oldstate\":\"");
+	p = put_str(p, ts_state_kname(ev->oldstate));
+	p = PUT(p, "\",\"newstate\":\"");
+	p = put_str(p, ts_state_kname(ev->newstate));
+	p = PUT(p, "\",\"prev_ns\":");
+	if (ev->has_prev_ns)
+		p = put_u64(p, ev->prev_ns);
+	else
+		p = PUT(p, "null");
+	p = PUT(p, ",\"cause\":\"");
+	p = put_str(p, ts_nl_cause_name(ev->cause));
+	p = PUT(p, "\",\"role\":\"");
+	p = put_str(p, ts_nl_role_name(ev->role));
+	p = PUT(p, "\",\"local_addr\":");
+	p = put_addr(p, ev->family, ev->laddr);
+	p = PUT(p, ",\"local_port\":");
+	p = put_u64(p, ev->lport);
+	p = PUT(p, ",\"remote_addr\":");
+	p = put_addr(p, ev->family, ev->raddr);
+	p = PUT(p, ",\"remote_port\":");
+	p = put_u64(p, ev->rport);
+	p = PUT(p, ",\"snd_nxt\":");
+	p = put_u64(p, ev->snd_nxt);
+	p = PUT(p, ",\"rcv_nxt\":");
+	p = put_u64(p, ev->rcv_nxt);
+	if (ev->owner.known) {
+		p = PUT(p, ",\"tgid\":");
+		p = put_u64(p, ev->owner.tgid);
+		p = PUT(p, ",\"pid\":");
+		p = put_u64(p, ev->owner.pid);
+		p = PUT(p, ",\"uid\":");
+		p = put_u64(p, ev->owner.uid);
+		p = PUT(p, ",\"comm\":");
+		p = json_str(p, ev->owner.comm);
+	} else {
+		p = PUT(p, ",\"tgid\":null,\"pid\":null,\"uid\":null,\"comm\":null");
+	}
+	p = PUT(p, "}\n");
+	fwrite(line, 1, p - line, f);
+}
+
 void ts_print_event(FILE *f, const struct ts_opts *o,
 		    const struct ts_nl_event *ev)
 {
 	char l[64], r[64], pid[16], comm[80], ms[32], t[32];
 
 	if (o->json) {
-		fprintf(f, "{\"type\":\"event\",\"seq\":%llu,\"prev_seq\":%llu,\"time_ns\":%llu",
-			(unsigned long long)ev->seq,
-			(unsigned long long)ev->prev_seq,
-			(unsigned long long)ev->time_ns);
-		if (o->time) {
-			ts_format_walltime(ev->time_ns, t, sizeof(t));
-			fprintf(f, ",\"time\":\"%s\"", t);
-		}
-		fprintf(f, ",\"cookie\":%llu,\"netns\":%u,\"family\":\"%s\"",
-			(unsigned long long)ev->cookie, ev->netns,
-			family_name(ev->family));
-		fprintf(f, ",\"oldstate\":\"%s\",\"newstate\":\"%s\"",
-			ts_state_kname(ev->oldstate), ts_state_kname(ev->newstate));
-		if (ev->has_prev_ns)
-			fprintf(f, ",\"prev_ns\":%llu", (unsigned long long)ev->prev_ns);
-		else
-			fputs(",\"prev_ns\":null", f);
-		fprintf(f, ",\"cause\":\"%s\",\"role\":\"%s\"",
-			ts_nl_cause_name(ev->cause), ts_nl_role_name(ev->role));
-		json_addr(f, "local_addr", ev->family, ev->laddr);
-		fprintf(f, ",\"local_port\":%u", ev->lport);
-		json_addr(f, "remote_addr", ev->family, ev->raddr);
-		fprintf(f, ",\"remote_port\":%u,\"snd_nxt\":%u,\"rcv_nxt\":%u",
-			ev->rport, ev->snd_nxt, ev->rcv_nxt);
-		json_owner(f, &ev->owner);
-		fputs("}\n", f);
+		json_event(f, o, ev);
 		return;
 	}
 	ts_format_addr(ev->family, ev->laddr, ev->lport, l, sizeof(l));
