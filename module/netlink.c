@@ -319,42 +319,143 @@ static int tcpstates_put_endpoints(struct sk_buff *skb,
 	return tcpstates_put_owner(skb, a->owner, o);
 }
 
+/*
+ * Event messages are written attribute by attribute with plain stores
+ * rather than an nla_put() each (the multicast sender's main cost): the
+ * same bytes as nla_put*() and nla_nest_start() would write, padding
+ * included, in the same order. The room is checked once, for the largest
+ * event. Payloads start 4-byte aligned (skb data is, and every attribute
+ * is padded to 4); a u64 payload is 8-byte aligned where the architecture
+ * needs it, by the pad attribute nla_put_u64_64bit() would put there.
+ */
+#define TCPSTATES_EVENT_ATTRS_MAX					\
+	(5 * nla_total_size_64bit(8) +	/* seqs, times, cookie */	\
+	 5 * nla_total_size(1) +	/* states, cause, role, family */ \
+	 3 * nla_total_size(4) +	/* snd, rcv, netns */		\
+	 2 * nla_total_size(16) +	/* addresses */			\
+	 2 * nla_total_size(2) +	/* ports */			\
+	 nla_total_size(0) +		/* owner nest */		\
+	 3 * nla_total_size(4) +	/* tgid, pid, uid */		\
+	 nla_total_size(TASK_COMM_LEN))
+
+/* An attribute's header; returns where its payload goes */
+static __always_inline u8 *tcpstates_nla(u8 *p, int type, int len)
+{
+	struct nlattr *nla = (struct nlattr *)p;
+
+	nla->nla_len = nla_attr_size(len);
+	nla->nla_type = type;
+	return p + NLA_HDRLEN;
+}
+
+static __always_inline u8 *tcpstates_nla_u8(u8 *p, int type, u8 v)
+{
+	p = tcpstates_nla(p, type, sizeof(v));
+	*(u32 *)p = 0;	/* the padding */
+	*p = v;
+	return p + nla_total_size(sizeof(v)) - NLA_HDRLEN;
+}
+
+static __always_inline u8 *tcpstates_nla_u16(u8 *p, int type, u16 v)
+{
+	p = tcpstates_nla(p, type, sizeof(v));
+	*(u32 *)p = 0;
+	*(u16 *)p = v;
+	return p + nla_total_size(sizeof(v)) - NLA_HDRLEN;
+}
+
+static __always_inline u8 *tcpstates_nla_u32(u8 *p, int type, u32 v)
+{
+	p = tcpstates_nla(p, type, sizeof(v));
+	*(u32 *)p = v;
+	return p + sizeof(v);
+}
+
+/* As nla_put_u64_64bit(): a pad attribute first where alignment needs it */
+static __always_inline u8 *tcpstates_nla_u64(u8 *p, int type, u64 v)
+{
+	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS) &&
+	    IS_ALIGNED((unsigned long)p, 8))
+		p = tcpstates_nla(p, TCPSTATES_A_EVENT_PAD, 0);
+	p = tcpstates_nla(p, type, sizeof(v));
+	*(u64 *)p = v;
+	return p + sizeof(v);
+}
+
+static __always_inline u8 *tcpstates_nla_addr(u8 *p, int type, u16 family,
+					      const union tcpstates_addr *a)
+{
+	if (family == AF_INET) {
+		p = tcpstates_nla(p, type, sizeof(a->v4));
+		*(__be32 *)p = a->v4;
+		return p + sizeof(a->v4);
+	}
+	p = tcpstates_nla(p, type, sizeof(a->v6));
+	memcpy(p, &a->v6, sizeof(a->v6));
+	return p + sizeof(a->v6);
+}
+
+static u8 *tcpstates_nla_owner(u8 *p, const struct tcpstates_owner *o)
+{
+	struct nlattr *nest = (struct nlattr *)p;
+	int len = strnlen(o->comm, sizeof(o->comm) - 1) + 1;
+
+	p = tcpstates_nla(p, TCPSTATES_A_EVENT_OWNER | NLA_F_NESTED, 0);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_OWNER_TGID, o->tgid);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_OWNER_PID, o->pid);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_OWNER_UID, o->uid);
+	p = tcpstates_nla(p, TCPSTATES_A_OWNER_COMM, len);
+	memcpy(p, o->comm, len - 1);
+	memset(p + len - 1, 0, nla_padlen(len) + 1);	/* NUL, padding */
+	p += NLA_ALIGN(len);
+	nest->nla_len = p - (u8 *)nest;
+	return p;
+}
+
 /* One event message; @prev: TCPSTATES_A_EVENT_PREV_SEQ */
 static int tcpstates_fill_event(struct sk_buff *skb,
 				const struct tcpstates_event *ev, u64 prev,
 				u32 portid, u32 seq, int flags, u8 cmd)
 {
+	const struct tcpstates_endpoints *ep = &ev->ep;
+	u8 *start, *p;
 	void *hdr;
 
 	hdr = genlmsg_put(skb, portid, seq, &tcpstates_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, TCPSTATES_A_EVENT_SEQ, ev->seq,
-			      TCPSTATES_A_EVENT_PAD) ||
-	    nla_put_u64_64bit(skb, TCPSTATES_A_EVENT_PREV_SEQ, prev,
-			      TCPSTATES_A_EVENT_PAD) ||
-	    nla_put_u64_64bit(skb, TCPSTATES_A_EVENT_TIME_NS, ev->ts_ns,
-			      TCPSTATES_A_EVENT_PAD) ||
-	    (ev->prev_ns != TCPSTATES_UNKNOWN &&
-	     nla_put_u64_64bit(skb, TCPSTATES_A_EVENT_PREV_NS, ev->prev_ns,
-			       TCPSTATES_A_EVENT_PAD)) ||
-	    nla_put_u64_64bit(skb, TCPSTATES_A_EVENT_COOKIE, ev->cookie,
-			      TCPSTATES_A_EVENT_PAD) ||
-	    nla_put_u8(skb, TCPSTATES_A_EVENT_OLDSTATE, ev->oldstate) ||
-	    nla_put_u8(skb, TCPSTATES_A_EVENT_NEWSTATE, ev->newstate) ||
-	    nla_put_u8(skb, TCPSTATES_A_EVENT_CAUSE, ev->cause) ||
-	    nla_put_u8(skb, TCPSTATES_A_EVENT_ROLE, ev->role) ||
-	    nla_put_u32(skb, TCPSTATES_A_EVENT_SND_NXT, ev->snd) ||
-	    nla_put_u32(skb, TCPSTATES_A_EVENT_RCV_NXT, ev->rcv) ||
-	    tcpstates_put_endpoints(skb, &tcpstates_event_ep_attrs, &ev->ep,
-				    &ev->owner))
-		goto out_cancel;
+	if (skb_tailroom(skb) < TCPSTATES_EVENT_ATTRS_MAX) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	start = skb_tail_pointer(skb);
+	p = tcpstates_nla_u64(start, TCPSTATES_A_EVENT_SEQ, ev->seq);
+	p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_PREV_SEQ, prev);
+	p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_TIME_NS, ev->ts_ns);
+	if (ev->prev_ns != TCPSTATES_UNKNOWN)
+		p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_PREV_NS, ev->prev_ns);
+	p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_COOKIE, ev->cookie);
+	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_OLDSTATE, ev->oldstate);
+	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_NEWSTATE, ev->newstate);
+	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_CAUSE, ev->cause);
+	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_ROLE, ev->role);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SND_NXT, ev->snd);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_RCV_NXT, ev->rcv);
+	/* the endpoints, as tcpstates_put_endpoints() writes them */
+	p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_NETNS, ep->netns);
+	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_FAMILY, ep->family);
+	p = tcpstates_nla_addr(p, TCPSTATES_A_EVENT_LOCAL_ADDR, ep->family,
+			       &ep->saddr);
+	p = tcpstates_nla_addr(p, TCPSTATES_A_EVENT_REMOTE_ADDR, ep->family,
+			       &ep->daddr);
+	p = tcpstates_nla_u16(p, TCPSTATES_A_EVENT_LOCAL_PORT, ntohs(ep->sport));
+	p = tcpstates_nla_u16(p, TCPSTATES_A_EVENT_REMOTE_PORT,
+			      ntohs(ep->dport));
+	if (ev->owner.tgid)
+		p = tcpstates_nla_owner(p, &ev->owner);
+	skb_put(skb, p - start);
 	genlmsg_end(skb, hdr);
 	return 0;
-
-out_cancel:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
 }
 
 static int tcpstates_put_known_u32(struct sk_buff *skb, int attr, bool known,

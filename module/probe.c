@@ -107,7 +107,7 @@ static void owner_current(struct tcpstates_owner *o)
 
 /*
  * Record an event; when someone listens for it, mark it for the multicast
- * sender and wake the sender up. Table unlocked.
+ * sender and arm the sender (it runs a tick later). Table unlocked.
  */
 static void publish(struct tcpstates_event *ev, struct net *net)
 {
