@@ -6,7 +6,7 @@
 #
 # Usage: scripts/bench.sh [--quick] [-k KERNEL] [-r ROUNDS] [-d SECONDS]
 #                         [-t THREADS] [-b BYTES] [-6] [-c "CONFIGS"]
-#                         [-o DIR] [--docs] [--report-only]
+#                         [-o DIR] [--no-profile] [--docs] [--report-only]
 #
 #   --quick      smoke run (~2.5 min; a full run takes ~12 min): one round of
 #                3 s runs, and the memory check with small parameters
@@ -21,6 +21,9 @@
 #   -c CONFIGS   configurations, among: none module watch listen bpftrace-tp
 #                bpftrace-kprobe bcc (default: all)
 #   -o DIR       output directory; default build/bench
+#   --no-profile no perf profile (by default, after the rounds, one run each
+#                of none, module, listen and watch under `perf record -a`,
+#                to show where the time goes)
 #   --docs       also copy results.md, results.json and results.png to docs/bench/
 #   --report-only  no build, no VM: summarise DIR/vm.log and host.json again
 #
@@ -42,11 +45,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
 
 usage() {
-	sed -n '7,25s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,28s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
-kernel=6.1 rounds=5 duration=5 threads=0 bytes=0 fam=4 quick=0 docs=0 report_only=0
+kernel=6.1 rounds=5 duration=5 threads=0 bytes=0 fam=4 quick=0 docs=0 report_only=0 profile=1
 configs="none module watch listen bpftrace-tp bpftrace-kprobe bcc"
 out=$top/build/bench
 rounds_set='' duration_set=''
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
 	-6) fam=6; shift ;;
 	-c) configs=${2:?}; shift 2 ;;
 	-o) out=${2:?}; shift 2 ;;
+	--no-profile) profile=0; shift ;;
 	--docs) docs=1; shift ;;
 	--report-only) report_only=1; shift ;;
 	-h|--help) usage ;;
@@ -80,9 +84,10 @@ else
 fi
 nconf=$(wc -w <<<"$configs")
 # boot and memory ~3 min, bpftrace ~45 s to start per run, the rest ~6 s
-# per run plus the churn: the VM's limit, with a wide margin
-vm_secs=$(awk -v r="$rounds" -v n="$nconf" -v d="$duration" \
-	'BEGIN { printf "%d", 2 * (240 + r * (n * (d + 8) + 2 * 60)) }')
+# per run plus the churn, the profile ~40 s per configuration: the VM's
+# limit, with a wide margin
+vm_secs=$(awk -v r="$rounds" -v n="$nconf" -v d="$duration" -v p="$profile" \
+	'BEGIN { printf "%d", 2 * (240 + r * (n * (d + 8) + 2 * 60) + p * 4 * (d + 40)) }')
 
 start=$SECONDS
 release=$(kernel_release "$kernel") || die "bench: kernel $kernel is not installed (run scripts/deps.sh)"
@@ -108,7 +113,8 @@ if [ $report_only = 0 ]; then
 		--cli "$top/tools/tcpstates" --tcpconn "$top/tools/testing/tcpconn" \
 		--rounds "$rounds" --duration "$duration" --threads "$threads" \
 		--bytes "$bytes" --family "$fam" --configs "$configs" \
-		--mem-params "$mem_params" --mem-conns "$mem_conns") 2>&1 |
+		--mem-params "$mem_params" --mem-conns "$mem_conns" \
+		$([ $profile = 1 ] && echo --profile)) 2>&1 |
 		tee "$out/vm.log" | grep --line-buffered -v '^BENCH '
 	vmst=${PIPESTATUS[0]}
 	set -e
@@ -128,6 +134,7 @@ if [ $report_only = 0 ]; then
 	[ "$threads" = 0 ] || cmdline+=" -t $threads"
 	[ "$bytes" = 0 ] || cmdline+=" -b $bytes"
 	[ "$fam" = 4 ] || cmdline+=" -6"
+	[ $profile = 1 ] || cmdline+=" --no-profile"
 	printf '{"kind":"host","mode":"%s","date":"%s","host_cpu":"%s","host_cpus":%d,"accel":"%s","release":"%s","event_size":%s,"conn_size":%s,"hash_bucket_size":8,"wall_s":%d,"command":"%s"}\n' \
 		"$([ $quick = 1 ] && echo quick || echo full)" "$(date -u +%Y-%m-%dT%H:%MZ)" \
 		"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1 | tr -d '"\\')" \

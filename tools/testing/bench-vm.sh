@@ -13,6 +13,7 @@
 #               [--rounds N] [--duration S] [--threads N] [--bytes B]
 #               [--family 4|6] [--configs "none module watch ..."]
 #               [--mem-params "ring_size=.. conn_max=.."] [--mem-conns N]
+#               [--profile]
 #
 # Configurations:
 #   none             nothing loaded
@@ -26,12 +27,18 @@
 #                    addresses, ports, old/new state, pid, comm to a tmpfs file
 #   bpftrace-kprobe  bpftrace on kprobe:tcp_set_state, the same fields
 #   bcc              bcc's tcpstates (tcpstates-bpfcc), when installed
+#
+# Then, with --profile and perf installed, one more churn run of each of
+# none, module, listen and watch under `perf record -a` (cpu-clock
+# samples on every vCPU), summarised by where the samples fell: which
+# task (churn, the multicast sender's kworker, the reader, ...) and which
+# code (the kernel, the module, the probes' machinery, user space).
 set -uo pipefail
 
 ko='' churn='' cli='' tcpconn=''
 rounds=5 duration=6 threads=0 bytes=0 fam=4
 configs="none module watch listen bpftrace-tp bpftrace-kprobe bcc"
-mem_params='' mem_conns=0
+mem_params='' mem_conns=0 profile=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko) ko=$2; shift 2 ;;
@@ -46,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--configs) configs=$2; shift 2 ;;
 	--mem-params) mem_params=$2; shift 2 ;;
 	--mem-conns) mem_conns=$2; shift 2 ;;
+	--profile) profile=1; shift ;;
 	*) echo "bench-vm: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -123,36 +131,65 @@ wait_for() {
 	return 1
 }
 
-# wait_grep PATTERN TRIES DELAY FILE...: until PATTERN is in one of the FILEs
-wait_grep() {
-	local pat=$1 tries=$2 delay=$3 i
-	shift 3
-	for ((i = 0; i < tries; i++)); do
-		grep -q -- "$pat" "$@" 2>/dev/null && return 0
-		sleep "$delay"
-	done
-	return 1
+# The readers' output (stdout) goes to a "sink": a file in the guest's
+# tmpfs written through once at the start, which each reader then
+# overwrites in place from its start (opened with <>, not truncated). A
+# fresh tmpfs file costs the writer a page allocation and the zeroing of
+# every new 4 KiB page, which under TCG costs more than the reader's own
+# work and would charge verbose output (watch's JSON, ~500 bytes per
+# event) far more than terse output (bpftrace's, ~60): with the pages
+# there, writing costs a copy, as into a pipe. What a reader wrote is the
+# file up to its stdout offset (/proc/PID/fdinfo/1), which sink_snap
+# copies to a plain file, complete lines only.
+SINK_MB_watch=128 SINK_MB_tracer=32
+sink_make() {	# sink_make NAME
+	[ -e "$W/sink.$1" ] && return 0
+	local mb="SINK_MB_$1"
+	dd if=/dev/zero of="$W/sink.$1" bs=1M count="${!mb}" status=none
+}
+sink_pos() { sed -n 's/^pos:[[:space:]]*//p' "/proc/$1/fdinfo/1" 2>/dev/null; }
+sink_snap() {	# sink_snap NAME PID OUT
+	local pos
+	pos=$(sink_pos "$2")
+	head -c "${pos:-0}" "$W/sink.$1" >"$3.tmp"
+	# a last line without its newline is not complete yet
+	if [ "${pos:-0}" -gt 0 ] && [ "$(tail -c +"$pos" "$W/sink.$1" | head -c 1 | od -An -c | tr -d ' ')" != '\n' ]; then
+		sed -i '$d' "$3.tmp"
+	fi
+	mv "$3.tmp" "$3"
+}
+# sink_last NAME PID: the last complete JSON line written so far
+sink_last() {
+	local pos from
+	pos=$(sink_pos "$2")
+	pos=${pos:-0}
+	from=$((pos > 4096 ? pos - 4096 + 1 : 1))
+	tail -c +"$from" "$W/sink.$1" | head -c $((pos - from + 1)) |
+		sed -n '${ /}$/{p;q;}; x; p; }; h'
 }
 
-# canary FILE PATTERN: make refused connections to CANARY until PATTERN
-# shows up in FILE (the tracer is live); at most ~60 s.
+# canary FILE PATTERN [SINK PID]: make refused connections to CANARY until
+# PATTERN shows up in FILE (the tracer is live), a snapshot of SINK's
+# output by PID if given; at most ~60 s.
 canary() {
 	local i
 	for ((i = 0; i < 120; i++)); do
 		"$tcpconn" -4 -p "$CANARY" -m refused -q >/dev/null 2>&1
 		sleep 0.3
+		[ -z "${3:-}" ] || sink_snap "$3" "$4" "$1"
 		grep -q -- "$2" "$1" && return 0
 	done
 	return 1
 }
 
-# settle_lines FILE: wait until FILE stops growing (1 s without change)
-settle_lines() {
+# settle_sink PID: wait until the reader PID stops writing (1 s without a
+# write)
+settle_sink() {
 	local a b i
-	a=$(wc -l <"$1")
+	a=$(sink_pos "$1")
 	for ((i = 0; i < 60; i++)); do
 		sleep 1
-		b=$(wc -l <"$1")
+		b=$(sink_pos "$1")
 		[ "$a" = "$b" ] && return 0
 		a=$b
 	done
@@ -255,13 +292,14 @@ cfg_watch_like() {
 	[ "$cfg" = listen ] && filter=(-L 1)
 	insmod "$ko" || return 1
 	rm -f "$W/watch.json" "$W/watch.err"
-	"$cli" watch -j "${filter[@]}" >"$W/watch.json" 2>"$W/watch.err" &
+	sink_make watch
+	"$cli" watch -j "${filter[@]}" 1<>"$W/sink.watch" 2>"$W/watch.err" &
 	wp=$!
 	if [ "$cfg" = listen ]; then
 		# prints nothing: wait until it has subscribed (mcast_sent moves)
 		wait_for '"$tcpconn" -4 -p $CANARY -m refused -q >/dev/null 2>&1; [ "$(jget mcast_sent "$(stats)")" -gt 0 ]' 100 0.3
 	else
-		canary "$W/watch.json" "\"remote_port\":$CANARY,"
+		canary "$W/watch.json" "\"remote_port\":$CANARY," watch "$wp"
 	fi || { say "$cfg: the listener did not start"; kill "$wp"; wait "$wp"; unload; return 1; }
 	s0=$(stats)
 	c0=$(cpu)
@@ -272,8 +310,9 @@ cfg_watch_like() {
 	e0=$(jget events "$s0") e1=$(jget events "$s1")
 	# let the listener catch up with everything up to E1
 	if [ "$cfg" = watch ]; then
-		wait_for '[ "$(tail -n 1 "$W/watch.json" | sed -n "s/.*\"seq\":\([0-9]*\).*/\1/p")" -ge "$e1" ] 2>/dev/null' 120 0.5 ||
+		wait_for '[ "$(sink_last watch "$wp" | sed -n "s/.*\"seq\":\([0-9]*\).*/\1/p")" -ge "$e1" ] 2>/dev/null' 120 0.5 ||
 			say "watch: did not reach seq $e1"
+		sink_snap watch "$wp" "$W/watch.json"
 	else
 		wait_for '[ "$(jget mcast_sent "$(stats)")" -ge "$(( $(jget mcast_sent "$s0") + e1 - e0 ))" ]' 120 0.5
 		sleep 1
@@ -375,11 +414,12 @@ cfg_tracer() {
 		;;
 	esac
 	rm -f "$W/tracer.out" "$W/tracer.err"
+	sink_make tracer
 	started=$(now)
-	"${cmd[@]}" >"$W/tracer.out" 2>"$W/tracer.err" &
+	"${cmd[@]}" 1<>"$W/sink.tracer" 2>"$W/tracer.err" &
 	tp=$!
-	if ! wait_grep "$ready" 300 0.5 "$W/tracer.out" "$W/tracer.err" ||
-		! canary "$W/tracer.out" " $CANARY "; then
+	if ! wait_for 'sink_snap tracer $tp "$W/tracer.out"; grep -q -- "$ready" "$W/tracer.out" "$W/tracer.err"' 300 0.5 ||
+		! canary "$W/tracer.out" " $CANARY " tracer "$tp"; then
 		say "$cfg did not start:"; sed 's/^/#   /' "$W/tracer.err" | head -n 20
 		kill -INT "$tp" 2>/dev/null; wait "$tp"
 		emit "{\"kind\":\"skip\",\"config\":\"$cfg\",\"round\":$round,\"why\":\"did not start\"}"
@@ -388,14 +428,16 @@ cfg_tracer() {
 	say "$cfg live after $(awk -v a="$started" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
 	cal_out=$("$churn" "-$fam" -t 1 -b "$bytes" -p $((port + 100)) -n $CAL_CONNS -q -j)
 	cal_conns=$(jget connections "$cal_out")
-	settle_lines "$W/tracer.out"
+	settle_sink "$tp"
+	sink_snap tracer "$tp" "$W/tracer.out"
 	read -r cal_conn cal_lst _ cal_lost _ < <(tracer_counts "$W/tracer.out" $((port + 100)) $((port + 100)) $f1 $f2 $fo $fn)
 	c0=$(cpu)
 	t0=$(pstat "$tp")
 	out=$(run_churn "$port") || { kill -INT "$tp"; wait "$tp"; return 1; }
 	c1=$(cpu)
-	settle_lines "$W/tracer.out"
+	settle_sink "$tp"
 	t1=$(pstat "$tp")
+	sink_snap tracer "$tp" "$W/tracer.out"
 	kill -INT "$tp"
 	wait "$tp"
 	read -r conn lst all lost trans < <(tracer_counts "$W/tracer.out" "$port" $((port + threads - 1)) $f1 $f2 $fo $fn)
@@ -497,6 +539,102 @@ for ((r = 1; r <= rounds; r++)); do
 		sleep 1
 	done
 done
+
+# --- profile ----------------------------------------------------------------
+# perf report lines "share<TAB>comm<TAB>dso<TAB>[k] symbol", sorted by
+# share; the shares add up by category: the task (churn; the multicast
+# sender, a kworker running the module's code; the reader; softirq
+# threads; idle; perf itself), and within the traced workload the module's
+# probe handlers and the kprobes/ftrace machinery apart from the rest of
+# the kernel.
+profile_summary() {	# FILE: perf report -n, fields separated by tabs
+	awk -F '\t' '
+	function add(k, v) { cat[k] += v }
+	{ share = $1; gsub(/ /, "", share) }
+	share ~ /%$/ {
+		v = $2 + 0; total += v
+		comm = $3; dso = $4; sym = $5; sub(/^ *\[[k.]\] */, "", sym)
+		gsub(/ +$/, "", comm); gsub(/ +$/, "", dso); gsub(/^ +| +$/, "", sym)
+		gsub(/["\\]/, "", sym)
+		mod = dso == "[tcpstates]"
+		mach = sym ~ /kprobe|kretprobe|rethook|ftrace|fprobe/
+		if (comm == "churn" || comm ~ /^ksoftirqd/) {
+			k = comm == "churn" ? "churn" : "softirq thread"
+			if (mod) add(k ": module probes", v)
+			else if (mach) add(k ": kprobes machinery", v)
+			else if (dso ~ /kernel/) add(k ": kernel", v)
+			else add(k ": user", v)
+		} else if (comm ~ /^kworker/) {
+			add(mod ? "sender: module" : "kworker: kernel", v)
+		} else if (comm == "tcpstates") {
+			add(dso ~ /kernel/ ? "reader: kernel" : "reader: user", v)
+		} else if (comm == "swapper") {
+			add(mod ? "idle task: module probes" : "idle", v)
+		} else if (comm ~ /^perf/) {
+			add("perf", v)
+		} else {
+			add(mod ? "other: module probes" : "other", v)
+		}
+		if (n < 25 && comm !~ /^perf|^swapper/) {
+			top = top sprintf("%s{\"samples\":%d,\"comm\":\"%s\",\"dso\":\"%s\",\"sym\":\"%s\"}",
+				n ? "," : "", v, comm, dso, sym)
+			n++
+		}
+	}
+	END {
+		printf "\"samples\":%d,\"by\":{", total
+		for (k in cat) { printf "%s\"%s\":%d", sep, k, cat[k]; sep = "," }
+		printf "},\"top\":[%s]", top
+	}' "$1"
+}
+
+profile_run() {	# CONFIG PORT
+	local cfg=$1 port=$2 wp='' out samples
+	unload
+	case $cfg in
+	none) ;;
+	module) insmod "$ko" || return 1 ;;
+	listen|watch)
+		insmod "$ko" || return 1
+		sink_make watch
+		if [ "$cfg" = listen ]; then
+			"$cli" watch -j -L 1 1<>"$W/sink.watch" 2>/dev/null &
+		else
+			"$cli" watch -j 1<>"$W/sink.watch" 2>/dev/null &
+		fi
+		wp=$!
+		wait_for '"$tcpconn" -4 -p $CANARY -m refused -q >/dev/null 2>&1; [ "$(jget mcast_sent "$(stats)")" -gt 0 ]' 100 0.3
+		;;
+	esac
+	cp /proc/kallsyms "$W/kallsyms"	# the module's symbols, while it is loaded
+	out=$(perf record -q -a -e cpu-clock -F 499 -o "$W/perf.data" -- \
+		"$churn" "-$fam" -t "$threads" -b "$bytes" -p "$port" -d "$duration" -q -j 2>/dev/null)
+	if [ -n "$wp" ]; then
+		sleep 2
+		kill -INT "$wp"
+		wait "$wp"
+	fi
+	unload
+	perf report -i "$W/perf.data" --kallsyms "$W/kallsyms" --no-children --stdio -g none \
+		-n --sort comm,dso,sym -t $'\t' 2>/dev/null >"$W/perf.txt"
+	emit "{\"kind\":\"profile\",\"config\":\"$cfg\",\"connections\":$(jget connections "$out"),\"seconds\":$(jget seconds "$out"),\"conn_per_sec\":$(jget conn_per_sec "$out"),\"hz\":499,\"cpus\":$(nproc),$(profile_summary "$W/perf.txt")}"
+	rm -f "$W/perf.data" "$W/perf.txt"
+}
+
+if [ "$profile" = 1 ]; then
+	if command -v perf >/dev/null; then
+		sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
+		for c in none module listen watch; do
+			case " ${avail[*]} " in *" $c "*) ;; *) continue ;; esac
+			run_idx=$((run_idx + 1))
+			say "profile: $c"
+			profile_run "$c" $((10000 + run_idx * 200)) || say "profile: $c failed"
+			sleep 1
+		done
+	else
+		emit '{"kind":"skip","config":"profile","why":"perf is not installed"}'
+	fi
+fi
 
 say "memory"
 memory
