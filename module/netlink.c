@@ -983,15 +983,15 @@ static void tcpstates_tx_batch(const struct tcpstates_event *evs,
  */
 static unsigned int tcpstates_tx_fill(unsigned int *split, u64 *lost)
 {
-	unsigned int n = 0, got;
+	unsigned int n = 0, got, want;
 	u64 seen;
 
 	*split = 0;
 	*lost = 0;
 	while (n < TCPSTATES_TX_BUF) {
-		got = tcpstates_ring_take(&tx.next, tx.buf + n,
-					  min(TCPSTATES_TX_TAKE,
-					      TCPSTATES_TX_BUF - n), &seen);
+		want = min_t(unsigned int, TCPSTATES_TX_TAKE,
+			     TCPSTATES_TX_BUF - n);
+		got = tcpstates_ring_take(&tx.next, tx.buf + n, want, &seen);
 		if (seen) {
 			*split = n;
 			*lost = seen;
