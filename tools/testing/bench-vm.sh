@@ -65,6 +65,7 @@ done
 W=/tmp/bench
 mkdir -p "$W"
 CANARY=6100		# refused connections: tells when a tracer is live
+CHURN_LIMIT=$((${duration%.*} * 3 + 60))	# a timed churn run that takes longer hangs
 CAL_CONNS=200		# calibration connections, one thread
 CLK_TCK=$(getconf CLK_TCK)
 run_idx=0
@@ -118,7 +119,24 @@ mem_kb() { awk '/^(SUnreclaim|VmallocUsed):/ { s += $2 } END { print s }' /proc/
 run_churn() {
 	local port=$1
 	shift
-	"$churn" "-$fam" -t "$threads" -b "$bytes" -p "$port" -d "$duration" -q -j "$@"
+	timeout -k 5 "$CHURN_LIMIT" "$churn" "-$fam" -t "$threads" -b "$bytes" -p "$port" -d "$duration" -q -j "$@" ||
+		{ say "churn on port $port failed or hung (exit $?)" >&2; return 1; }
+}
+
+# stop PID NAME: SIGINT, and SIGKILL if it has not ended 60 s later (a
+# run that hangs fails instead of holding the VM until its time limit)
+stop() {
+	local i
+	kill -INT "$1" 2>/dev/null
+	for ((i = 0; i < 120; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.5
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		say "$2 did not end 60 s after SIGINT: killed"
+		kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1"
 }
 
 # wait_for COND_CMD TRIES DELAY
@@ -200,7 +218,7 @@ settle_sink() {
 calibrate_module() {
 	local port=9000 out cal conns
 	insmod "$ko"
-	out=$("$churn" "-$fam" -t 1 -b "$bytes" -p $port -n $CAL_CONNS -q -j)
+	out=$(timeout -k 5 300 "$churn" "-$fam" -t 1 -b "$bytes" -p $port -n $CAL_CONNS -q -j)
 	conns=$(jget connections "$out")
 	cat /proc/tcpstates >"$W/cal.events"
 	unload
@@ -300,11 +318,11 @@ cfg_watch_like() {
 		wait_for '"$tcpconn" -4 -p $CANARY -m refused -q >/dev/null 2>&1; [ "$(jget mcast_sent "$(stats)")" -gt 0 ]' 100 0.3
 	else
 		canary "$W/watch.json" "\"remote_port\":$CANARY," watch "$wp"
-	fi || { say "$cfg: the listener did not start"; kill "$wp"; wait "$wp"; unload; return 1; }
+	fi || { say "$cfg: the listener did not start"; stop "$wp" "$cfg"; unload; return 1; }
 	s0=$(stats)
 	c0=$(cpu)
 	t0=$(pstat "$wp")
-	out=$(run_churn "$port") || { kill "$wp"; wait "$wp"; unload; return 1; }
+	out=$(run_churn "$port") || { stop "$wp" "$cfg"; unload; return 1; }
 	c1=$(cpu)
 	s1=$(stats)
 	e0=$(jget events "$s0") e1=$(jget events "$s1")
@@ -318,8 +336,7 @@ cfg_watch_like() {
 		sleep 1
 	fi
 	t1=$(pstat "$wp")
-	kill -INT "$wp"
-	wait "$wp"
+	stop "$wp" "$cfg"
 	s2=$(stats)
 	unload
 	lo=$port hi=$((port + threads - 1))
@@ -421,25 +438,25 @@ cfg_tracer() {
 	if ! wait_for 'sink_snap tracer $tp "$W/tracer.out"; grep -q -- "$ready" "$W/tracer.out" "$W/tracer.err"' 300 0.5 ||
 		! canary "$W/tracer.out" " $CANARY " tracer "$tp"; then
 		say "$cfg did not start:"; sed 's/^/#   /' "$W/tracer.err" | head -n 20
-		kill -INT "$tp" 2>/dev/null; wait "$tp"
+		stop "$tp" "$cfg"
 		emit "{\"kind\":\"skip\",\"config\":\"$cfg\",\"round\":$round,\"why\":\"did not start\"}"
 		return 1
 	fi
 	say "$cfg live after $(awk -v a="$started" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
-	cal_out=$("$churn" "-$fam" -t 1 -b "$bytes" -p $((port + 100)) -n $CAL_CONNS -q -j)
+	cal_out=$(timeout -k 5 300 "$churn" "-$fam" -t 1 -b "$bytes" -p $((port + 100)) -n $CAL_CONNS -q -j) ||
+		{ say "$cfg: calibration churn failed or hung"; stop "$tp" "$cfg"; return 1; }
 	cal_conns=$(jget connections "$cal_out")
 	settle_sink "$tp"
 	sink_snap tracer "$tp" "$W/tracer.out"
 	read -r cal_conn cal_lst _ cal_lost _ < <(tracer_counts "$W/tracer.out" $((port + 100)) $((port + 100)) $f1 $f2 $fo $fn)
 	c0=$(cpu)
 	t0=$(pstat "$tp")
-	out=$(run_churn "$port") || { kill -INT "$tp"; wait "$tp"; return 1; }
+	out=$(run_churn "$port") || { stop "$tp" "$cfg"; return 1; }
 	c1=$(cpu)
 	settle_sink "$tp"
 	t1=$(pstat "$tp")
 	sink_snap tracer "$tp" "$W/tracer.out"
-	kill -INT "$tp"
-	wait "$tp"
+	stop "$tp" "$cfg"
 	read -r conn lst all lost trans < <(tracer_counts "$W/tracer.out" "$port" $((port + threads - 1)) $f1 $f2 $fo $fn)
 	# the calibration's Lost lines came before the timed run's
 	lost=$((lost - cal_lost))
@@ -470,7 +487,7 @@ mem_load() {	# mem_load LABEL CHURN_COUNT PARAMS...: one load, churn, unload
 			printf "%s{\"caller\":\"%s\",\"bytes\":%d,\"pages\":%d}", s, f, $2, p; s = "," }' /proc/vmallocinfo)
 	out='{}'
 	if [ "$n" -gt 0 ]; then
-		out=$("$churn" "-$fam" -t "$threads" -p 20000 -n "$n" -q -j) || { unload; return 1; }
+		out=$(timeout -k 5 900 "$churn" "-$fam" -t "$threads" -p 20000 -n "$n" -q -j) || { unload; return 1; }
 	fi
 	s=$(stats)
 	sleep 1
@@ -608,11 +625,10 @@ profile_run() {	# CONFIG PORT
 	esac
 	cp /proc/kallsyms "$W/kallsyms"	# the module's symbols, while it is loaded
 	out=$(perf record -q -a -e cpu-clock -F 499 -o "$W/perf.data" -- \
-		"$churn" "-$fam" -t "$threads" -b "$bytes" -p "$port" -d "$duration" -q -j 2>/dev/null)
+		timeout -k 5 "$CHURN_LIMIT" "$churn" "-$fam" -t "$threads" -b "$bytes" -p "$port" -d "$duration" -q -j 2>/dev/null)
 	if [ -n "$wp" ]; then
 		sleep 2
-		kill -INT "$wp"
-		wait "$wp"
+		stop "$wp" "$cfg"
 	fi
 	unload
 	perf report -i "$W/perf.data" --kallsyms "$W/kallsyms" --no-children --stdio -g none \
