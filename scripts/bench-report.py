@@ -22,6 +22,7 @@ CONFIGS = [
 DESC = dict(CONFIGS)
 ORDER = [c for c, _ in CONFIGS]
 TARGET_RATIO = 0.98
+STARVED = 0.85                 # a run whose qemu got < 85 % of the median host CPU share
 SENDER_BUF_EVENTS = 256        # module/netlink.c: TCPSTATES_TX_BUF
 HZ_GUEST = 250                 # Debian's kernels: CONFIG_HZ_250
 
@@ -105,11 +106,47 @@ def kvmalloc_bytes(size):
     return area + kvmalloc_bytes(array)
 
 
+def host_shares(recs, runs):
+    """The share of a host CPU the VM's qemu process had during each run
+    (its CPU time over the run's wall time), from the host's samples of
+    qemu's CPU time and the guest's clock set against the host's; None
+    when not recorded."""
+    seen = [r for r in recs if r.get("kind") == "clock_seen"]
+    q = one(recs, "qemu_cpu")
+    if not seen or not q or len(q.get("samples", [])) < 2:
+        return None
+    # a line arrives after it was printed: the smallest gap is the offset
+    off = min(r["host_t"] - r["guest_t"] for r in seen)
+    smp = q["samples"]
+
+    def ticks(t):
+        for (ta, ca), (tb, cb) in zip(smp, smp[1:]):
+            if ta <= t <= tb:
+                return ca + (cb - ca) * (t - ta) / (tb - ta) if tb > ta else ca
+        return None
+    for r in runs:
+        if "t0" not in r or "t1" not in r or r["t1"] <= r["t0"]:
+            continue
+        a, b = ticks(r["t0"] + off), ticks(r["t1"] + off)
+        if a is not None and b is not None:
+            r["host_share"] = round((b - a) / q["hz"] / (r["t1"] - r["t0"]), 3)
+    vals = [r["host_share"] for r in runs if "host_share" in r]
+    if not vals:
+        return None
+    med = statistics.median(vals)
+    for r in runs:
+        r["starved"] = "host_share" in r and r["host_share"] < STARVED * med
+    return {"clock_offset_s": round(off, 3), "median_share": med,
+            "starved": [{"config": r["config"], "round": r["round"], "host_share": r["host_share"],
+                         "conn_per_sec": r["conn_per_sec"]} for r in runs if r.get("starved")]}
+
+
 def summarise(recs):
     host = one(recs, "host")
     meta = one(recs, "meta")
     calib = [r for r in recs if r.get("kind") == "calib"]
     runs = [r for r in recs if r.get("kind") == "run"]
+    shares = host_shares(recs, runs)
     skips = [r for r in recs if r.get("kind") == "skip"]
     mems = {r["label"]: r for r in recs if r.get("kind") == "mem"}
 
@@ -118,7 +155,11 @@ def summarise(recs):
     if mod_cal and mod_cal["connections"]:
         k_module = mod_cal["events"] / mod_cal["connections"]
 
-    base = {r["round"]: r["conn_per_sec"] for r in runs if r["config"] == "none"}
+    # rates: from the runs the host did not starve, paired with an
+    # unstarved untraced run of the same round
+    base = {r["round"]: r["conn_per_sec"] for r in runs if r["config"] == "none" and not r.get("starved")}
+    base_share = {r["round"]: r["host_share"] for r in runs
+                  if r["config"] == "none" and not r.get("starved") and r.get("host_share")}
     by_cfg = {}
     for r in runs:
         by_cfg.setdefault(r["config"], []).append(r)
@@ -128,23 +169,29 @@ def summarise(recs):
         rs = sorted(by_cfg.get(cfg, []), key=lambda r: r["round"])
         if not rs:
             continue
-        ratios = [r["conn_per_sec"] / base[r["round"]] for r in rs if base.get(r["round"])]
+        ok = [r for r in rs if not r.get("starved") and base.get(r["round"])]
+        ratios = [r["conn_per_sec"] / base[r["round"]] for r in ok]
+        # the same per second of host CPU the VM had (qemu is one thread)
+        cpu_ratios = [r["conn_per_sec"] / r["host_share"] / (base[r["round"]] / base_share[r["round"]])
+                      for r in ok if r.get("host_share") and base_share.get(r["round"])]
         c = {
             "description": DESC[cfg],
             "rounds": len(rs),
-            "conn_per_sec": spread([r["conn_per_sec"] for r in rs]),
+            "rounds_rated": len(ok),
+            "conn_per_sec": spread([r["conn_per_sec"] for r in ok]),
             "ratio": spread(ratios),
             "ratios": [round(x, 4) for x in ratios],
-            "cpu_busy_pct": spread([r["cpu_busy_pct"] for r in rs]),
+            "ratio_per_host_cpu": spread(cpu_ratios),
+            "cpu_busy_pct": spread([r["cpu_busy_pct"] for r in ok]),
             "connections": sum(r["connections"] for r in rs),
         }
         if c["ratio"]:
             c["overhead"] = 1 - c["ratio"]["median"]
         # VM time this configuration adds to each connection (paired with
         # the same round's untraced run), in microseconds
-        added = [1e6 * (1 / r["conn_per_sec"] - 1 / base[r["round"]]) for r in rs if base.get(r["round"])]
+        added = [1e6 * (1 / r["conn_per_sec"] - 1 / base[r["round"]]) for r in ok]
         c["added_us_per_connection"] = spread(added)
-        c["ctxt_per_connection"] = spread([r["ctxt"] / r["connections"] for r in rs
+        c["ctxt_per_connection"] = spread([r["ctxt"] / r["connections"] for r in ok
                                            if "ctxt" in r and r["connections"]])
         # delivery accounting
         if cfg == "module":
@@ -344,7 +391,7 @@ def summarise(recs):
         "host": host, "meta": meta, "module_calibration": mod_cal,
         "module_events_per_connection": k_module,
         "configs": configs, "skipped": skips, "memory": mem, "memory_bounded": bounded,
-        "targets": t, "overhead_steps": steps, "profiles": profiles,
+        "targets": t, "overhead_steps": steps, "profiles": profiles, "host_cpu": shares,
         "runs": runs,
     }
 
@@ -409,8 +456,8 @@ def markdown(s):
       "copy, as into a pipe, and not the allocation and zeroing of a fresh page every 4 KiB (under "
       "TCG that cost more than the reader itself, and charged watch's ~500-byte JSON lines far more "
       "than bpftrace's ~60-byte ones).\n")
-    p("| configuration | conn/s (median) | ratio (median) | ratio min–max | overhead | added VM time per connection | events delivered per connection | added VM time per delivered event | context switches per connection |")
-    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    p("| configuration | rounds rated | conn/s (median) | ratio (median) | ratio min–max | ratio per host CPU second (median) | overhead | added VM time per connection | events delivered per connection | added VM time per delivered event | context switches per connection |")
+    p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for cfg in ORDER:
         c = cf.get(cfg)
         if not c:
@@ -418,17 +465,36 @@ def markdown(s):
         r = c["ratio"]
         a = c.get("added_us_per_connection")
         x = c.get("ctxt_per_connection")
-        p("| **%s**: %s | %s | %s | %s – %s | %s | %s | %s | %s | %s |" % (
-            cfg, c["description"], f'{c["conn_per_sec"]["median"]:,.0f}',
+        hr = c.get("ratio_per_host_cpu")
+        p("| **%s**: %s | %d of %d | %s | %s | %s – %s | %s | %s | %s | %s | %s | %s |" % (
+            cfg, c["description"], c["rounds_rated"], c["rounds"],
+            f'{c["conn_per_sec"]["median"]:,.0f}' if c["conn_per_sec"] else "-",
             f'{r["median"]:.3f}' if r else "-", f'{r["min"]:.3f}' if r else "-",
-            f'{r["max"]:.3f}' if r else "-", pct(c.get("overhead")) if cfg != "none" else "-",
+            f'{r["max"]:.3f}' if r else "-", f'{hr["median"]:.3f}' if hr else "-",
+            pct(c.get("overhead")) if cfg != "none" else "-",
             f'{a["median"]:.0f} µs' if a and cfg != "none" else "-",
             f'{c["delivered_per_connection"]:.2f}' if c.get("delivered_per_connection") else "-",
             f'{c["added_us_per_delivered_event"]:.1f} µs' if c.get("added_us_per_delivered_event") else "-",
             f'{x["median"]:.1f}' if x else "-"))
     for sk in s["skipped"]:
-        p("| **%s**: %s | skipped: %s | | | | | | | |" % (sk["config"], DESC.get(sk["config"], ""), sk["why"]))
+        p("| **%s**: %s | skipped: %s | | | | | | | | | |" % (sk["config"], DESC.get(sk["config"], ""), sk["why"]))
     p("")
+    hc = s.get("host_cpu")
+    if hc:
+        p("Runs the host starved are not rated: the host samples the CPU time of the VM's qemu process "
+          "every 0.5 s, and a run during which qemu had less than %d %% of its median share of a host "
+          "CPU (%.2f) ran on a machine busy with something else (other VMs, a build), at a rate that "
+          "says nothing about the configuration; nor are the runs of a round whose untraced run was "
+          "starved. Their events are still counted below. %s\n" % (
+              round(100 * STARVED), hc["median_share"],
+              "The ratio per host CPU second divides each rate by the share of a host CPU qemu had "
+              "during the run (TCG runs the whole guest on one host thread): it removes the host's "
+              "lesser disturbances too, but also hides any time the guest spent idle. " +
+              ("Starved: " + ", ".join("%s in round %d (%.2f, %s conn/s)" % (
+                  x["config"], x["round"], x["host_share"], f'{x["conn_per_sec"]:,.0f}')
+                  for x in hc["starved"]) + "." if hc["starved"] else "No run was starved.")))
+    else:
+        p("(The host's CPU time for the VM was not recorded: no run is known to be starved.)\n")
     p("Added VM time per connection: 1/rate − 1/(untraced rate of the same round), median over the rounds "
       "(wall time of the whole 2-vCPU VM). Per delivered event: that, divided by the events the reader "
       "got per connection; a tracer that drops events looks cheaper per connection than it is per event.\n")
@@ -656,6 +722,26 @@ def markdown(s):
                      per_ev("listen", "sender_us_per_connection"), per_ev("module", "sender_us_per_connection"),
                      pf["listen"]["us_per_connection"].get("reader: kernel", 0) / kk,
                      pf["listen"]["us_per_connection"].get("reader: user", 0) / kk)
+        if "listen" in pf and "module" in pf and md.get("ratio") and ls.get("ratio"):
+            L, M = pf["listen"], pf["module"]
+            ck = "churn: kernel"
+            sh = L["share"]
+            direct = (L["sender_us_per_connection"] + L["reader_us_per_connection"]
+                      + L["probes_us_per_connection"] - M["probes_us_per_connection"])
+            x += " In the listen profile run the sender takes %.1f %% of the VM's time, the listener " \
+                 "%.1f %% and the probes %.1f %% (module alone: %.1f %%): %.0f µs per connection in all, " \
+                 "where the run added %.0f µs per connection to the module-alone run. The rest shows as " \
+                 "the churn's own kernel work taking longer per connection (%.0f µs with the module alone, " \
+                 "%.0f with the listener), spread over the whole TCP path rather than in any function of " \
+                 "ours: the price of two more tasks sharing the two vCPUs, or host noise; the profiles are " \
+                 "single 5-s runs on a shared, emulated machine, so this is an indication, not a " \
+                 "measurement." % (
+                     100 * (sh.get("sender: module", 0) + sh.get("kworker: kernel", 0)),
+                     100 * (sh.get("reader: kernel", 0) + sh.get("reader: user", 0)),
+                     100 * L["probes_us_per_connection"] / L["total_us_per_connection"],
+                     100 * M["probes_us_per_connection"] / M["total_us_per_connection"],
+                     direct, L["total_us_per_connection"] - M["total_us_per_connection"],
+                     M["us_per_connection"].get(ck, 0), L["us_per_connection"].get(ck, 0))
         notes.append(x)
     if w and w.get("writes_per_event") is not None:
         x = "**The CLI** (`watch -j`) makes %.3f write(2) calls per event: stdout is fully buffered into " \

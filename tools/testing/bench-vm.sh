@@ -79,12 +79,13 @@ unload() { if loaded; then rmmod tcpstates; fi; }
 jget() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
 stats() { "$cli" stats -j; }
 # cpu: "total idle system softirq user" ticks of all CPUs and the number
-# of context switches so far, from /proc/stat
+# of context switches so far, from /proc/stat, and the time (the host
+# compares it with how much CPU it gave the VM meanwhile)
 cpu() {
-	awk '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i
+	awk -v now="$(now)" '$1 == "cpu" { t = 0; for (i = 2; i <= 9; i++) t += $i
 		c = t " " $5 + $6 " " $4 " " $8 " " $2 + $3 }
 		$1 == "ctxt" { x = $2 }
-		END { print c, x }' /proc/stat
+		END { print c, x, now }' /proc/stat
 }
 # pstat PID: "CPU_TICKS WAKEUPS WRITES" of a process: user+system ticks
 # (its threads included), voluntary context switches (each a wait for
@@ -106,9 +107,9 @@ pstat_json() {
 cpu_json() {
 	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ")
 		t = y[1] - x[1]; if (t <= 0) t = 1
-		printf "\"cpu_busy_pct\":%.1f,\"cpu_sys_pct\":%.1f,\"cpu_softirq_pct\":%.1f,\"cpu_user_pct\":%.1f,\"ctxt\":%d",
+		printf "\"cpu_busy_pct\":%.1f,\"cpu_sys_pct\":%.1f,\"cpu_softirq_pct\":%.1f,\"cpu_user_pct\":%.1f,\"ctxt\":%d,\"t0\":%s,\"t1\":%s",
 			100 * (1 - (y[2] - x[2]) / t), 100 * (y[3] - x[3]) / t,
-			100 * (y[4] - x[4]) / t, 100 * (y[5] - x[5]) / t, y[6] - x[6] }'
+			100 * (y[4] - x[4]) / t, 100 * (y[5] - x[5]) / t, y[6] - x[6], x[7], y[7] }'
 }
 
 # meminfo: kB of unreclaimable slab (where kmalloc and kvmalloc's large
@@ -513,6 +514,7 @@ memory() {
 
 # --- main -----------------------------------------------------------------
 say "kernel $(uname -r), $(nproc) CPUs, churn: $threads threads, IPv$fam, $bytes bytes, ${duration} s per run, $rounds rounds"
+emit "{\"kind\":\"clock\",\"guest_t\":$(now)}"
 emit "{\"kind\":\"meta\",\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"threads\":$threads,\"family\":\"ipv$fam\",\"bytes\":$bytes,\"duration\":$duration,\"rounds\":$rounds,\"bpftrace\":\"$(bpftrace --version 2>/dev/null | head -n1)\",\"tw_buckets\":$(sysctl -n net.ipv4.tcp_max_tw_buckets),\"tw_reuse\":$(sysctl -n net.ipv4.tcp_tw_reuse)}"
 unload
 
@@ -654,4 +656,5 @@ fi
 
 say "memory"
 memory
+emit "{\"kind\":\"clock\",\"guest_t\":$(now)}"
 say "done"
