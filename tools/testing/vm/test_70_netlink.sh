@@ -207,6 +207,12 @@ if [ -e "$YNL/tools/net/ynl/cli.py" ]; then
 		"ynl --dump get-conns with a filter: the held connection's client"
 	grep -Eq "'state': '(listen|established|time-wait|close-wait|fin-wait2)'" /tmp/nl.ynl.conns
 	ok $? "ynl decodes states by name"
+	# ynl reads its socket only after sleeping, and its buffer is the
+	# default (rmem_default, ~208 KiB): the TIME_WAIT ends of the burst
+	# above can come meanwhile and overflow it (ENOBUFS, which ynl does
+	# not survive). Room for them:
+	rmem=$(sysctl -n net.core.rmem_default)
+	sysctl -qw net.core.rmem_default=8388608
 	ynl --subscribe events --sleep 8 >/tmp/nl.ynl.events 2>&1 &
 	ynlpid=$!
 	# python starts slowly under TCG: make connections until it is done
@@ -215,6 +221,7 @@ if [ -e "$YNL/tools/net/ynl/cli.py" ]; then
 		sleep 1
 	done
 	wait $ynlpid
+	sysctl -qw net.core.rmem_default="$rmem"
 	grep -q "'newstate': 'syn-sent'" /tmp/nl.ynl.events &&
 		grep -q "'local-port': 5730" /tmp/nl.ynl.events
 	ok $? "ynl --subscribe events sees new connections"
