@@ -14,7 +14,7 @@
 #                    the source-built 5.10, 7.2 and debug (built and cached first)
 # make stress        the long reliability suites on 6.1, 6.1-rt, 6.12 and debug
 # make demo          boot the 6.1 test VM, load the module, make traffic, show it
-# make bench         overhead and loss vs bpftrace in the 6.1 test VM, into build/bench/ (~12 min)
+# make bench         overhead and loss vs bpftrace in the 6.1 test VM, into build/bench/ (~20 min)
 # make check         checkpatch --strict + sparse on module/, -Werror on tools/
 # make clean
 

@@ -707,6 +707,19 @@ def markdown(s):
                  "return value the module needs); this is the floor under any reader." % (
                      sum(m2.get(c, 0) for c in PROBE_CATS if "module" in c) / kk,
                      sum(m2.get(c, 0) for c in PROBE_CATS if "machinery" in c) / kk)
+
+            def sym_us(cfg, sym):
+                r = pf.get(cfg)
+                n = sum(t["samples"] for t in r["top"] if t["sym"] == sym and t["comm"] == "churn") if r else 0
+                return n * r["total_us_per_connection"] / r["samples"] if r and r["samples"] else 0
+            h0, h1 = sym_us("none", "read_hpet"), sym_us("module", "read_hpet")
+            if h1 > h0 > 0:
+                x += " The handlers' calls into the kernel count as kernel time: reading the clock for " \
+                     "each event (ktime_get_ns(); the guest's clocksource is the emulated HPET, a trap " \
+                     "into qemu per read) grows read_hpet from %.0f to %.0f µs per connection, %.1f µs " \
+                     "per event (the handlers and the kprobes machinery: %.1f); on hardware with a TSC " \
+                     "a read takes some 20 ns." % (h0, h1, (h1 - h0) / kk,
+                                                   sum(m2.get(c, 0) for c in PROBE_CATS) / kk)
         notes.append(x)
     if ls and cx(ls) is not None and cx(md) is not None:
         x = "**Delivery**: the probes only mark an event watched and arm the sender, a delayed work item " \
@@ -733,9 +746,11 @@ def markdown(s):
                  "where the run added %.0f µs per connection to the module-alone run. The rest shows as " \
                  "the churn's own kernel work taking longer per connection (%.0f µs with the module alone, " \
                  "%.0f with the listener), spread over the whole TCP path rather than in any function of " \
-                 "ours: the price of two more tasks sharing the two vCPUs, or host noise; the profiles are " \
-                 "single 5-s runs on a shared, emulated machine, so this is an indication, not a " \
-                 "measurement." % (
+                 "ours. qemu's single-threaded TCG runs the two vCPUs in turn on one host thread, so " \
+                 "whatever runs on the other vCPU (the sender, the listener) takes the host thread from " \
+                 "the churn, and the guest's clock, by which perf samples, runs on meanwhile; a run " \
+                 "with one churn thread (the other vCPU free for the reader) loses as much. The profiles " \
+                 "are single 5-s runs, so this is an indication, not a measurement." % (
                      100 * (sh.get("sender: module", 0) + sh.get("kworker: kernel", 0)),
                      100 * (sh.get("reader: kernel", 0) + sh.get("reader: user", 0)),
                      100 * L["probes_us_per_connection"] / L["total_us_per_connection"],

@@ -8,7 +8,7 @@
 #                         [-t THREADS] [-b BYTES] [-6] [-c "CONFIGS"]
 #                         [-o DIR] [--no-profile] [--docs] [--report-only]
 #
-#   --quick      smoke run (~2.5 min; a full run takes ~12 min): one round of
+#   --quick      smoke run (~4 min; a full run takes ~20 min): one round of
 #                3 s runs, and the memory check with small parameters
 #                (ring_size=1024 conn_max=2048)
 #   -k KERNEL    test kernel (6.1, 6.1-rt, 6.12 or a release); default 6.1
