@@ -130,6 +130,8 @@ if [ $report_only = 0 ]; then
 	ko=$(build_module_for "$release")
 
 	log "== benchmark in the $release test VM (TCG: only ratios are meaningful; limit ${vm_secs} s)"
+	profile_arg=()
+	[ $profile = 0 ] || profile_arg=(--profile)
 	set +e
 	sample_qemu >"$out/qemu-cpu.log" 2>/dev/null &
 	sampler=$!
@@ -140,7 +142,7 @@ if [ $report_only = 0 ]; then
 		--rounds "$rounds" --duration "$duration" --threads "$threads" \
 		--bytes "$bytes" --family "$fam" --configs "$configs" \
 		--mem-params "$mem_params" --mem-conns "$mem_conns" \
-		$([ $profile = 1 ] && echo --profile)) 2>&1 |
+		"${profile_arg[@]}") 2>&1 |
 		tee "$out/vm.log" | while IFS= read -r line; do
 			# the guest's clock against the host's, as its lines arrive
 			case $line in

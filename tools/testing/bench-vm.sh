@@ -160,6 +160,7 @@ wait_for() {
 # there, writing costs a copy, as into a pipe. What a reader wrote is the
 # file up to its stdout offset (/proc/PID/fdinfo/1), which sink_snap
 # copies to a plain file, complete lines only.
+# shellcheck disable=SC2034	# read as ${!mb} in sink_make
 SINK_MB_watch=128 SINK_MB_tracer=32
 sink_make() {	# sink_make NAME
 	[ -e "$W/sink.$1" ] && return 0
@@ -428,6 +429,7 @@ cfg_tracer() {
 	bpftrace-kprobe) cmd=(bpftrace -e "$BT_KPROBE") ;;
 	bcc)
 		# SKADDR C-PID C-COMM LADDR LPORT RADDR RPORT OLDSTATE -> NEWSTATE MS
+		# shellcheck disable=SC2034	# ready: read by wait_for below
 		cmd=("$(bcc_tcpstates)") f1=5 f2=7 fo=8 fn=10 ready='SKADDR'
 		;;
 	esac
@@ -436,6 +438,7 @@ cfg_tracer() {
 	started=$(now)
 	"${cmd[@]}" 1<>"$W/sink.tracer" 2>"$W/tracer.err" &
 	tp=$!
+	# shellcheck disable=SC2016	# wait_for evaluates it each time
 	if ! wait_for 'sink_snap tracer $tp "$W/tracer.out"; grep -q -- "$ready" "$W/tracer.out" "$W/tracer.err"' 300 0.5 ||
 		! canary "$W/tracer.out" " $CANARY " tracer "$tp"; then
 		say "$cfg did not start:"; sed 's/^/#   /' "$W/tracer.err" | head -n 20
@@ -608,7 +611,7 @@ profile_summary() {	# FILE: perf report -n, fields separated by tabs
 }
 
 profile_run() {	# CONFIG PORT
-	local cfg=$1 port=$2 wp='' out samples
+	local cfg=$1 port=$2 wp='' out
 	unload
 	case $cfg in
 	none) ;;
@@ -622,6 +625,7 @@ profile_run() {	# CONFIG PORT
 			"$cli" watch -j 1<>"$W/sink.watch" 2>/dev/null &
 		fi
 		wp=$!
+		# shellcheck disable=SC2016	# wait_for evaluates it each time
 		wait_for '"$tcpconn" -4 -p $CANARY -m refused -q >/dev/null 2>&1; [ "$(jget mcast_sent "$(stats)")" -gt 0 ]' 100 0.3
 		;;
 	esac
