@@ -7,6 +7,10 @@ TOP=$(cd "$TESTING/../.." && pwd)
 TCPCONN=$TESTING/tcpconn
 KO=${TCPSTATES_KO:-$TOP/build/$(uname -r)/module/tcpstates.ko}
 failures=0
+# A debug kernel runs several times slower: waits and idle times scale by
+# TCPSTATES_SLOW (vm-suite.sh sets it).
+SLOW=${TCPSTATES_SLOW:-1}
+slow() { echo $(($1 * SLOW)); }	# slow N: N scaled for this kernel
 
 ok() {		# ok COND-STATUS DESCRIPTION
 	if [ "$1" = 0 ]; then

@@ -31,7 +31,7 @@ for cycle in $(seq $cycles); do
 	# listener stays subscribed and dumps run back to back.
 	(exec 3</proc/tcpstates; head -c 100 <&3 >/dev/null; sleep 0.2; cat <&3 >/dev/null) 2>/dev/null &
 	reader=$!
-	"$TESTING/nltest" listen --quiet --idle 700 >/dev/null 2>&1 &
+	"$TESTING/nltest" listen --quiet --idle "$(slow 700)" >/dev/null 2>&1 &
 	listener=$!
 	(for i in $(seq 5); do "$TESTING/nltest" conns --lport 1 >/dev/null 2>&1; done) &
 	dumper=$!

@@ -96,7 +96,7 @@ is "$(kv seq </tmp/nl.start) $(kv prev </tmp/nl.start)" "5 4" "events --start 5 
 # TIME_WAIT sockets of earlier tests may end at any time: the listener's
 # range is checked, not a count taken around it.)
 rm -f /tmp/nl.ready
-"$NLT" listen --quiet --idle 3000 --rcvbuf 8388608 --ready /tmp/nl.ready >/tmp/nl.burst &
+"$NLT" listen --quiet --idle "$(slow 3000)" --rcvbuf 8388608 --ready /tmp/nl.ready >/tmp/nl.burst &
 listener=$!
 waitfile /tmp/nl.ready
 before=$(counter events)
@@ -113,7 +113,7 @@ ok $? "covering all 20,000 events of the 2,000 connections (from $((before + 1))
 # ENOBUFS, sees the gap and fetches the events back with the event dump.
 failed0=$("$NLT" stats | awk '$1 == "mcast_failed" { print $2 }')
 rm -f /tmp/nl.ready
-"$NLT" listen --quiet --idle 2000 --rcvbuf 2048 --delay 3000 --recover \
+"$NLT" listen --quiet --idle "$(slow 2000)" --rcvbuf 2048 --delay 3000 --recover \
 	--ready /tmp/nl.ready >/tmp/nl.slow &
 listener=$!
 waitfile /tmp/nl.ready
@@ -148,8 +148,8 @@ unshare --user --map-root-user --net bash -c '
 	NLT=$1 TCPCONN=$2 host_ns=$3
 	readlink /proc/self/ns/net | tr -dc 0-9 >/tmp/nl.child.ns
 	rm -f /tmp/nl.c.ready /tmp/nl.c.all.ready
-	"$NLT" listen --quiet --idle 2500 --ready /tmp/nl.c.ready >/tmp/nl.c.listen &
-	"$NLT" listen --all --quiet --idle 2500 --ready /tmp/nl.c.all.ready >/tmp/nl.c.all &
+	"$NLT" listen --quiet --idle "$(slow 2500)" --ready /tmp/nl.c.ready >/tmp/nl.c.listen &
+	"$NLT" listen --all --quiet --idle "$(slow 2500)" --ready /tmp/nl.c.all.ready >/tmp/nl.c.all &
 	while [ ! -e /tmp/nl.c.ready ] || [ ! -e /tmp/nl.c.all.ready ]; do sleep 0.1; done
 	touch /tmp/nl.c.go
 	"$TCPCONN" -4 -p 5720 -n 5 -q >/dev/null

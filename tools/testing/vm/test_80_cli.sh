@@ -16,9 +16,9 @@ recs = [json.loads(l) for l in sys.stdin]
 $1"; }
 
 # watch: exactly the 7 server-side events of one connection to port 5801
-"$CLI" watch -j -L 5801 -n 7 -d 60 >/tmp/cli.watch 2>/tmp/cli.watch.err &
+"$CLI" watch -j -L 5801 -n 7 -d "$(slow 60)" >/tmp/cli.watch 2>/tmp/cli.watch.err &
 w=$!
-sleep 1.5	# subscribed well before the traffic (no --since here)
+sleep "$(slow 2)"	# subscribed well before the traffic (no --since here)
 "$TCPCONN" -4 -p 5801 -q >/dev/null
 wait $w
 is "$(pyjson 'print(" ".join(sorted(r["oldstate"] + "->" + r["newstate"] for r in recs)))' </tmp/cli.watch)" \
@@ -35,7 +35,7 @@ start=$(( $(counter events) + 1 ))
 "$TCPCONN" -4 -p 5802 -n 100 -q >/dev/null &
 burst=$!
 sleep 0.3
-"$CLI" watch -j --since "$start" -d 6 >/tmp/cli.since 2>/tmp/cli.since.err
+"$CLI" watch -j --since "$start" -d "$(slow 6)" >/tmp/cli.since 2>/tmp/cli.since.err
 wait $burst
 end=$(counter events)
 is "$(pyjson 'seqs = [r["seq"] for r in recs]
@@ -47,9 +47,9 @@ sed 's/^/# /' /tmp/cli.since.err
 
 # a watcher that overflows its (small) buffer says so and fetches back
 # what it missed: the output still has every event once, in order
-"$CLI" watch -j -d 8 --rcvbuf 4096 >/tmp/cli.slow 2>/tmp/cli.slow.err &
+"$CLI" watch -j -d "$(slow 8)" --rcvbuf 4096 >/tmp/cli.slow 2>/tmp/cli.slow.err &
 w=$!
-sleep 1.5
+sleep "$(slow 2)"
 kill -STOP $w
 "$TCPCONN" -4 -p 5803 -n 100 -q >/dev/null
 kill -CONT $w
