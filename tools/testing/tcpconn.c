@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 static int family = AF_INET, mapped;
 static volatile sig_atomic_t released;
 
@@ -49,24 +51,7 @@ static void die(const char *what)
 
 static socklen_t make_addr(unsigned int port, struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	if (mapped)
-		inet_pton(AF_INET6, "::ffff:127.0.0.1", &sin6->sin6_addr);
-	else
-		sin6->sin6_addr = in6addr_loopback;
-	return sizeof(*sin6);
+	return loopback_addr(family, mapped, port, ss);
 }
 
 static int new_socket(void)

@@ -101,6 +101,27 @@ seqof() {
 		for (i = 8; i < NF; i++) if ($i == "seq") { v = $(i + 1); sub(/[:,].*/, "", v); print v; exit } }' "$cap"
 }
 
+# capture_one PORT NAME: one tcpconn connection to PORT on 127.0.0.1
+# under tcpdump; the capture stays in "$cap" (/tmp/NAME.pcap.txt). Sets
+# cport, and the sequence numbers on the wire: x (client ISN), y (server
+# ISN), u (client FIN) and w (server FIN).
+capture_one() {
+	local tdpid out i c s err=/tmp/$2.tcpdump.err
+
+	cap=/tmp/$2.pcap.txt
+	tcpdump -i lo -n -S -l "tcp port $1" >"$cap" 2>"$err" &
+	tdpid=$!
+	for i in $(seq 100); do grep -q listening "$err" && break; sleep 0.1; done
+	out=$("$TCPCONN" -4 -p "$1")
+	sleep 0.5
+	kill -INT $tdpid
+	wait $tdpid
+	cport=$(awk '/^client_port/ { print $2 }' <<<"$out")
+	c="127.0.0.1.$cport" s="127.0.0.1.$1"
+	x=$(seqof "$c" "$s" '^\[S\],') y=$(seqof "$s" "$c" '^\[S\.\],')
+	u=$(seqof "$c" "$s" 'F') w=$(seqof "$s" "$c" 'F')
+}
+
 done_testing() {
 	unload_module
 	exit $((failures > 0))

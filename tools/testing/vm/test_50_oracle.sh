@@ -69,18 +69,7 @@ missed=$(awk '
 is "$missed" 0 "the module saw every transition bpftrace saw (and more: TIME_WAIT)"
 
 # --- tcpdump ------------------------------------------------------------
-cap=/tmp/oracle.pcap.txt
-tcpdump -i lo -n -S -l 'tcp port 6111' >"$cap" 2>/tmp/tcpdump.err &
-tdpid=$!
-for i in $(seq 100); do grep -q listening /tmp/tcpdump.err && break; sleep 0.1; done
-out=$("$TCPCONN" -4 -p 6111)
-sleep 0.5
-kill -INT $tdpid
-wait $tdpid
-cport=$(awk '/^client_port/ { print $2 }' <<<"$out")
-c="127.0.0.1.$cport" s=127.0.0.1.6111
-x=$(seqof "$c" "$s" '^\[S\],') y=$(seqof "$s" "$c" '^\[S\.\],')
-u=$(seqof "$c" "$s" 'F') w=$(seqof "$s" "$c" 'F')
+capture_one 6111 oracle
 echo "# capture: client ISN x=$x, server ISN y=$y, client FIN u=$u, server FIN w=$w"
 [ -n "$x" ] && [ -n "$y" ] && [ -n "$u" ] && [ -n "$w" ]
 ok $? "the capture shows SYN, SYN-ACK and both FINs"

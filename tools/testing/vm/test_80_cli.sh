@@ -64,18 +64,7 @@ print(seqs == list(range(seqs[0], seqs[0] + len(seqs))), len(seqs) >= 1000)' </t
 	"and still prints every event once, in order"
 
 # show: the ladder's numbers are the ones on the wire
-cap=/tmp/cli.pcap.txt
-tcpdump -i lo -n -S -l 'tcp port 5804' >"$cap" 2>/tmp/cli.tcpdump.err &
-tdpid=$!
-for i in $(seq 100); do grep -q listening /tmp/cli.tcpdump.err && break; sleep 0.1; done
-out=$("$TCPCONN" -4 -p 5804)
-sleep 0.5
-kill -INT $tdpid
-wait $tdpid
-cport=$(awk '/^client_port/ { print $2 }' <<<"$out")
-c="127.0.0.1.$cport" s=127.0.0.1.5804
-x=$(seqof "$c" "$s" '^\[S\],') y=$(seqof "$s" "$c" '^\[S\.\],')
-u=$(seqof "$c" "$s" 'F') w=$(seqof "$s" "$c" 'F')
+capture_one 5804 cli
 echo "# capture: x=$x y=$y u=$u w=$w"
 cookie=$("$CLI" conns -j -L "$cport" | pyjson 'print(recs[0]["cookie"])')
 "$CLI" show "$cookie" >/tmp/cli.show
