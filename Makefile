@@ -73,7 +73,7 @@ check:
 	scripts/check.sh
 
 bench:
-	scripts/deps.sh
+	TCPSTATES_WANT_BCC=1 scripts/deps.sh
 	$(MAKE) cli
 	scripts/bench.sh
 

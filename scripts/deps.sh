@@ -9,7 +9,8 @@
 #
 # Idempotent: when everything is present it returns in well under a second.
 # Usage: scripts/deps.sh [--check]   (--check: only report what is missing)
-# TCPSTATES_WANT_612RT=1 also installs 6.12-rt (scripts/test-matrix.sh).
+# TCPSTATES_WANT_612RT=1 also installs 6.12-rt (scripts/test-matrix.sh);
+# TCPSTATES_WANT_BCC=1 also installs bcc's tools (scripts/bench.sh).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +25,7 @@ pkgs=(build-essential kmod cpio busybox-static qemu-system-x86 qemu-utils
       iproute2 tcpdump python3 xz-utils zstd pkg-config bc flex bison
       libelf-dev libssl-dev dwarves python3-yaml python3-jsonschema dkms
       python3-matplotlib)
+[ "${TCPSTATES_WANT_BCC:-0}" != 1 ] || pkgs+=(bpfcc-tools)
 
 missing_pkgs() {
 	local p

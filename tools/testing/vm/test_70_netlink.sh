@@ -145,12 +145,15 @@ ok $? "unprivileged: stats answered"
 # Root of a new user + network namespace: its own namespace only
 unshare --user --map-root-user --net bash -c '
 	ip link set lo up
-	NLT=$1 TCPCONN=$2 host_ns=$3
+	NLT=$1 TCPCONN=$2 host_ns=$3 idle=$4
 	readlink /proc/self/ns/net | tr -dc 0-9 >/tmp/nl.child.ns
 	rm -f /tmp/nl.c.ready /tmp/nl.c.all.ready
-	"$NLT" listen --quiet --idle "$(slow 2500)" --ready /tmp/nl.c.ready >/tmp/nl.c.listen &
-	"$NLT" listen --all --quiet --idle "$(slow 2500)" --ready /tmp/nl.c.all.ready >/tmp/nl.c.all &
-	while [ ! -e /tmp/nl.c.ready ] || [ ! -e /tmp/nl.c.all.ready ]; do sleep 0.1; done
+	"$NLT" listen --quiet --idle "$idle" --ready /tmp/nl.c.ready >/tmp/nl.c.listen &
+	"$NLT" listen --all --quiet --idle "$idle" --ready /tmp/nl.c.all.ready >/tmp/nl.c.all &
+	for i in $(seq 300); do
+		[ -e /tmp/nl.c.ready ] && [ -e /tmp/nl.c.all.ready ] && break
+		sleep 0.1
+	done
 	touch /tmp/nl.c.go
 	"$TCPCONN" -4 -p 5720 -n 5 -q >/dev/null
 	wait
