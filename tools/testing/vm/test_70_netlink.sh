@@ -145,7 +145,7 @@ ok $? "unprivileged: stats answered"
 # Root of a new user + network namespace: its own namespace only
 unshare --user --map-root-user --net bash -c '
 	ip link set lo up
-	NLT=$1 TCPCONN=$2 host_ns=$3 idle=$4
+	NLT=$1 TCPCONN=$2 host_ns=$3 idle=${4:?idle time}
 	readlink /proc/self/ns/net | tr -dc 0-9 >/tmp/nl.child.ns
 	rm -f /tmp/nl.c.ready /tmp/nl.c.all.ready
 	"$NLT" listen --quiet --idle "$idle" --ready /tmp/nl.c.ready >/tmp/nl.c.listen &
@@ -162,7 +162,7 @@ unshare --user --map-root-user --net bash -c '
 	"$NLT" conns --all >/tmp/nl.c.connsall 2>&1
 	"$NLT" conns --netns "$host_ns" >/tmp/nl.c.connsns 2>&1
 	"$NLT" subscribe >/tmp/nl.c.sub
-' _ "$NLT" "$TCPCONN" "$host_ns" &
+' _ "$NLT" "$TCPCONN" "$host_ns" "$(slow 2500)" &
 child=$!
 waitfile /tmp/nl.c.go
 "$TCPCONN" -4 -p 5721 -n 5 -q >/dev/null
