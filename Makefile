@@ -12,7 +12,7 @@
 # make test          install what is needed, then host and VM tests on 6.1, 6.1-rt, 6.12
 # make test-matrix   the VM suites on every kernel: 6.1, 6.1-rt, 6.12, 6.12-rt and
 #                    the source-built 5.10, 7.2 and debug (built and cached first)
-# make stress        the long reliability suites on 6.1, 6.1-rt, 6.12 and debug
+# make stress        the long reliability suites on 6.1, 6.1-rt and 6.12
 # make demo          boot the 6.1 test VM, load the module, make traffic, show it
 # make bench         overhead and loss vs bpftrace in the 6.1 test VM, into build/bench/ (~20 min)
 # make check         checkpatch --strict + sparse on module/, -Werror on tools/
