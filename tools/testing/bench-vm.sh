@@ -430,7 +430,9 @@ cfg_tracer() {
 	bcc)
 		# SKADDR C-PID C-COMM LADDR LPORT RADDR RPORT OLDSTATE -> NEWSTATE MS
 		# shellcheck disable=SC2034	# ready: read by wait_for below
-		cmd=("$(bcc_tcpstates)") f1=5 f2=7 fo=8 fn=10 ready='SKADDR'
+		# Unbuffered, as on a terminal: into a file python would hold
+		# its output back in 8 KiB blocks (bpftrace writes each line).
+		cmd=(env PYTHONUNBUFFERED=1 "$(bcc_tcpstates)") f1=5 f2=7 fo=8 fn=10 ready='SKADDR'
 		;;
 	esac
 	rm -f "$W/tracer.out" "$W/tracer.err"
