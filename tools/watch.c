@@ -107,7 +107,12 @@ static void fetch(struct watch *w, unsigned long long from,
 	ts_kernel_filter(&w->o->f, true, &k);
 	w->upto = upto;
 	w->fetch_next = from;
-	w->overflowed = false;
+	/*
+	 * Only a fetch to the newest settles an overflow: a gap shown by a
+	 * datagram queued before the drop (the ENOBUFS) is an earlier one's.
+	 */
+	if (!upto)
+		w->overflowed = false;
 	ret = ts_nl_dump_events(w->dump, from, &k, w->o->f.all_netns, dump_cb, w);
 	if (ret < 0)
 		ts_nl_fail(w->dump, "event dump", ret, w->o);

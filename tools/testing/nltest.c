@@ -179,7 +179,13 @@ struct listen_state {
 	unsigned long long received, gaps, missed, recovered, enobufs;
 	unsigned long long count, first, last;
 	bool contiguous, all;
-	bool overflowed;	/* ENOBUFS, and no gap seen since */
+	/*
+	 * ENOBUFS was read: a datagram after those then queued was dropped.
+	 * A gap seen later may be an earlier drop's (the queued datagrams
+	 * came before it), so only the end, up to the newest event, settles
+	 * it: the flag stays set.
+	 */
+	bool overflowed;
 	/* seqs between a gap's ends still to fetch: [from, to) */
 	unsigned long long want_from[4096], want_to[4096];
 	unsigned int nwant;
@@ -190,7 +196,6 @@ static struct listen_state ls = { .contiguous = true };
 /* The events from the last received to @to (excluded) are missing. */
 static void add_gap(unsigned long long to)
 {
-	ls.overflowed = false;
 	if (to <= ls.last + 1)
 		return;
 	ls.gaps++;
@@ -259,10 +264,28 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* The newest event's sequence number, asked on a socket of its own */
+static unsigned long long newest_event(void)
+{
+	struct ts_nl_stats st;
+	struct ts_nl snl;
+	int ret;
+
+	ret = ts_nl_open(&snl);
+	if (ret)
+		fail("open", ret);
+	ret = ts_nl_get_stats(&snl, &st);
+	if (ret)
+		fail("stats", ret);
+	ts_nl_close(&snl);
+	return st.v[TCPSTATES_A_STATS_EVENTS];
+}
+
 static int cmd_listen(bool all, unsigned long long count, int idle_ms,
 		      int rcvbuf, int delay_ms, bool do_recover,
 		      const char *ready)
 {
+	unsigned long long newest = 0;
 	long long last_rx;
 	FILE *f;
 	int ret;
@@ -306,6 +329,21 @@ static int cmd_listen(bool all, unsigned long long count, int idle_ms,
 			break;
 	}
 	/*
+	 * After an overflow, the newest event, taken while still subscribed
+	 * and given a moment to be sent (the sender runs a tick after an
+	 * event): the events after it were not ours to miss.
+	 */
+	if (ls.overflowed) {
+		newest = newest_event();
+		for (long long end = now_ms() + 100; now_ms() < end;) {
+			ret = ts_nl_recv_events(&nl, 20, listen_cb, NULL);
+			if (ret == -ENOBUFS)
+				ls.enobufs++;
+			else if (ret < 0)
+				fail("receive", ret);
+		}
+	}
+	/*
 	 * Leave the group, then read what is still queued: every event sent
 	 * to this listener is then either received or counted as lost by
 	 * the module (mcast_failed), even if events keep coming meanwhile.
@@ -317,20 +355,16 @@ static int cmd_listen(bool all, unsigned long long count, int idle_ms,
 		ret = ts_nl_recv_events(&nl, 50, listen_cb, NULL);
 		if (ret == -ENOBUFS) {
 			ls.enobufs++;
+			if (!ls.overflowed)	/* only now: newest as it is */
+				newest = newest_event();
 			ls.overflowed = true;
 		} else if (ret < 0) {
 			fail("receive", ret);
 		}
 	} while (ret != 0);
-	if (ls.overflowed && ls.received) {
-		/* nothing came after the overflow: up to the newest event */
-		struct ts_nl_stats st;
-
-		ret = ts_nl_get_stats(&nl, &st);
-		if (ret)
-			fail("stats", ret);
-		add_gap(st.v[TCPSTATES_A_STATS_EVENTS] + 1);
-	}
+	/* events after the last received, up to the newest, were dropped */
+	if (ls.overflowed && ls.received)
+		add_gap(newest + 1);
 	if (do_recover)
 		recover();
 	for (unsigned int i = 0; i < ls.nwant; i++)

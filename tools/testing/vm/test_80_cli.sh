@@ -52,6 +52,7 @@ w=$!
 sleep "$(slow 2)"
 kill -STOP $w
 "$TCPCONN" -4 -p 5803 -n 100 -q >/dev/null
+end=$(counter events)
 kill -CONT $w
 wait $w
 sed 's/^/# /' /tmp/cli.slow.err | head -5
@@ -62,6 +63,8 @@ ok $? "with the kernel's count of what the listener had no room for"
 is "$(pyjson 'seqs = [r["seq"] for r in recs]
 print(seqs == list(range(seqs[0], seqs[0] + len(seqs))), len(seqs) >= 1000)' </tmp/cli.slow)" "True True" \
 	"and still prints every event once, in order"
+[ "$(pyjson 'print(recs[-1]["seq"])' </tmp/cli.slow)" -ge "$end" ]
+ok $? "up to the end of the 100 connections (event $end), the last drops included"
 
 # show: the ladder's numbers are the ones on the wire
 capture_one 5804 cli
