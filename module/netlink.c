@@ -540,6 +540,7 @@ out_cancel:
 static atomic64_t tcpstates_mcast_sent = ATOMIC64_INIT(0);
 static atomic64_t tcpstates_mcast_failed = ATOMIC64_INIT(0);
 static atomic64_t tcpstates_mcast_nomem = ATOMIC64_INIT(0);
+static atomic64_t tcpstates_mcast_unheard = ATOMIC64_INIT(0);
 
 static int tcpstates_put_stats(struct sk_buff *skb)
 {
@@ -569,6 +570,7 @@ static int tcpstates_put_stats(struct sk_buff *skb)
 	v[TCPSTATES_A_STATS_MEM_BYTES] = st.bytes + cs.bytes;
 	v[TCPSTATES_A_STATS_READERS_OPEN] = tcpstates_proc_readers_open();
 	v[TCPSTATES_A_STATS_DUMPS_RUNNING] = tcpstates_nl_dumps_running();
+	v[TCPSTATES_A_STATS_MCAST_UNHEARD] = atomic64_read(&tcpstates_mcast_unheard);
 	for (i = TCPSTATES_A_STATS_EVENTS; i <= TCPSTATES_A_STATS_MAX; i++)
 		if (nla_put_u64_64bit(skb, i, v[i], TCPSTATES_A_STATS_PAD))
 			return -EMSGSIZE;
@@ -897,15 +899,19 @@ static void tcpstates_tx_send(struct net *net, unsigned int group,
 	ret = genlmsg_multicast_netns(&tcpstates_family, net, skb, 0, group,
 				      GFP_KERNEL);
 	/*
-	 * -ESRCH: nobody took it. Either the listeners left, or every one
-	 * of them was full (a listener's overflow is reported as -ENOBUFS
-	 * only with NETLINK_BROADCAST_ERROR set on its socket).
+	 * -ESRCH: nobody took it. The listeners left (none is left in any
+	 * namespace: not sent), or none was ever in this one (the listener
+	 * bits are per family, not per namespace), or every one here was
+	 * full and had not set NETLINK_BROADCAST_ERROR. -ENOBUFS: one that
+	 * had set it was full; the CLI sets it.
 	 */
 	if (ret == -ESRCH &&
 	    !genl_has_listeners(&tcpstates_family, net, group))
 		return;
 	atomic64_add(events, &tcpstates_mcast_sent);
-	if (ret)
+	if (ret == -ESRCH)
+		atomic64_add(events, &tcpstates_mcast_unheard);
+	else if (ret)
 		atomic64_add(events, &tcpstates_mcast_failed);
 }
 

@@ -117,6 +117,7 @@ static const struct {
 	{ TCPSTATES_A_STATS_READERS_OPEN, "readers_open", "open /proc readers" },
 	{ TCPSTATES_A_STATS_DUMPS_RUNNING, "dumps_running", "netlink dumps in progress" },
 	{ TCPSTATES_A_STATS_MCAST_SENT, "mcast_sent", "events sent live" },
+	{ TCPSTATES_A_STATS_MCAST_UNHEARD, "mcast_unheard", "sent, no listener took them: none in their namespace, or all full (see the man page)" },
 	{ TCPSTATES_A_STATS_RING_OVERWRITTEN, "drops_ring_overwritten", "drop: ring full, oldest overwritten" },
 	{ TCPSTATES_A_STATS_KPROBE_MISSED, "drops_kprobe_missed", "drop: probe hits the kernel skipped" },
 	{ TCPSTATES_A_STATS_CONN_EVICTED, "drops_conn_evicted", "drop: table full, oldest connection's history" },

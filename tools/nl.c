@@ -631,8 +631,18 @@ static int ts_nl_membership(struct ts_nl *nl, bool all_netns, int opt)
 	return 0;
 }
 
+/*
+ * With NETLINK_BROADCAST_ERROR the module learns when this socket had no
+ * room (ENOBUFS) and counts it as mcast_failed; without it that loss is
+ * told apart from a namespace with no listener by no one (mcast_unheard).
+ */
 int ts_nl_subscribe(struct ts_nl *nl, bool all_netns)
 {
+	int one = 1;
+
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_BROADCAST_ERROR, &one,
+				  sizeof(one)) < 0)
+		return -errno;
 	return ts_nl_membership(nl, all_netns, NETLINK_ADD_MEMBERSHIP);
 }
 

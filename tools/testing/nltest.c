@@ -156,6 +156,7 @@ static const char *const stats_names[] = {
 	[TCPSTATES_A_STATS_MEM_BYTES] = "mem_bytes",
 	[TCPSTATES_A_STATS_READERS_OPEN] = "readers_open",
 	[TCPSTATES_A_STATS_DUMPS_RUNNING] = "dumps_running",
+	[TCPSTATES_A_STATS_MCAST_UNHEARD] = "mcast_unheard",
 };
 
 static int cmd_stats(void)

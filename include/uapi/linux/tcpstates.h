@@ -253,13 +253,20 @@ enum tcpstates_stats_attr {
 	TCPSTATES_A_STATS_MCAST_OVERRUN,	/* events a listener waited for but the ring
 						 * overwrote before they could be sent
 						 */
-	TCPSTATES_A_STATS_MCAST_FAILED,		/* events in datagrams some listener could not
-						 * take (ENOBUFS)
+	TCPSTATES_A_STATS_MCAST_FAILED,		/* events in datagrams a listener that set
+						 * NETLINK_BROADCAST_ERROR could not take
+						 * (ENOBUFS)
 						 */
 	TCPSTATES_A_STATS_MCAST_NOMEM,		/* events not sent: no memory for a datagram */
 	TCPSTATES_A_STATS_MEM_BYTES,		/* ring and table memory, fixed at load */
 	TCPSTATES_A_STATS_READERS_OPEN,		/* open /proc/tcpstates{,_conns} files */
 	TCPSTATES_A_STATS_DUMPS_RUNNING,	/* netlink dumps started and not done */
+	TCPSTATES_A_STATS_MCAST_UNHEARD,	/* events sent that no listener took (ESRCH):
+						 * their namespace had none (the kernel
+						 * tells only whether any namespace has
+						 * one), or every one there was full and
+						 * had not set NETLINK_BROADCAST_ERROR
+						 */
 
 	__TCPSTATES_A_STATS_MAX,
 	TCPSTATES_A_STATS_MAX = __TCPSTATES_A_STATS_MAX - 1

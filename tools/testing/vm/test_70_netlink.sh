@@ -143,6 +143,8 @@ is "$(nobody "$NLT" subscribe --all)" "subscribe error EPERM" "unprivileged: can
 nobody "$NLT" stats | grep -q '^ring_size '
 ok $? "unprivileged: stats answered"
 # Root of a new user + network namespace: its own namespace only
+mstat() { "$NLT" stats | awk -v k="$1" '$1 == k { print $2 }'; }
+failed0=$(mstat mcast_failed) unheard0=$(mstat mcast_unheard)
 unshare --user --map-root-user --net bash -c '
 	ip link set lo up
 	NLT=$1 TCPCONN=$2 host_ns=$3 idle=${4:?idle time}
@@ -168,6 +170,13 @@ waitfile /tmp/nl.c.go
 "$TCPCONN" -4 -p 5721 -n 5 -q >/dev/null
 wait $child
 child_ns=$(cat /tmp/nl.child.ns)
+# The host's events went to its namespace, where nobody listened: the
+# kernel only says someone listens somewhere. Not a listener's loss.
+host_events=$("$NLT" events --lport 5721 | wc -l)
+is "$(($(mstat mcast_failed) - failed0))" 0 \
+	"a listener in one namespace only: no mcast_failed for the others' events"
+[ "$(($(mstat mcast_unheard) - unheard0))" -ge "$host_events" ]
+ok $? "they count as mcast_unheard ($(($(mstat mcast_unheard) - unheard0)) >= the host's $host_events on port 5721)"
 is "$(cat /tmp/nl.c.sub)" "subscribe ok" "namespace root: may join events there"
 sed 's/^/# /' /tmp/nl.c.listen
 is "$(summary /tmp/nl.c.listen received)" "$(cat /tmp/nl.c.count)" "namespace root: gets its own connections' $(cat /tmp/nl.c.count) events"
