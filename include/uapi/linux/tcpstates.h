@@ -252,6 +252,9 @@ enum tcpstates_stats_attr {
 	TCPSTATES_A_STATS_MCAST_SENT,		/* events multicast (per group and namespace) */
 	TCPSTATES_A_STATS_MCAST_OVERRUN,	/* events a listener waited for but the ring
 						 * overwrote before they could be sent
+						 * (waited for: one listened in their
+						 * namespace or, as the kernel tells only
+						 * that, in any)
 						 */
 	TCPSTATES_A_STATS_MCAST_FAILED,		/* events in datagrams a listener that set
 						 * NETLINK_BROADCAST_ERROR could not take
