@@ -34,9 +34,10 @@ struct watch {
 	unsigned long long lost;
 	unsigned long long upto;	/* gap fetch: stop before this */
 	bool started;
-	bool overflowed;		/* ENOBUFS, gap not fetched yet */
+	bool overflowed;		/* ENOBUFS, not settled yet */
 	unsigned long long fetch_next;	/* dump: the next seq it should return */
 	struct ts_nl_stats base;	/* the kernel's counters at the start */
+	struct ts_nl_stats told;	/* ... when last reported */
 };
 
 struct ladder_conn;
@@ -141,6 +142,12 @@ static void report_kernel_counters(struct watch *w)
 	if (ts_nl_get_stats(w->dump, &st))
 		return;
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		if (st.v[c[i].attr] > w->told.v[c[i].attr])
+			break;
+	if (i == sizeof(c) / sizeof(c[0]))
+		return;		/* nothing new since the last report */
+	w->told = st;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		if (st.v[c[i].attr] > w->base.v[c[i].attr])
 			say("tcpstates: kernel: since the watch began, %llu live events %s (all listeners)\n",
 				(unsigned long long)(st.v[c[i].attr] - w->base.v[c[i].attr]),
@@ -201,6 +208,7 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 	ret = ts_nl_get_stats(&dump, &w.base);
 	if (ret)
 		ts_nl_fail(&dump, "stats", ret, o);
+	w.told = w.base;
 	if (o->since_set)
 		fetch(&w, o->since ? o->since : 1, 0);
 	else	/* from now on: what comes after the newest event is ours */
