@@ -63,7 +63,13 @@ for k in ring_size conn_max drops_ring_overwritten conn_evicted kprobe_missed; d
 done
 is "$(awk '$1 == "family_version" { print $2 }' /tmp/nl.stats)" 1 "family version 1"
 
-# Filters, done by the kernel, and flagged NLM_F_DUMP_FILTERED
+# Filters, done by the kernel, and flagged NLM_F_DUMP_FILTERED. A held
+# connection and a fresh TIME_WAIT: on a slow (debug) kernel the seeded
+# ones above may have ended by now.
+"$TCPCONN" -4 -p 5704 -m hold >/tmp/nl.hold4 &
+hold4=$!
+for i in $(seq 100); do grep -q client_port /tmp/nl.hold4 && break; sleep 0.1; done
+"$TCPCONN" -4 -p 5705 -q >/dev/null
 "$NLT" events --lport 5701 >/tmp/nl.f1
 is "$(kv local </tmp/nl.f1 | grep -vc ':5701$')" 0 "events --lport 5701: only local port 5701"
 is "$(wc -l </tmp/nl.f1)" "$(evq /proc/tcpstates 'f["LOCAL"] ~ /:5701$/' 1 | wc -w)" \
@@ -82,13 +88,16 @@ for i in $(seq 10); do
 	m=$("$NLT" conns --family 4 | kv local | grep -c '^127\.')
 	[ "$n" = "$m" ] && break
 done
-is "$n" "$m" "conns --laddr 127.0.0.0/8: every IPv4 loopback connection ($n)"
+[ "$n" = "$m" ] && [ "$n" -ge 3 ]
+ok $? "conns --laddr 127.0.0.0/8: every IPv4 loopback connection ($n of $m, >= 3 with the held one)"
 is "$("$NLT" conns --states $((1 << 6)) | kv state | sort -u)" TIME_WAIT "conns --states TIME_WAIT"
 is "$("$NLT" events --states $((1 << 10)) | kv new | sort -u | tr '\n' ' ')" "CLOSE LISTEN " \
 	"events --states LISTEN: into and out of LISTEN"
-# (an owner with a connection in the table now: an earlier event's may be gone)
-pid=$("$NLT" conns | kv tgid | grep -v '^-' | head -n1)
-is "$("$NLT" conns --tgid "$pid" | kv tgid | sort -u)" "$pid" "conns --tgid $pid"
+pid=$(awk '$1 == "pid" { print $2 }' /tmp/nl.hold4)
+[ -n "$pid" ] && [ "$("$NLT" conns --tgid "$pid" | kv tgid | sort -u)" = "$pid" ]
+ok $? "conns --tgid ${pid:-?}: the held connection's owner's only"
+kill -USR1 $hold4
+wait $hold4
 "$NLT" events --start 5 | head -n1 >/tmp/nl.start
 is "$(kv seq </tmp/nl.start) $(kv prev </tmp/nl.start)" "5 4" "events --start 5 starts at 5"
 
