@@ -36,7 +36,7 @@ fi
 scale=${TCPSTATES_SCALE:-short} slow=1
 [[ $release != *-debug ]] || slow=4
 limit=${TCPSTATES_VM_TIMEOUT:-$((1200 * slow))}
-[ "$scale" = short ] || limit=$((limit * 4))
+[ "$scale" = short ] || limit=$((limit * 8))
 echo "# scale $scale, VM time limit $limit s"
 start=$SECONDS
 tmp=$(mktemp -d)

@@ -16,9 +16,9 @@ unload_module
 vmalloc0=$(meminfo VmallocUsed) slab0=$(meminfo SUnreclaim)
 pids=()
 for i in $(seq "$(nproc)"); do
-	"$TCPCONN" -4 -p $((5200 + i)) -t 3600 -q >/tmp/churn.$i &
+	"$TCPCONN" -4 -p $((5200 + i)) -t 7200 -q >/tmp/churn.$i &
 	pids+=($!)
-	"$TCPCONN" -6 -p $((5300 + i)) -t 3600 -q >/tmp/churn6.$i &
+	"$TCPCONN" -6 -p $((5300 + i)) -t 7200 -q >/tmp/churn6.$i &
 	pids+=($!)
 done
 fails=0 busy=0 counted=0 mem= t0=$SECONDS
@@ -56,6 +56,7 @@ for cycle in $(seq $cycles); do
 	done
 	loaded && fails=$((fails + 1))
 	wait $reader $listener $dumper 2>/dev/null
+	[ $((cycle % 20)) != 0 ] || echo "# cycle $cycle: $((SECONDS - t0)) s, $fails failed"
 done
 echo "# $cycles cycles in $((SECONDS - t0)) s; rmmod found the module busy (a dump running) $busy times"
 alive=0
