@@ -70,6 +70,8 @@ is "$(awk '$1 == "family_version" { print $2 }' /tmp/nl.stats)" 1 "family versio
 hold4=$!
 for i in $(seq 100); do grep -q client_port /tmp/nl.hold4 && break; sleep 0.1; done
 "$TCPCONN" -4 -p 5705 -q >/dev/null
+"$TCPCONN" -6 -p 5706 -q >/dev/null
+"$TCPCONN" -M -p 5707 -q >/dev/null
 "$NLT" events --lport 5701 >/tmp/nl.f1
 is "$(kv local </tmp/nl.f1 | grep -vc ':5701$')" 0 "events --lport 5701: only local port 5701"
 is "$(wc -l </tmp/nl.f1)" "$(evq /proc/tcpstates 'f["LOCAL"] ~ /:5701$/' 1 | wc -w)" \
@@ -77,8 +79,8 @@ is "$(wc -l </tmp/nl.f1)" "$(evq /proc/tcpstates 'f["LOCAL"] ~ /:5701$/' 1 | wc 
 is "$(kv filtered </tmp/nl.f1 | sort -u)" 1 "filtered dumps say so"
 is "$("$NLT" events | kv filtered | sort -u)" 0 "unfiltered dumps do not"
 is "$("$NLT" conns --family 6 | kv local | grep -vc '^\[')" 0 "conns --family 6: IPv6 only"
-is "$("$NLT" conns --family 6 --rport 5703 | kv remote)" "[::ffff:127.0.0.1]:5703" \
-	"conns --family 6 --rport 5703: the v4-mapped client"
+is "$("$NLT" conns --family 6 --rport 5707 | kv remote)" "[::ffff:127.0.0.1]:5707" \
+	"conns --family 6 --rport 5707: the v4-mapped client"
 "$NLT" conns --laddr ::1/128 | kv local >/tmp/nl.f2
 [ "$(wc -l </tmp/nl.f2)" -ge 1 ] && ! grep -qv '^\[::1\]:' /tmp/nl.f2
 ok $? "conns --laddr ::1/128: IPv6 loopback connections only ($(wc -l </tmp/nl.f2))"
