@@ -8,6 +8,10 @@
  * number: position 0 is the header line, position N the event numbered N.
  * start() jumps forward to the oldest event still in the ring, so a slow
  * reader skips what was overwritten and the gap shows in the SEQ column.
+ * A pass ends at the newest event as it was when the pass began (at the
+ * first read, and at the first read after end of file): cat ends even
+ * while connections keep coming faster than it reads, and reading on
+ * after end of file gives the events since, with no gap or duplicate.
  * Each record is copied out of the ring under its lock; no lock is held
  * between start() and stop().
  *
@@ -84,6 +88,8 @@ static const char *tcpstates_state_name(unsigned int state)
  * @netns: else, the only namespace it sees
  * @resume_pos: tcpstates_conns: the position next() moved to last...
  * @resume_cur: ...and the table cursor before it
+ * @end: tcpstates: this pass shows the events before this sequence number
+ * @new_pass: tcpstates: the next start() begins a pass (sets @end)
  * @cur: tcpstates_conns: the table cursor at the entry shown
  * @ev: the event being shown
  * @conn: the connection being shown
@@ -94,6 +100,8 @@ struct tcpstates_reader {
 	loff_t resume_pos;
 	struct tcpstates_conn_cursor resume_cur;
 	struct tcpstates_conn_cursor cur;
+	u64 end;
+	bool new_pass;
 	union {
 		struct tcpstates_event ev;
 		struct tcpstates_conn conn;
@@ -143,7 +151,7 @@ static void *tcpstates_seq_fetch(struct tcpstates_reader *r, loff_t *pos)
 {
 	u64 seq = *pos;
 
-	while (tcpstates_ring_read(seq, &r->ev)) {
+	while (tcpstates_ring_read(seq, &r->ev) && r->ev.seq < r->end) {
 		if (tcpstates_may_see(r, r->ev.ep.netns)) {
 			*pos = r->ev.seq;
 			return &r->ev;
@@ -157,9 +165,22 @@ static void *tcpstates_seq_fetch(struct tcpstates_reader *r, loff_t *pos)
 
 static void *tcpstates_seq_start(struct seq_file *m, loff_t *pos)
 {
+	struct tcpstates_reader *r = m->private;
+	struct tcpstates_ring_stats st;
+	void *v;
+
+	if (r->new_pass) {
+		tcpstates_ring_stats(&st);
+		r->end = st.next_seq;
+		r->new_pass = false;
+	}
 	if (*pos == 0)
 		return SEQ_START_TOKEN;
-	return tcpstates_seq_fetch(m->private, pos);
+	v = tcpstates_seq_fetch(r, pos);
+	/* nothing left: this read is the end of file, the next one a pass */
+	if (!v)
+		r->new_pass = true;
+	return v;
 }
 
 static void *tcpstates_seq_next(struct seq_file *m, void *v, loff_t *pos)
@@ -266,7 +287,15 @@ static const struct seq_operations tcpstates_seq_ops = {
 
 static int tcpstates_proc_open(struct inode *inode, struct file *file)
 {
-	return tcpstates_reader_open(file, &tcpstates_seq_ops);
+	struct tcpstates_reader *r;
+	int ret;
+
+	ret = tcpstates_reader_open(file, &tcpstates_seq_ops);
+	if (ret)
+		return ret;
+	r = ((struct seq_file *)file->private_data)->private;
+	r->new_pass = true;
+	return 0;
 }
 
 static const struct proc_ops tcpstates_proc_ops = {

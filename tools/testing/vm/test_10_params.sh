@@ -54,4 +54,28 @@ is "$(awk 'NR > 1 { n++ } END { print n }' /tmp/ring)" 32 "/proc/tcpstates shows
 is "$(awk 'NR == 2 { print $1 }' /tmp/ring)" "$first" "the oldest shown is ring_first_seq"
 is "$(awk 'END { print $1 }' /tmp/ring)" "$events" "the newest shown is the last event"
 is "$((first - 1))" "$drops" "the sequence gap equals the counted drops"
+
+# A read of /proc/tcpstates ends at the newest event as of its first read,
+# so cat ends while connections keep coming; reading on after end of file
+# gives the events made since, with no gap and no duplicate.
+unload_module
+load_module
+"$TCPCONN" -4 -p 5103 -n 2 -q >/dev/null
+exec 3</proc/tcpstates
+head -c 100 <&3 >/dev/null	# the first read: the pass ends here
+"$TCPCONN" -4 -p 5104 -n 5 -q >/dev/null
+cat <&3 >/tmp/pass1
+cat <&3 >/tmp/pass2
+exec 3<&-
+port5104() { evq "$1" 'f["LOCAL"] ~ /:5104$/ || f["REMOTE"] ~ /:5104$/' 1 | wc -w; }
+n1=$(port5104 <(head -n 1 /proc/tcpstates; cat /tmp/pass1))
+n2=$(port5104 <(head -n 1 /proc/tcpstates; cat /tmp/pass2))
+[ "$(grep -c ':5103 ' /tmp/pass1)" -gt 0 ] && [ "$n1" = 0 ]
+ok $? "a pass ends at the newest event as of its first read (port 5103 in it, 5104 not)"
+[ "$n2" -ge 50 ]
+ok $? "reading on after end of file gives the newer events ($n2 of port 5104)"
+is "$(head -n 1 /tmp/pass2 | awk '{ print $1 }')" \
+	"$(($(tail -n 1 /tmp/pass1 | awk '{ print $1 }') + 1))" \
+	"the second pass starts right after the first: no gap, no duplicate"
+unload_module
 done_testing
