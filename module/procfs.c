@@ -88,8 +88,8 @@ static const char *tcpstates_state_name(unsigned int state)
  * @netns: else, the only namespace it sees
  * @resume_pos: tcpstates_conns: the position next() moved to last...
  * @resume_cur: ...and the table cursor before it
- * @end: tcpstates: this pass shows the events before this sequence number
- * @new_pass: tcpstates: the next start() begins a pass (sets @end)
+ * @end: tcpstates: this pass shows the events before this sequence number;
+ *	0 until the pass begins (at the first read, and after end of file)
  * @cur: tcpstates_conns: the table cursor at the entry shown
  * @ev: the event being shown
  * @conn: the connection being shown
@@ -101,7 +101,6 @@ struct tcpstates_reader {
 	struct tcpstates_conn_cursor resume_cur;
 	struct tcpstates_conn_cursor cur;
 	u64 end;
-	bool new_pass;
 	union {
 		struct tcpstates_event ev;
 		struct tcpstates_conn conn;
@@ -169,17 +168,16 @@ static void *tcpstates_seq_start(struct seq_file *m, loff_t *pos)
 	struct tcpstates_ring_stats st;
 	void *v;
 
-	if (r->new_pass) {
+	if (!r->end) {
 		tcpstates_ring_stats(&st);
 		r->end = st.next_seq;
-		r->new_pass = false;
 	}
 	if (*pos == 0)
 		return SEQ_START_TOKEN;
 	v = tcpstates_seq_fetch(r, pos);
 	/* nothing left: this read is the end of file, the next one a pass */
 	if (!v)
-		r->new_pass = true;
+		r->end = 0;
 	return v;
 }
 
@@ -287,15 +285,7 @@ static const struct seq_operations tcpstates_seq_ops = {
 
 static int tcpstates_proc_open(struct inode *inode, struct file *file)
 {
-	struct tcpstates_reader *r;
-	int ret;
-
-	ret = tcpstates_reader_open(file, &tcpstates_seq_ops);
-	if (ret)
-		return ret;
-	r = ((struct seq_file *)file->private_data)->private;
-	r->new_pass = true;
-	return 0;
+	return tcpstates_reader_open(file, &tcpstates_seq_ops);
 }
 
 static const struct proc_ops tcpstates_proc_ops = {
