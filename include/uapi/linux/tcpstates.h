@@ -53,11 +53,28 @@
  *	in the ring. TCPSTATES_A_STATS_MCAST_* count such losses.
  *
  * Dumps that apply a filter mark their messages NLM_F_DUMP_FILTERED.
- * Dumps and subscriptions need CAP_NET_ADMIN in the user namespace that
- * owns the requester's network namespace. A reader sees its own network
- * namespace only, unless it asks for all with CAP_NET_ADMIN in the initial
- * user namespace. Bad requests fail with an errno and an extended ack
- * message naming the attribute; they change nothing.
+ *
+ * Who sees what (the same rule as /proc/tcpstates; the module applies it
+ * in one place, module/view.c):
+ * - Dumps and subscriptions need CAP_NET_ADMIN in the user namespace that
+ *   owns the requester's network namespace (GET_STATS does not).
+ * - A reader sees the events and connections of its own network namespace
+ *   only, unless it asks for all (ALL_NETNS, or a namespace filter naming
+ *   another one) with CAP_NET_ADMIN in the initial user namespace.
+ * - Sequence numbers (SND_NXT, RCV_NXT, the ISNs and FINs) go only to a
+ *   reader with CAP_NET_ADMIN over the connection's namespace; they let
+ *   whoever knows them inject into the connection. Owners' process ids and
+ *   command names likewise, except for the reader's own connections (same
+ *   uid); the owner's uid goes to every reader that sees the connection,
+ *   as in /proc/net/tcp.
+ * Namespaces are identified by TCPSTATES_A_*_NETNS_ID, an id the kernel
+ * never gives to another namespace (its namespace cookie, or where the
+ * kernel has none a number the module gives each namespace); the inode
+ * number (TCPSTATES_A_*_NETNS) is for display only: the kernel gives a
+ * freed namespace's number to the next one.
+ *
+ * Bad requests fail with an errno and an extended ack message naming the
+ * attribute; they change nothing.
  *
  * Values
  *
@@ -74,7 +91,7 @@
 #include <linux/types.h>
 
 #define TCPSTATES_GENL_NAME		"tcpstates"
-#define TCPSTATES_GENL_VERSION		1
+#define TCPSTATES_GENL_VERSION		2
 #define TCPSTATES_MCGRP_EVENTS_NAME	"events"
 #define TCPSTATES_MCGRP_EVENTS_ALL_NAME	"events-all"
 
@@ -101,6 +118,17 @@ enum tcpstates_cause {
 	TCPSTATES_CAUSE_TW_TIMER,	/* TIME_WAIT ran its full course */
 	TCPSTATES_CAUSE_TW_EARLY,	/* TIME_WAIT cut short: reuse or RST */
 	TCPSTATES_CAUSE_TW_NETNS,	/* TIME_WAIT purged with its namespace */
+	/* an active close with no room for a TIME_WAIT socket (at
+	 * net.ipv4.tcp_max_tw_buckets): FIN_WAIT2 or CLOSING -> CLOSE at once
+	 */
+	TCPSTATES_CAUSE_TW_OVERFLOW,
+	TCPSTATES_CAUSE_HOST_UNREACHABLE,	/* EHOSTUNREACH (ICMP host unreachable, ...) */
+	TCPSTATES_CAUSE_NET_UNREACHABLE,	/* ENETUNREACH (ICMP network unreachable) */
+	TCPSTATES_CAUSE_ERROR,		/* another socket error: TCPSTATES_A_EVENT_ERRNO */
+	/* a passive child discarded before anyone could see it: another CPU
+	 * made the connection for the same request first
+	 */
+	TCPSTATES_CAUSE_DISCARDED,
 };
 
 /* Which side of a connection a socket is (TCPSTATES_A_*_ROLE). */
@@ -114,6 +142,20 @@ enum tcpstates_role {
 /* TCPSTATES_A_CONN_FLAGS */
 #define TCPSTATES_CONN_F_PREEXISTING	(1U << 0)	/* there before the module */
 #define TCPSTATES_CONN_F_TIMEWAIT	(1U << 1)	/* held by a timewait socket */
+/*
+ * Met mid-life: the table had no entry for the connection when it changed
+ * state (its entry was evicted when the table was full, or a missed probe
+ * hit hid its start). What the module learnt before is gone: its role,
+ * owner, handshake, and the time it spent in its states so far are
+ * unknown (left out). TCPSTATES_A_STATS_CONN_PARTIAL counts such entries.
+ */
+#define TCPSTATES_CONN_F_PARTIAL	(1U << 2)
+
+/* TCPSTATES_A_EVENT_FLAGS */
+/* the event of a partial entry (TCPSTATES_CONN_F_PARTIAL): counted in
+ * TCPSTATES_A_STATS_EVENTS_PARTIAL
+ */
+#define TCPSTATES_EVENT_F_PARTIAL	(1U << 0)
 
 /* TCPSTATES_A_CONN_FIRST_FIN: who sent the first FIN */
 enum tcpstates_first_fin {
@@ -153,8 +195,17 @@ enum tcpstates_filter_attr {
 	TCPSTATES_A_FILTER_REMOTE_PORT,	/* u16 */
 	/* u32: bit (1 << TCP_*) per state; an event matches by its old or new state */
 	TCPSTATES_A_FILTER_STATES,
-	TCPSTATES_A_FILTER_NETNS,	/* u32: namespace inode number */
+	/* u32: refused (EINVAL): an inode number is given again to the next
+	 * namespace; use NETNS_ID or NETNS_FD
+	 */
+	TCPSTATES_A_FILTER_NETNS,
 	TCPSTATES_A_FILTER_TGID,	/* u32: owner's process id */
+	TCPSTATES_A_FILTER_NETNS_ID,	/* u64: a namespace, by TCPSTATES_A_*_NETNS_ID */
+	/* u32: a namespace, by an open file of it (/proc/PID/ns/net,
+	 * /run/netns/NAME), as ip-netns(8) takes them
+	 */
+	TCPSTATES_A_FILTER_NETNS_FD,
+	TCPSTATES_A_FILTER_COOKIE,	/* u64: one connection */
 
 	__TCPSTATES_A_FILTER_MAX,
 	TCPSTATES_A_FILTER_MAX = __TCPSTATES_A_FILTER_MAX - 1
@@ -169,7 +220,7 @@ enum tcpstates_event_attr {
 	TCPSTATES_A_EVENT_TIME_NS,	/* u64: when */
 	TCPSTATES_A_EVENT_PREV_NS,	/* u64: time spent in OLDSTATE */
 	TCPSTATES_A_EVENT_COOKIE,	/* u64: socket cookie, the connection's id */
-	TCPSTATES_A_EVENT_NETNS,	/* u32: network namespace inode number */
+	TCPSTATES_A_EVENT_NETNS,	/* u32: network namespace inode number (display) */
 	TCPSTATES_A_EVENT_FAMILY,	/* u8: AF_INET or AF_INET6 */
 	TCPSTATES_A_EVENT_OLDSTATE,	/* u8: TCP_* */
 	TCPSTATES_A_EVENT_NEWSTATE,	/* u8: TCP_* */
@@ -185,6 +236,9 @@ enum tcpstates_event_attr {
 	TCPSTATES_A_EVENT_START_SEQ,	/* u64, request: first sequence number wanted */
 	TCPSTATES_A_EVENT_FILTER,	/* nest, request: TCPSTATES_A_FILTER_* */
 	TCPSTATES_A_EVENT_ALL_NETNS,	/* flag, request: every namespace */
+	TCPSTATES_A_EVENT_NETNS_ID,	/* u64: network namespace, never reused */
+	TCPSTATES_A_EVENT_FLAGS,	/* u32: TCPSTATES_EVENT_F_* */
+	TCPSTATES_A_EVENT_ERRNO,	/* u32: the socket error, with CAUSE_ERROR */
 
 	__TCPSTATES_A_EVENT_MAX,
 	TCPSTATES_A_EVENT_MAX = __TCPSTATES_A_EVENT_MAX - 1
@@ -194,7 +248,7 @@ enum tcpstates_event_attr {
 enum tcpstates_duration_attr {
 	TCPSTATES_A_DURATION_UNSPEC,
 	TCPSTATES_A_DURATION_STATE,	/* u8: TCP_* */
-	TCPSTATES_A_DURATION_US,	/* u32: microseconds, in total so far */
+	TCPSTATES_A_DURATION_US,	/* u64 (u32 in version 1): microseconds, in total so far */
 
 	__TCPSTATES_A_DURATION_MAX,
 	TCPSTATES_A_DURATION_MAX = __TCPSTATES_A_DURATION_MAX - 1
@@ -221,13 +275,16 @@ enum tcpstates_conn_attr {
 	TCPSTATES_A_CONN_FIN_LOCAL,	/* u32: our FIN's seq */
 	TCPSTATES_A_CONN_FIN_REMOTE,	/* u32: the peer's FIN's seq */
 	TCPSTATES_A_CONN_FIRST_FIN,	/* u8: enum tcpstates_first_fin */
-	/* u32: SYN -> established (active open), SYN-ACK round trip (passive) */
+	/* u64 (u32 in version 1): SYN -> established (active open), SYN-ACK
+	 * round trip (passive)
+	 */
 	TCPSTATES_A_CONN_HANDSHAKE_US,
 	/* nest, repeated: TCPSTATES_A_DURATION_*, one per state left so far */
 	TCPSTATES_A_CONN_DURATION,
 	TCPSTATES_A_CONN_OWNER,		/* nest: TCPSTATES_A_OWNER_* */
 	TCPSTATES_A_CONN_FILTER,	/* nest, request: TCPSTATES_A_FILTER_* */
 	TCPSTATES_A_CONN_ALL_NETNS,	/* flag, request: every namespace */
+	TCPSTATES_A_CONN_NETNS_ID,	/* u64: network namespace, never reused */
 
 	__TCPSTATES_A_CONN_MAX,
 	TCPSTATES_A_CONN_MAX = __TCPSTATES_A_CONN_MAX - 1
@@ -247,7 +304,9 @@ enum tcpstates_stats_attr {
 	TCPSTATES_A_STATS_CONN_MAX,		/* table capacity */
 	TCPSTATES_A_STATS_CONN_ADDED,
 	TCPSTATES_A_STATS_CONN_REMOVED,
-	TCPSTATES_A_STATS_CONN_EVICTED,		/* dropped to make room */
+	TCPSTATES_A_STATS_CONN_EVICTED,		/* dropped to make room: the sum of
+						 * the four CONN_EVICTED_* below
+						 */
 	TCPSTATES_A_STATS_CONN_SEEDED,		/* found at load */
 	TCPSTATES_A_STATS_MCAST_SENT,		/* events multicast (per group and namespace) */
 	TCPSTATES_A_STATS_MCAST_OVERRUN,	/* events a listener waited for but the ring
@@ -269,6 +328,24 @@ enum tcpstates_stats_attr {
 						 * tells only whether any namespace has
 						 * one), or every one there was full and
 						 * had not set NETLINK_BROADCAST_ERROR
+						 */
+	/*
+	 * Evictions by what the evicted entry was, in the order the table
+	 * gives them up: TIME_WAIT (oldest first), then closing (FIN_WAIT1,
+	 * FIN_WAIT2, CLOSING, LAST_ACK), then open (SYN_SENT, SYN_RECV,
+	 * ESTABLISHED), then held (CLOSE_WAIT, LISTEN): an entry of a class
+	 * goes only when no entry of a class before it is left.
+	 */
+	TCPSTATES_A_STATS_CONN_EVICTED_TIME_WAIT,
+	TCPSTATES_A_STATS_CONN_EVICTED_CLOSING,
+	TCPSTATES_A_STATS_CONN_EVICTED_OPEN,
+	TCPSTATES_A_STATS_CONN_EVICTED_HELD,
+	TCPSTATES_A_STATS_CONN_PARTIAL,		/* entries made for connections met
+						 * mid-life (TCPSTATES_CONN_F_PARTIAL)
+						 */
+	TCPSTATES_A_STATS_EVENTS_PARTIAL,	/* events of such entries: their owner,
+						 * role and time in the old state
+						 * are unknown
 						 */
 
 	__TCPSTATES_A_STATS_MAX,
