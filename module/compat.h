@@ -14,6 +14,8 @@
  *   reads only its return value.
  * - inet_csk_listen_start() lost its backlog argument in 5.17: the probe
  *   reads only the socket, its first argument.
+ * - tcp_v4_syn_recv_sock() gained an opt_child_init argument after
+ *   own_req in some stable kernels: the probe reads up to own_req.
  * - Who may join a generic netlink multicast group: kernels with
  *   GENL_MCAST_CAP_NET_ADMIN (6.8, backported to 6.1.176+ and 5.15.y) take
  *   that flag on the group and ignore GENL_UNS_ADMIN_PERM there, which
@@ -30,6 +32,14 @@
  *   INET_LHTABLE_SIZE buckets of listening_hash[] (lhash2 chains them by
  *   icsk_listen_portaddr_node); 5.19 dropped listening_hash[] and chains
  *   them by sk_nulls_node in lhash2[].
+ * - The namespace cookie: a u64 set when the namespace is made from 5.12;
+ *   in 5.10 an atomic64_t made on demand by __net_gen_cookie(), which is
+ *   not exported. Kbuild's feature test defines TCPSTATES_NET_COOKIE for
+ *   the first (netns.c numbers namespaces itself otherwise).
+ * - The accepting process: security_sock_graft() is a function, called
+ *   from the accept path once the child is taken, only with
+ *   CONFIG_SECURITY; without it there is nothing out of line to probe
+ *   there, and a child keeps its listener's owner.
  */
 #ifndef _TCPSTATES_COMPAT_H
 #define _TCPSTATES_COMPAT_H
@@ -57,10 +67,42 @@
 #define TCPSTATES_HASHDANCE_SYMBOLS \
 	{ "inet_twsk_hashdance_schedule", "inet_twsk_hashdance" }
 
+/*
+ * tcp_v4_syn_recv_sock(sk, skb, req, dst, req_unhash, own_req), and on some
+ * stable kernels (Debian's 6.1.0-57) one more argument after own_req: the
+ * probe reads own_req, the sixth, either way.
+ */
+#define TCPSTATES_SYN_RECV_SOCK_ARGS				\
+	const struct sock *, struct sk_buff *, struct request_sock *,	\
+	struct dst_entry *, struct request_sock *, bool *
+#define TCPSTATES_SYN_RECV_SOCK_TYPE_OK					\
+	(__same_type(&tcp_v4_syn_recv_sock,				\
+		     struct sock *(*)(TCPSTATES_SYN_RECV_SOCK_ARGS)) ||	\
+	 __same_type(&tcp_v4_syn_recv_sock,				\
+		     struct sock *(*)(TCPSTATES_SYN_RECV_SOCK_ARGS,	\
+				      void (*)(struct sock *,		\
+					       const struct sock *))))
+
 /* Either prototype of inet_csk_listen_start(): (sk) or (sk, backlog). */
 #define TCPSTATES_LISTEN_START_TYPE_OK \
 	(__same_type(&inet_csk_listen_start, int (*)(struct sock *)) || \
 	 __same_type(&inet_csk_listen_start, int (*)(struct sock *, int)))
+
+/* The kernel's namespace cookie, or 0 where it has none to give. */
+static inline u64 tcpstates_net_cookie(const struct net *net)
+{
+#ifdef TCPSTATES_NET_COOKIE
+	return net->net_cookie;
+#else
+	return 0;
+#endif
+}
+
+#ifdef CONFIG_SECURITY
+#define TCPSTATES_ACCEPT_SYMBOL	"security_sock_graft"
+#else
+#define TCPSTATES_ACCEPT_SYMBOL	NULL
+#endif
 
 /* The nth argument of the probed function, from a kprobe pre-handler. */
 static inline unsigned long tcpstates_arg(struct pt_regs *regs, unsigned int n)

@@ -4,49 +4,100 @@
  *
  * One entry per live connection, keyed by socket cookie, holding its
  * lifecycle so far (owner, ISNs, FIN sequence numbers, time per state).
- * All entries are allocated at load: the kprobe handlers take one from the
- * free list, or, when the table is full, evict the oldest entry and count
- * it. An entry leaves when its connection is gone (CLOSE, or the end of
- * TIME_WAIT).
+ * Every entry is allocated at load; an entry leaves when its connection is
+ * gone (CLOSE, or the end of TIME_WAIT).
  *
- * One raw spinlock, taken with interrupts off, protects the hash, the age
- * list and every entry; callers hold it from tcpstates_conn_lock() to
- * tcpstates_conn_unlock() and do only bounded work in between.
+ * Shards. The hash buckets are split among shards (bucket b belongs to
+ * shard b % nshards), each with its own raw spinlock, taken with
+ * interrupts off, its own free entries and its own eviction lists: the
+ * probes of different connections on different CPUs do not meet on one
+ * lock or one cache line. Raw, because on PREEMPT_RT a spinlock_t sleeps.
+ * Whoever holds a shard's lock does bounded work: one bucket, one entry,
+ * or a bounded number of other shards tried with trylock when the shard
+ * has no free entry.
+ *
+ * Eviction. When the table is full a new connection takes the entry that
+ * matters least: its shard keeps one list per class (enum tcpstates_class),
+ * in the order entries entered the class, and gives up the oldest entry of
+ * the first class that has one: TIME_WAIT, then closing, then open, then
+ * held (CLOSE_WAIT, LISTEN). A shard that has only dearer entries looks
+ * for a cheaper one in the other shards first, and for free entries
+ * before that. Every eviction is counted by class; the connection's later
+ * events still come (the probes adopt it again, marked partial), and
+ * what was lost with the entry is counted there.
+ *
+ * Seeding. While the module seeds the table with the connections that
+ * exist at load (seed.c), an entry removed is kept as a tombstone, so
+ * that the seeder, which may have read that socket just before it closed,
+ * does not add it back; the tombstones go when seeding ends.
+ *
+ * Readers walk the buckets in order, one entry per call: the next cookie
+ * in the reader's bucket, or the first in a later bucket. Connections that
+ * come and go meanwhile may be missed, as with /proc/net/tcp; none is read
+ * twice.
  */
 #include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
-#include <linux/rculist_nulls.h>
-#include <linux/rwsem.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timekeeping.h>
-#include <net/inet_hashtables.h>
-#include <net/inet_timewait_sock.h>
-#include <net/net_namespace.h>
-#include <net/sock.h>
 #include <net/tcp_states.h>
 
-#include "compat.h"
 #include "tcpstates.h"
 
-static struct {
+/* At most this many entries move from another shard's free list at once. */
+#define TCPSTATES_STEAL_MAX	64
+
+/**
+ * struct tcpstates_shard - one lock's share of the table
+ * @lock: protects everything below and the buckets of the shard
+ * @free: free entries
+ * @lists: entries by eviction class, oldest first
+ * @nfree: entries on @free
+ * @ncls: entries on each of @lists
+ * @used: live entries
+ * @added: entries made
+ * @removed: entries gone with their connection
+ * @evicted: entries evicted, by class
+ * @seeded: entries found at load
+ * @partial: entries made for connections met mid-life
+ */
+struct tcpstates_shard {
 	raw_spinlock_t lock;
-	struct tcpstates_conn *pool;
-	struct hlist_head *hash;
-	struct list_head used;		/* oldest first */
 	struct list_head free;
-	u32 hash_bits;
-	u64 used_count;
-	u64 max;
+	struct list_head lists[TCPSTATES_NCLASSES];
+	u32 nfree;
+	u32 ncls[TCPSTATES_NCLASSES];
+	u64 used;
 	u64 added;
 	u64 removed;
-	u64 evicted;
+	u64 evicted[TCPSTATES_NCLASSES];
 	u64 seeded;
-} table = {
-	.lock = __RAW_SPIN_LOCK_UNLOCKED(table.lock),
-};
+	u64 partial;
+} ____cacheline_aligned_in_smp;
+
+static struct {
+	struct tcpstates_conn *pool;
+	struct hlist_head *hash;
+	struct tcpstates_shard *shards;
+	u32 hash_bits;
+	u32 nshards;		/* a power of two */
+	u32 max;
+	bool seeding;
+} table;
+
+/* Shards: 4 per CPU, at least 64 entries each, a power of two. */
+static u32 tcpstates_nshards(unsigned int max)
+{
+	u32 n = roundup_pow_of_two(num_possible_cpus()) * 4;
+
+	while (n > 1 && max / n < 64)
+		n /= 2;
+	return n;
+}
 
 /**
  * tcpstates_conn_init() - allocate the table
@@ -56,27 +107,40 @@ static struct {
  */
 int tcpstates_conn_init(unsigned int max)
 {
-	unsigned int i, buckets = roundup_pow_of_two(max);
+	unsigned int i, c, buckets = roundup_pow_of_two(max);
 
+	memset(&table, 0, sizeof(table));
+	table.nshards = tcpstates_nshards(max);
 	table.pool = kvcalloc(max, sizeof(*table.pool), GFP_KERNEL);
 	if (!table.pool)
 		return -ENOMEM;
 	table.hash = kvcalloc(buckets, sizeof(*table.hash), GFP_KERNEL);
 	if (!table.hash)
 		goto out_free_pool;
+	table.shards = kvcalloc(table.nshards, sizeof(*table.shards),
+				GFP_KERNEL);
+	if (!table.shards)
+		goto out_free_hash;
 	table.hash_bits = ilog2(buckets);
-	INIT_LIST_HEAD(&table.used);
-	INIT_LIST_HEAD(&table.free);
-	for (i = 0; i < max; i++)
-		list_add_tail(&table.pool[i].age, &table.free);
 	table.max = max;
-	table.used_count = 0;
-	table.added = 0;
-	table.removed = 0;
-	table.evicted = 0;
-	table.seeded = 0;
+	for (i = 0; i < table.nshards; i++) {
+		struct tcpstates_shard *s = &table.shards[i];
+
+		raw_spin_lock_init(&s->lock);
+		INIT_LIST_HEAD(&s->free);
+		for (c = 0; c < TCPSTATES_NCLASSES; c++)
+			INIT_LIST_HEAD(&s->lists[c]);
+	}
+	for (i = 0; i < max; i++) {
+		struct tcpstates_shard *s = &table.shards[i % table.nshards];
+
+		list_add_tail(&table.pool[i].lru, &s->free);
+		s->nfree++;
+	}
 	return 0;
 
+out_free_hash:
+	kvfree(table.hash);
 out_free_pool:
 	kvfree(table.pool);
 	return -ENOMEM;
@@ -87,101 +151,359 @@ out_free_pool:
  */
 void tcpstates_conn_exit(void)
 {
+	kvfree(table.shards);
 	kvfree(table.hash);
 	kvfree(table.pool);
+	table.shards = NULL;
 	table.hash = NULL;
 	table.pool = NULL;
 }
 
-static struct hlist_head *conn_bucket(u64 cookie)
+static u32 conn_bucket_of(u64 cookie)
 {
-	return &table.hash[hash_64(cookie, table.hash_bits)];
+	return hash_64(cookie, table.hash_bits);
 }
 
-/**
- * tcpstates_conn_find() - look a connection up; table locked
- * @cookie: its socket cookie
- *
- * Return: the entry or NULL.
- */
-struct tcpstates_conn *tcpstates_conn_find(u64 cookie)
+static struct tcpstates_shard *conn_shard_of_bucket(u32 bucket)
+{
+	return &table.shards[bucket & (table.nshards - 1)];
+}
+
+/* The entry of @cookie, live or a tombstone, in its bucket; shard locked. */
+static struct tcpstates_conn *conn_find(u64 cookie)
 {
 	struct tcpstates_conn *conn;
 
-	hlist_for_each_entry(conn, conn_bucket(cookie), node)
+	hlist_for_each_entry(conn, &table.hash[conn_bucket_of(cookie)], node)
 		if (conn->cookie == cookie)
 			return conn;
 	return NULL;
 }
 
-static struct tcpstates_conn *conn_new(u64 cookie)
+static u8 conn_class(const struct tcpstates_conn *conn)
+{
+	if (conn->flags & TCPSTATES_CONN_DEAD)
+		return TCPSTATES_CLASS_DEAD;
+	switch (conn->state) {
+	case TCP_TIME_WAIT:
+		return TCPSTATES_CLASS_TIME_WAIT;
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:	/* a timewait socket's FIN_WAIT2 substate too */
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+	case TCP_CLOSE:
+		return TCPSTATES_CLASS_CLOSING;
+	case TCP_CLOSE_WAIT:
+	case TCP_LISTEN:
+		return TCPSTATES_CLASS_HELD;
+	default:
+		return TCPSTATES_CLASS_OPEN;
+	}
+}
+
+/* Put @conn on the list of its class, at the end when it changes class. */
+static void conn_classify(struct tcpstates_shard *s,
+			  struct tcpstates_conn *conn)
+{
+	u8 cls = conn_class(conn);
+
+	if (cls == conn->cls)
+		return;
+	s->ncls[conn->cls]--;
+	s->ncls[cls]++;
+	conn->cls = cls;
+	list_move_tail(&conn->lru, &s->lists[cls]);
+}
+
+/* Take @conn out of shard @s and give the entry to @to's free list. */
+static void conn_release(struct tcpstates_shard *s, struct tcpstates_conn *conn,
+			 struct tcpstates_shard *to)
+{
+	hlist_del(&conn->node);
+	s->ncls[conn->cls]--;
+	list_move(&conn->lru, &to->free);
+	to->nfree++;
+}
+
+/* Evict the oldest entry of class @cls of shard @s into @to's free list. */
+static void conn_evict(struct tcpstates_shard *s, u8 cls,
+		       struct tcpstates_shard *to)
 {
 	struct tcpstates_conn *conn;
 
-	if (list_empty(&table.free)) {
-		conn = list_first_entry(&table.used, struct tcpstates_conn, age);
-		tcpstates_conn_remove(conn);
-		table.removed--;	/* not gone: evicted */
-		table.evicted++;
+	conn = list_first_entry(&s->lists[cls], struct tcpstates_conn, lru);
+	conn_release(s, conn, to);
+	if (cls == TCPSTATES_CLASS_DEAD)
+		return;		/* a tombstone: no connection lost */
+	s->used--;
+	s->evicted[cls]++;
+}
+
+static int conn_cheapest_class(const struct tcpstates_shard *s)
+{
+	int c;
+
+	for (c = 0; c < TCPSTATES_NCLASSES; c++)
+		if (READ_ONCE(s->ncls[c]))
+			return c;
+	return TCPSTATES_NCLASSES;
+}
+
+/* Free entries from another shard, for shard @s (locked). */
+static bool conn_steal_free(struct tcpstates_shard *s)
+{
+	u32 i, n, self = s - table.shards;
+
+	for (i = 1; i < table.nshards; i++) {
+		struct tcpstates_shard *o;
+
+		o = &table.shards[(self + i) & (table.nshards - 1)];
+		if (!READ_ONCE(o->nfree) || !raw_spin_trylock(&o->lock))
+			continue;
+		n = min_t(u32, o->nfree - o->nfree / 2, TCPSTATES_STEAL_MAX);
+		while (n--) {
+			list_move(o->free.next, &s->free);
+			o->nfree--;
+			s->nfree++;
+		}
+		raw_spin_unlock(&o->lock);
+		if (s->nfree)
+			return true;
 	}
-	conn = list_first_entry(&table.free, struct tcpstates_conn, age);
-	list_del(&conn->age);
+	return false;
+}
+
+/*
+ * Make room in shard @s (locked, no free entry): evict the cheapest entry
+ * of the whole table, as far as other shards can be had without waiting.
+ */
+static bool conn_make_room(struct tcpstates_shard *s)
+{
+	int best = conn_cheapest_class(s), pass, c;
+	u32 i, self = s - table.shards;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (c = 0; c < best; c++) {
+			for (i = 1; i < table.nshards; i++) {
+				struct tcpstates_shard *o;
+
+				o = &table.shards[(self + i) & (table.nshards - 1)];
+				if (!READ_ONCE(o->ncls[c]) ||
+				    !raw_spin_trylock(&o->lock))
+					continue;
+				if (o->ncls[c]) {
+					conn_evict(o, c, s);
+					raw_spin_unlock(&o->lock);
+					return true;
+				}
+				raw_spin_unlock(&o->lock);
+			}
+		}
+	}
+	if (best == TCPSTATES_NCLASSES)
+		return false;	/* nothing here, the others busy */
+	conn_evict(s, best, s);
+	return true;
+}
+
+/* A fresh entry for @cookie in shard @s (locked), or NULL. */
+static struct tcpstates_conn *conn_new(struct tcpstates_shard *s, u64 cookie)
+{
+	struct tcpstates_conn *conn;
+
+	if (!s->nfree && !conn_steal_free(s) && !conn_make_room(s))
+		return NULL;
+	conn = list_first_entry(&s->free, struct tcpstates_conn, lru);
+	list_del(&conn->lru);
+	s->nfree--;
 	memset(conn, 0, sizeof(*conn));
 	conn->cookie = cookie;
 	conn->created_ns = ktime_get_ns();
 	conn->state_ns = TCPSTATES_UNKNOWN;
-	hlist_add_head(&conn->node, conn_bucket(cookie));
-	list_add_tail(&conn->age, &table.used);
-	table.used_count++;
-	conn->id = ++table.added;
+	conn->cls = TCPSTATES_CLASS_OPEN;
+	list_add_tail(&conn->lru, &s->lists[conn->cls]);
+	s->ncls[conn->cls]++;
+	hlist_add_head(&conn->node, &table.hash[conn_bucket_of(cookie)]);
+	s->used++;
+	s->added++;
 	return conn;
 }
 
 /**
- * tcpstates_conn_lock() - lock the table
- * @flags: saved interrupt state, for tcpstates_conn_unlock()
- */
-void tcpstates_conn_lock(unsigned long *flags)
-	__acquires(&table.lock)
-{
-	raw_spin_lock_irqsave(&table.lock, *flags);
-}
-
-/**
- * tcpstates_conn_unlock() - unlock the table
- * @flags: from tcpstates_conn_lock()
- */
-void tcpstates_conn_unlock(unsigned long flags)
-	__releases(&table.lock)
-{
-	raw_spin_unlock_irqrestore(&table.lock, flags);
-}
-
-/**
- * tcpstates_conn_add() - look a connection up, adding it if absent; table locked
+ * tcpstates_conn_lock() - lock the shard of a connection and look it up
  * @cookie: its socket cookie
+ * @l: the lock taken, for the calls below and tcpstates_conn_unlock()
  *
- * A new entry is zeroed but for created_ns (now) and state_ns (unknown);
- * when the table is full the oldest entry makes room and is counted.
+ * Return: the live entry, or NULL.
+ */
+struct tcpstates_conn *tcpstates_conn_lock(u64 cookie,
+					   struct tcpstates_conn_lock *l)
+	__acquires(shard)
+{
+	struct tcpstates_shard *s = conn_shard_of_bucket(conn_bucket_of(cookie));
+	struct tcpstates_conn *conn;
+
+	raw_spin_lock_irqsave(&s->lock, l->flags);
+	l->shard = s;
+	conn = conn_find(cookie);
+	if (conn && (conn->flags & TCPSTATES_CONN_DEAD))
+		return NULL;
+	return conn;
+}
+
+/**
+ * tcpstates_conn_unlock() - unlock what tcpstates_conn_lock() locked
+ * @l: the lock
+ */
+void tcpstates_conn_unlock(struct tcpstates_conn_lock *l)
+	__releases(shard)
+{
+	struct tcpstates_shard *s = l->shard;
+
+	raw_spin_unlock_irqrestore(&s->lock, l->flags);
+}
+
+/**
+ * tcpstates_conn_get() - a connection's entry, made if it has none
+ * @l: the shard of @cookie, locked
+ * @cookie: its socket cookie
+ * @created: set to whether the entry is new (zeroed but for its cookie,
+ *	creation time, and state_ns TCPSTATES_UNKNOWN)
+ *
+ * When the table is full an entry makes room (see the top of this file).
  * Never sleeps or allocates.
  *
- * Return: the entry.
+ * Return: the entry, or NULL in the rare case where the shard has no
+ * entry at all and every other shard was busy.
  */
-struct tcpstates_conn *tcpstates_conn_add(u64 cookie)
+struct tcpstates_conn *tcpstates_conn_get(struct tcpstates_conn_lock *l,
+					  u64 cookie, bool *created)
 {
-	return tcpstates_conn_find(cookie) ?: conn_new(cookie);
+	struct tcpstates_shard *s = l->shard;
+	struct tcpstates_conn *conn = conn_find(cookie);
+
+	*created = false;
+	if (conn && !(conn->flags & TCPSTATES_CONN_DEAD))
+		return conn;
+	if (conn)	/* a tombstone: the socket connects again */
+		conn_release(s, conn, s);
+	*created = true;
+	return conn_new(s, cookie);
 }
 
 /**
- * tcpstates_conn_remove() - forget a connection; table locked
+ * tcpstates_conn_seed_add() - an entry for a connection found at load
+ * @l: the shard of @cookie, locked
+ * @cookie: its socket cookie
+ *
+ * Return: a new entry, counted as seeded; NULL when the connection has an
+ * entry already (a probe saw it), or had one and closed meanwhile.
+ */
+struct tcpstates_conn *tcpstates_conn_seed_add(struct tcpstates_conn_lock *l,
+					       u64 cookie)
+{
+	struct tcpstates_shard *s = l->shard;
+	struct tcpstates_conn *conn;
+
+	if (conn_find(cookie))
+		return NULL;
+	conn = conn_new(s, cookie);
+	if (conn) {
+		conn->flags = TCPSTATES_CONN_F_PREEXISTING;
+		s->seeded++;
+	}
+	return conn;
+}
+
+/**
+ * tcpstates_conn_adopt() - mark a new entry as met mid-life
+ * @l: its shard, locked
+ * @conn: the entry tcpstates_conn_get() made for a connection whose start
+ *	the probes did not see
+ *
+ * While seeding, such a connection is one that existed at load; after, it
+ * lost its entry to an eviction (or a missed probe hid its start): the
+ * entry is partial, and counted.
+ */
+void tcpstates_conn_adopt(struct tcpstates_conn_lock *l,
+			  struct tcpstates_conn *conn)
+{
+	struct tcpstates_shard *s = l->shard;
+
+	if (READ_ONCE(table.seeding)) {
+		conn->flags |= TCPSTATES_CONN_F_PREEXISTING;
+		return;
+	}
+	conn->flags |= TCPSTATES_CONN_F_PARTIAL;
+	s->partial++;
+}
+
+/**
+ * tcpstates_conn_update() - an entry's state or flags changed
+ * @l: its shard, locked
  * @conn: the entry
  */
-void tcpstates_conn_remove(struct tcpstates_conn *conn)
+void tcpstates_conn_update(struct tcpstates_conn_lock *l,
+			   struct tcpstates_conn *conn)
 {
-	hlist_del(&conn->node);
-	list_move_tail(&conn->age, &table.free);
-	table.used_count--;
-	table.removed++;
+	conn_classify(l->shard, conn);
+}
+
+/**
+ * tcpstates_conn_remove() - forget a connection
+ * @l: its shard, locked
+ * @conn: the entry
+ */
+void tcpstates_conn_remove(struct tcpstates_conn_lock *l,
+			   struct tcpstates_conn *conn)
+{
+	struct tcpstates_shard *s = l->shard;
+
+	s->used--;
+	s->removed++;
+	if (READ_ONCE(table.seeding)) {
+		conn->flags |= TCPSTATES_CONN_DEAD;
+		conn_classify(s, conn);
+		return;
+	}
+	conn_release(s, conn, s);
+}
+
+/**
+ * tcpstates_conn_seed_begin() - entries removed from now on stay as tombstones
+ *
+ * Call before the probes are registered: then no close the seeder could
+ * miss comes before it.
+ */
+void tcpstates_conn_seed_begin(void)
+{
+	WRITE_ONCE(table.seeding, true);
+}
+
+/**
+ * tcpstates_conn_seed_end() - seeding is over: drop the tombstones
+ *
+ * Process context. Holds a shard's lock for a bounded number of them at
+ * a time.
+ */
+void tcpstates_conn_seed_end(void)
+{
+	unsigned long flags;
+	u32 i, n;
+
+	WRITE_ONCE(table.seeding, false);
+	for (i = 0; i < table.nshards; i++) {
+		struct tcpstates_shard *s = &table.shards[i];
+
+		do {
+			raw_spin_lock_irqsave(&s->lock, flags);
+			for (n = 0; n < 64 && s->ncls[TCPSTATES_CLASS_DEAD]; n++)
+				conn_evict(s, TCPSTATES_CLASS_DEAD, s);
+			n = s->ncls[TCPSTATES_CLASS_DEAD];
+			raw_spin_unlock_irqrestore(&s->lock, flags);
+			cond_resched();
+		} while (n);
+	}
 }
 
 /**
@@ -189,145 +511,73 @@ void tcpstates_conn_remove(struct tcpstates_conn *conn)
  * @cur: where the reader is; zeroed to start; moved to the entry copied
  * @out: where to copy it
  *
- * Walks the age list one entry per call under the lock, so a reader never
- * holds the table. When the reader's last entry has gone meanwhile, the
- * next is the first that arrived after it. Connections that come and go
- * meanwhile may be missed, as with /proc/net/tcp; none is read twice.
+ * Process context. Holds a shard's lock for one bucket at a time.
  *
  * Return: false when there is no further entry.
  */
 bool tcpstates_conn_read(struct tcpstates_conn_cursor *cur,
 			 struct tcpstates_conn *out)
 {
-	struct tcpstates_conn *conn = NULL;
+	u32 b, nbuckets = 1U << table.hash_bits;
+	struct tcpstates_conn *conn, *best;
+	struct tcpstates_shard *s;
 	unsigned long flags;
-	bool found = false;
+	u64 after = cur->cookie;
 
-	raw_spin_lock_irqsave(&table.lock, flags);
-	if (cur->cookie) {
-		conn = tcpstates_conn_find(cur->cookie);
-		if (conn && conn->id != cur->id)
-			conn = NULL;	/* the cookie came back: not ours */
+	for (b = cur->bucket; b < nbuckets; b++, after = 0) {
+		if (!(b & 1023))
+			cond_resched();
+		if (hlist_empty(&table.hash[b]))
+			continue;
+		s = conn_shard_of_bucket(b);
+		best = NULL;
+		raw_spin_lock_irqsave(&s->lock, flags);
+		hlist_for_each_entry(conn, &table.hash[b], node)
+			if (!(conn->flags & TCPSTATES_CONN_DEAD) &&
+			    conn->cookie > after &&
+			    (!best || conn->cookie < best->cookie))
+				best = conn;
+		if (best)
+			*out = *best;
+		raw_spin_unlock_irqrestore(&s->lock, flags);
+		if (best) {
+			cur->bucket = b;
+			cur->cookie = out->cookie;
+			return true;
+		}
 	}
-	if (conn) {
-		conn = list_is_last(&conn->age, &table.used) ? NULL :
-		       list_next_entry(conn, age);
-	} else {
-		list_for_each_entry(conn, &table.used, age)
-			if (conn->id > cur->id)
-				goto out_found;
-		conn = NULL;
-	}
-out_found:
-	if (conn) {
-		*out = *conn;
-		cur->cookie = conn->cookie;
-		cur->id = conn->id;
-		found = true;
-	}
-	raw_spin_unlock_irqrestore(&table.lock, flags);
-	return found;
+	cur->bucket = nbuckets;
+	cur->cookie = 0;
+	return false;
 }
 
 /**
- * tcpstates_conn_stats() - snapshot the table counters
+ * tcpstates_conn_stats() - the table counters, each shard's consistent
  * @st: filled in
  */
 void tcpstates_conn_stats(struct tcpstates_conn_stats *st)
 {
 	unsigned long flags;
+	u32 i, c;
 
-	raw_spin_lock_irqsave(&table.lock, flags);
-	st->used = table.used_count;
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < table.nshards; i++) {
+		struct tcpstates_shard *s = &table.shards[i];
+
+		raw_spin_lock_irqsave(&s->lock, flags);
+		st->used += s->used;
+		st->added += s->added;
+		st->removed += s->removed;
+		for (c = 1; c < TCPSTATES_NCLASSES; c++) {
+			st->evicted[c] += s->evicted[c];
+			st->evicted[0] += s->evicted[c];
+		}
+		st->seeded += s->seeded;
+		st->partial += s->partial;
+		raw_spin_unlock_irqrestore(&s->lock, flags);
+	}
 	st->max = table.max;
-	st->added = table.added;
-	st->removed = table.removed;
-	st->evicted = table.evicted;
-	st->seeded = table.seeded;
-	st->bytes = table.max * sizeof(*table.pool) +
-		    (sizeof(*table.hash) << table.hash_bits);
-	raw_spin_unlock_irqrestore(&table.lock, flags);
-}
-
-/* Add one socket found at load, unless a probe already added it. */
-static void conn_seed_one(struct sock *sk)
-{
-	struct tcpstates_conn *conn;
-	unsigned long flags;
-	u64 cookie;
-	int state;
-
-	state = READ_ONCE(sk->sk_state);
-	if (state == TCP_NEW_SYN_RECV || state == TCP_CLOSE)
-		return;
-	if (state == TCP_TIME_WAIT)
-		state = READ_ONCE(inet_twsk(sk)->tw_substate);
-	cookie = tcpstates_sk_cookie(sk);
-	tcpstates_conn_lock(&flags);
-	conn = tcpstates_conn_add(cookie);
-	if (!conn->state) {	/* new: no probe has seen it yet */
-		tcpstates_sk_endpoints(sk, &conn->ep);
-		conn->state = state;
-		conn->flags = TCPSTATES_CONN_PREEXISTING;
-		if (sk->sk_state == TCP_TIME_WAIT)
-			conn->flags |= TCPSTATES_CONN_TIMEWAIT;
-		conn->role = state == TCP_LISTEN ? TCPSTATES_ROLE_LISTENER :
-						   TCPSTATES_ROLE_UNKNOWN;
-		table.seeded++;
-	}
-	tcpstates_conn_unlock(flags);
-}
-
-static void conn_seed_hashinfo(struct inet_hashinfo *h)
-{
-	struct hlist_nulls_node *node;
-	struct sock *sk;
-	unsigned int i;
-
-	for (i = 0; i < tcpstates_listen_buckets(h); i++) {
-		struct inet_listen_hashbucket *ilb = tcpstates_listen_bucket(h, i);
-
-		if (hlist_nulls_empty(&ilb->nulls_head))
-			continue;
-		spin_lock_bh(&ilb->lock);
-		sk_nulls_for_each(sk, node, &ilb->nulls_head)
-			conn_seed_one(sk);
-		spin_unlock_bh(&ilb->lock);
-		cond_resched();
-	}
-	for (i = 0; i <= h->ehash_mask; i++) {
-		if (hlist_nulls_empty(&h->ehash[i].chain))
-			continue;
-		spin_lock_bh(inet_ehash_lockp(h, i));
-		sk_nulls_for_each(sk, node, &h->ehash[i].chain)
-			conn_seed_one(sk);
-		spin_unlock_bh(inet_ehash_lockp(h, i));
-		if (!(i & 1023))
-			cond_resched();
-	}
-}
-
-/**
- * tcpstates_conn_seed() - add the TCP sockets that exist at load
- *
- * Walks the listening and established hashes (TIME_WAIT sockets included)
- * of every network namespace, marking each entry "pre-existing": its owner
- * and handshake are unknown. Process context; call after the probes are
- * registered, so that nothing falls between seeding and tracing.
- */
-void tcpstates_conn_seed(void)
-{
-	struct inet_hashinfo *shared = tcpstates_hashinfo(&init_net);
-	struct net *net;
-
-	conn_seed_hashinfo(shared);
-	/* Namespaces with their own ehash (net.ipv4.tcp_child_ehash_entries) */
-	down_read(&net_rwsem);
-	for_each_net(net) {
-		struct inet_hashinfo *h = tcpstates_hashinfo(net);
-
-		if (h && h != shared)
-			conn_seed_hashinfo(h);
-	}
-	up_read(&net_rwsem);
+	st->bytes = (u64)table.max * sizeof(*table.pool) +
+		    (sizeof(*table.hash) << table.hash_bits) +
+		    (u64)table.nshards * sizeof(*table.shards);
 }

@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstates: trace TCP state transitions into /proc/tcpstates.
+ * tcpstates: trace TCP state transitions into /proc/tcpstates and a
+ * generic netlink family; the module's parameters, init and exit.
  *
  * ORDER: the ring and the connection table exist before anything can write
- * or read them; the proc files and the netlink family exist before the
- * probes fire, so that nothing recorded is unreachable (and the probes ask
- * the family whether anyone listens); the connections that already exist
- * are seeded once the probes run, so that none falls in between. Exit
- * undoes it in reverse: once the probes are unregistered no handler runs
- * and nothing arms the multicast sender, which then sends what it was
- * armed for and is stopped before the family goes; proc_remove() waits
- * for readers; then the table and the ring go.
+ * or read them, and the per-namespace state before anything asks a
+ * namespace's id; the proc files, the netlink family and its multicast
+ * sender exist before the probes fire, so that nothing recorded is
+ * unreachable (and the ring knows whom to wake); the table starts keeping
+ * tombstones before the probes fire, and the connections that already
+ * exist are seeded once the probes run, so that none falls in between or
+ * comes back after it closed. Exit undoes it in reverse: once the probes
+ * are unregistered no handler runs and nothing wakes the multicast
+ * sender, which then sends what it was woken for and is stopped before
+ * the family goes; proc_remove() waits for readers; then the namespaces'
+ * state, the table and the ring go.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -65,7 +69,7 @@ MODULE_PARM_DESC(ring_size,
 		 "events kept for readers, 16..1048576, rounded up to a power of two (default 4096)");
 module_param_cb(conn_max, &conn_max_ops, &conn_max, 0444);
 MODULE_PARM_DESC(conn_max,
-		 "live connections tracked, 16..1048576 (default 16384); the oldest is evicted when full");
+		 "live connections tracked, 16..1048576 (default 16384); when full, TIME_WAIT entries are evicted first, CLOSE_WAIT and listeners last");
 
 static int __init tcpstates_init(void)
 {
@@ -78,24 +82,35 @@ static int __init tcpstates_init(void)
 	ret = tcpstates_conn_init(conn_max);
 	if (ret)
 		goto out_free_ring;
-	ret = tcpstates_proc_init();
+	ret = tcpstates_netns_init();
 	if (ret)
 		goto out_free_table;
+	ret = tcpstates_proc_init();
+	if (ret)
+		goto out_drop_netns;
 	ret = tcpstates_nl_init();
 	if (ret)
 		goto out_remove_proc;
-	ret = tcpstates_probe_init();
+	ret = tcpstates_mcast_init();
 	if (ret)
 		goto out_unregister_nl;
-	tcpstates_conn_seed();
+	tcpstates_conn_seed_begin();
+	ret = tcpstates_probe_init();
+	if (ret)
+		goto out_stop_mcast;
+	tcpstates_seed();
 	pr_info("tracing TCP state transitions, ring of %u events, table of %u connections\n",
 		ring_size, conn_max);
 	return 0;
 
+out_stop_mcast:
+	tcpstates_mcast_exit();
 out_unregister_nl:
 	tcpstates_nl_exit();
 out_remove_proc:
 	tcpstates_proc_exit();
+out_drop_netns:
+	tcpstates_netns_exit();
 out_free_table:
 	tcpstates_conn_exit();
 out_free_ring:
@@ -106,8 +121,10 @@ out_free_ring:
 static void __exit tcpstates_exit(void)
 {
 	tcpstates_probe_exit();
+	tcpstates_mcast_exit();
 	tcpstates_nl_exit();
 	tcpstates_proc_exit();
+	tcpstates_netns_exit();
 	tcpstates_conn_exit();
 	tcpstates_ring_exit();
 }
@@ -119,4 +136,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("TCP state transitions in /proc/tcpstates and generic netlink");
 MODULE_AUTHOR("tcpstates developers");
 MODULE_ALIAS_GENL_FAMILY(TCPSTATES_GENL_NAME);
-MODULE_VERSION("0.1");
+MODULE_VERSION("0.2");

@@ -1,46 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpstates: the generic netlink family (include/uapi/linux/tcpstates.h
- * documents it for users).
+ * documents it for users): its policies, its commands (GET_STATS, the
+ * GET_EVENTS and GET_CONNS dumps), its multicast groups, and the event
+ * message the dumps and the multicast sender (mcast.c) both send.
  *
  * Dumps read the ring and the connection table one record at a time, as
- * procfs does, and resume from a sequence number or a table cursor.
- *
- * Live events: a kprobe handler must not build or send messages, so it
- * only marks an event "watched" when the event's namespace, or the
- * initial namespace's events-all group, has a listener, and kicks a
- * delayed work item. The kick only arms it: the work runs one tick after
- * the first watched event that found it idle, as net/core/drop_monitor.c
- * batches its alerts, so that a burst of events costs one run of the
- * sender rather than a wakeup of a kworker every few events. It
- * (process context) takes the watched events from the ring in batches
- * and multicasts them, as many per datagram as fit, to each namespace
- * that listens. When nobody listens nothing is marked and no work runs.
- * Whatever cannot be delivered is counted: watched events the ring
- * overwrote before the work took them, datagrams some listener had no
- * room for (ENOBUFS), datagrams not allocated.
+ * procfs does, and resume from a sequence number or a table cursor. What
+ * a requester sees is view.c's rule; the filters narrow it further.
  */
-#include <linux/capability.h>
 #include <linux/in.h>
 #include <linux/in6.h>
-#include <linux/rwsem.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
+#include <linux/timekeeping.h>
 #include <net/genetlink.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
-#include <net/netns/generic.h>
 #include <net/tcp_states.h>
 
 #include "compat.h"
 #include "tcpstates.h"
 
 #define TCPSTATES_STATE_MASK	GENMASK(TCP_NEW_SYN_RECV, TCP_ESTABLISHED)
-
-enum tcpstates_nl_mcgrp {
-	TCPSTATES_NL_MCGRP_EVENTS,
-	TCPSTATES_NL_MCGRP_EVENTS_ALL,
-};
 
 static const struct nla_policy tcpstates_filter_policy[TCPSTATES_A_FILTER_MAX + 1] = {
 	[TCPSTATES_A_FILTER_FAMILY] = { .type = NLA_U8 },
@@ -53,6 +34,9 @@ static const struct nla_policy tcpstates_filter_policy[TCPSTATES_A_FILTER_MAX + 
 	[TCPSTATES_A_FILTER_STATES] = NLA_POLICY_MASK(NLA_U32, TCPSTATES_STATE_MASK),
 	[TCPSTATES_A_FILTER_NETNS] = { .type = NLA_U32 },
 	[TCPSTATES_A_FILTER_TGID] = { .type = NLA_U32 },
+	[TCPSTATES_A_FILTER_NETNS_ID] = { .type = NLA_U64 },
+	[TCPSTATES_A_FILTER_NETNS_FD] = { .type = NLA_U32 },
+	[TCPSTATES_A_FILTER_COOKIE] = { .type = NLA_U64 },
 };
 
 /* Request attributes only: every other attribute is refused. */
@@ -69,8 +53,14 @@ static const struct nla_policy tcpstates_conns_policy[TCPSTATES_A_CONN_MAX + 1] 
 
 static struct genl_family tcpstates_family;
 
+enum tcpstates_nl_mcgrp {
+	TCPSTATES_NL_MCGRP_EVENTS,
+	TCPSTATES_NL_MCGRP_EVENTS_ALL,
+};
+
 /**
- * struct tcpstates_filter - what a dump asked for
+ * struct tcpstates_filter - what a dump asked for, and who asked
+ * @viewer: the requester (view.c), and whether it asked for every namespace
  * @have: BIT(TCPSTATES_A_FILTER_*) for each attribute given
  * @family: AF_INET or AF_INET6
  * @lplen: local prefix length
@@ -78,14 +68,14 @@ static struct genl_family tcpstates_family;
  * @lport: local port
  * @rport: remote port
  * @states: BIT(TCP_*) per state wanted
- * @netns: the one namespace wanted
  * @tgid: the owner wanted
- * @all_netns: the reader may see every namespace; else only @own_netns
- * @own_netns: the reader's namespace
+ * @netns_id: the one namespace wanted (NETNS_ID or NETNS_FD)
+ * @cookie: the one connection wanted
  * @laddr: local address
  * @raddr: remote address
  */
 struct tcpstates_filter {
+	struct tcpstates_viewer viewer;
 	u32 have;
 	u8 family;
 	u8 lplen;
@@ -93,37 +83,11 @@ struct tcpstates_filter {
 	u16 lport;
 	u16 rport;
 	u32 states;
-	u32 netns;
 	u32 tgid;
-	bool all_netns;
-	u32 own_netns;
+	u64 netns_id;
+	u64 cookie;
 	union tcpstates_addr laddr;
 	union tcpstates_addr raddr;
-};
-
-/* Attribute numbers of the fields events and connections share. */
-struct tcpstates_ep_attrs {
-	int netns, family, laddr, raddr, lport, rport, owner;
-};
-
-static const struct tcpstates_ep_attrs tcpstates_event_ep_attrs = {
-	.netns = TCPSTATES_A_EVENT_NETNS,
-	.family = TCPSTATES_A_EVENT_FAMILY,
-	.laddr = TCPSTATES_A_EVENT_LOCAL_ADDR,
-	.raddr = TCPSTATES_A_EVENT_REMOTE_ADDR,
-	.lport = TCPSTATES_A_EVENT_LOCAL_PORT,
-	.rport = TCPSTATES_A_EVENT_REMOTE_PORT,
-	.owner = TCPSTATES_A_EVENT_OWNER,
-};
-
-static const struct tcpstates_ep_attrs tcpstates_conn_ep_attrs = {
-	.netns = TCPSTATES_A_CONN_NETNS,
-	.family = TCPSTATES_A_CONN_FAMILY,
-	.laddr = TCPSTATES_A_CONN_LOCAL_ADDR,
-	.raddr = TCPSTATES_A_CONN_REMOTE_ADDR,
-	.lport = TCPSTATES_A_CONN_LOCAL_PORT,
-	.rport = TCPSTATES_A_CONN_REMOTE_PORT,
-	.owner = TCPSTATES_A_CONN_OWNER,
 };
 
 /* One address of a filter: its length must fit the family, its prefix too. */
@@ -168,6 +132,53 @@ static int tcpstates_filter_addr(struct nlattr **tb, int attr, int plen_attr,
 	return 0;
 }
 
+/* The namespace a filter names, by id or by an open file of it. */
+static int tcpstates_filter_netns(struct tcpstates_filter *f, struct nlattr **tb,
+				  struct netlink_ext_ack *extack)
+{
+	struct nlattr *fd = tb[TCPSTATES_A_FILTER_NETNS_FD];
+	struct nlattr *id = tb[TCPSTATES_A_FILTER_NETNS_ID];
+	struct net *net;
+	u64 netns_id;
+
+	if (tb[TCPSTATES_A_FILTER_NETNS]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[TCPSTATES_A_FILTER_NETNS],
+				    "a namespace's inode number is given again to the next namespace: use NETNS_ID or NETNS_FD");
+		return -EINVAL;
+	}
+	if (fd) {
+		net = get_net_ns_by_fd(nla_get_u32(fd));
+		if (IS_ERR(net)) {
+			NL_SET_ERR_MSG_ATTR(extack, fd,
+					    "not an open file of a network namespace");
+			return PTR_ERR(net);
+		}
+		netns_id = tcpstates_netns_id(net);
+		put_net(net);
+		if (id && nla_get_u64(id) != netns_id) {
+			NL_SET_ERR_MSG_ATTR(extack, id,
+					    "NETNS_ID and NETNS_FD name different namespaces");
+			return -EINVAL;
+		}
+		f->netns_id = netns_id;
+		f->have |= BIT(TCPSTATES_A_FILTER_NETNS_ID);
+	} else if (id) {
+		f->netns_id = nla_get_u64(id);
+	} else {
+		return 0;
+	}
+	/* another namespace than one's own is "all", narrowed */
+	if (f->netns_id != f->viewer.netns_id) {
+		if (!f->viewer.may_all) {
+			NL_SET_ERR_MSG_ATTR(extack, fd ?: id,
+					    "another namespace needs CAP_NET_ADMIN in the initial user namespace");
+			return -EPERM;
+		}
+		f->viewer.all = true;
+	}
+	return 0;
+}
+
 /*
  * Parse a request's filter and scope. @filter: the FILTER nest or NULL;
  * @all: the ALL_NETNS flag or NULL; @skb: the request.
@@ -182,13 +193,13 @@ static int tcpstates_filter_parse(struct tcpstates_filter *f,
 	int i, ret;
 
 	memset(f, 0, sizeof(*f));
-	f->own_netns = sock_net(skb->sk)->ns.inum;
-	if (all && !netlink_capable(skb, CAP_NET_ADMIN)) {
+	tcpstates_viewer_of_request(&f->viewer, skb);
+	if (all && !f->viewer.may_all) {
 		NL_SET_ERR_MSG_ATTR(extack, all,
 				    "every namespace needs CAP_NET_ADMIN in the initial user namespace");
 		return -EPERM;
 	}
-	f->all_netns = !!all;
+	f->viewer.all = !!all;
 	if (!filter)
 		return 0;
 	ret = nla_parse_nested(tb, TCPSTATES_A_FILTER_MAX, filter,
@@ -225,20 +236,9 @@ static int tcpstates_filter_parse(struct tcpstates_filter *f,
 		f->states = nla_get_u32(tb[TCPSTATES_A_FILTER_STATES]);
 	if (tb[TCPSTATES_A_FILTER_TGID])
 		f->tgid = nla_get_u32(tb[TCPSTATES_A_FILTER_TGID]);
-	if (tb[TCPSTATES_A_FILTER_NETNS]) {
-		f->netns = nla_get_u32(tb[TCPSTATES_A_FILTER_NETNS]);
-		/* another namespace than one's own is "all", narrowed */
-		if (f->netns != f->own_netns) {
-			if (!netlink_capable(skb, CAP_NET_ADMIN)) {
-				NL_SET_ERR_MSG_ATTR(extack,
-						    tb[TCPSTATES_A_FILTER_NETNS],
-						    "another namespace needs CAP_NET_ADMIN in the initial user namespace");
-				return -EPERM;
-			}
-			f->all_netns = true;
-		}
-	}
-	return 0;
+	if (tb[TCPSTATES_A_FILTER_COOKIE])
+		f->cookie = nla_get_u64(tb[TCPSTATES_A_FILTER_COOKIE]);
+	return tcpstates_filter_netns(f, tb, extack);
 }
 
 static bool tcpstates_addr_match(u8 family, const union tcpstates_addr *a,
@@ -250,16 +250,19 @@ static bool tcpstates_addr_match(u8 family, const union tcpstates_addr *a,
 	return ipv6_prefix_equal(&a->v6, &want->v6, plen);
 }
 
-/* Does a record with these endpoints and owner pass the filter? */
-static bool tcpstates_filter_match(const struct tcpstates_filter *f,
+/* Does a record of this connection pass the filter and the viewer? */
+static bool tcpstates_filter_match(const struct tcpstates_filter *f, u64 cookie,
 				   const struct tcpstates_endpoints *ep,
 				   const struct tcpstates_owner *o)
 {
-	if (!f->all_netns && ep->netns != f->own_netns)
+	if (!tcpstates_view_sees(&f->viewer, ep->netns_id))
 		return false;
 	if (!f->have)
 		return true;
-	if ((f->have & BIT(TCPSTATES_A_FILTER_NETNS)) && ep->netns != f->netns)
+	if ((f->have & BIT(TCPSTATES_A_FILTER_COOKIE)) && cookie != f->cookie)
+		return false;
+	if ((f->have & BIT(TCPSTATES_A_FILTER_NETNS_ID)) &&
+	    ep->netns_id != f->netns_id)
 		return false;
 	if ((f->have & BIT(TCPSTATES_A_FILTER_FAMILY)) && ep->family != f->family)
 		return false;
@@ -275,7 +278,8 @@ static bool tcpstates_filter_match(const struct tcpstates_filter *f,
 	if ((f->have & BIT(TCPSTATES_A_FILTER_REMOTE_PORT)) &&
 	    ntohs(ep->dport) != f->rport)
 		return false;
-	if ((f->have & BIT(TCPSTATES_A_FILTER_TGID)) && o->tgid != f->tgid)
+	if ((f->have & BIT(TCPSTATES_A_FILTER_TGID)) &&
+	    (!(o->known & TCPSTATES_OWNER_PROC) || o->tgid != f->tgid))
 		return false;
 	return true;
 }
@@ -285,38 +289,24 @@ static int tcpstates_put_owner(struct sk_buff *skb, int attr,
 {
 	struct nlattr *nest;
 
-	if (!o->tgid)
+	if (!o->known)
 		return 0;
 	nest = nla_nest_start(skb, attr);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, TCPSTATES_A_OWNER_TGID, o->tgid) ||
-	    nla_put_u32(skb, TCPSTATES_A_OWNER_PID, o->pid) ||
-	    nla_put_u32(skb, TCPSTATES_A_OWNER_UID, o->uid) ||
-	    nla_put(skb, TCPSTATES_A_OWNER_COMM,
-		    strnlen(o->comm, sizeof(o->comm) - 1) + 1, o->comm)) {
+	if (((o->known & TCPSTATES_OWNER_PROC) &&
+	     (nla_put_u32(skb, TCPSTATES_A_OWNER_TGID, o->tgid) ||
+	      nla_put_u32(skb, TCPSTATES_A_OWNER_PID, o->pid))) ||
+	    ((o->known & TCPSTATES_OWNER_UID) &&
+	     nla_put_u32(skb, TCPSTATES_A_OWNER_UID, o->uid)) ||
+	    ((o->known & TCPSTATES_OWNER_PROC) &&
+	     nla_put(skb, TCPSTATES_A_OWNER_COMM,
+		     strnlen(o->comm, sizeof(o->comm) - 1) + 1, o->comm))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
 	nla_nest_end(skb, nest);
 	return 0;
-}
-
-static int tcpstates_put_endpoints(struct sk_buff *skb,
-				   const struct tcpstates_ep_attrs *a,
-				   const struct tcpstates_endpoints *ep,
-				   const struct tcpstates_owner *o)
-{
-	int len = ep->family == AF_INET ? 4 : 16;
-
-	if (nla_put_u32(skb, a->netns, ep->netns) ||
-	    nla_put_u8(skb, a->family, ep->family) ||
-	    nla_put(skb, a->laddr, len, &ep->saddr) ||
-	    nla_put(skb, a->raddr, len, &ep->daddr) ||
-	    nla_put_u16(skb, a->lport, ntohs(ep->sport)) ||
-	    nla_put_u16(skb, a->rport, ntohs(ep->dport)))
-		return -EMSGSIZE;
-	return tcpstates_put_owner(skb, a->owner, o);
 }
 
 /*
@@ -329,9 +319,9 @@ static int tcpstates_put_endpoints(struct sk_buff *skb,
  * needs it, by the pad attribute nla_put_u64_64bit() would put there.
  */
 #define TCPSTATES_EVENT_ATTRS_MAX					\
-	(5 * nla_total_size_64bit(8) +	/* seqs, times, cookie */	\
+	(6 * nla_total_size_64bit(8) +	/* seqs, times, cookie, netns id */ \
 	 5 * nla_total_size(1) +	/* states, cause, role, family */ \
-	 3 * nla_total_size(4) +	/* snd, rcv, netns */		\
+	 5 * nla_total_size(4) +	/* snd, rcv, netns, flags, errno */ \
 	 2 * nla_total_size(16) +	/* addresses */			\
 	 2 * nla_total_size(2) +	/* ports */			\
 	 nla_total_size(0) +		/* owner nest */		\
@@ -401,21 +391,37 @@ static u8 *tcpstates_nla_owner(u8 *p, const struct tcpstates_owner *o)
 	int len = strnlen(o->comm, sizeof(o->comm) - 1) + 1;
 
 	p = tcpstates_nla(p, TCPSTATES_A_EVENT_OWNER | NLA_F_NESTED, 0);
-	p = tcpstates_nla_u32(p, TCPSTATES_A_OWNER_TGID, o->tgid);
-	p = tcpstates_nla_u32(p, TCPSTATES_A_OWNER_PID, o->pid);
-	p = tcpstates_nla_u32(p, TCPSTATES_A_OWNER_UID, o->uid);
-	p = tcpstates_nla(p, TCPSTATES_A_OWNER_COMM, len);
-	memcpy(p, o->comm, len - 1);
-	memset(p + len - 1, 0, nla_padlen(len) + 1);	/* NUL, padding */
-	p += NLA_ALIGN(len);
+	if (o->known & TCPSTATES_OWNER_PROC) {
+		p = tcpstates_nla_u32(p, TCPSTATES_A_OWNER_TGID, o->tgid);
+		p = tcpstates_nla_u32(p, TCPSTATES_A_OWNER_PID, o->pid);
+	}
+	if (o->known & TCPSTATES_OWNER_UID)
+		p = tcpstates_nla_u32(p, TCPSTATES_A_OWNER_UID, o->uid);
+	if (o->known & TCPSTATES_OWNER_PROC) {
+		p = tcpstates_nla(p, TCPSTATES_A_OWNER_COMM, len);
+		memcpy(p, o->comm, len - 1);
+		memset(p + len - 1, 0, nla_padlen(len) + 1);	/* NUL, padding */
+		p += NLA_ALIGN(len);
+	}
 	nest->nla_len = p - (u8 *)nest;
 	return p;
 }
 
-/* One event message; @prev: TCPSTATES_A_EVENT_PREV_SEQ */
-static int tcpstates_fill_event(struct sk_buff *skb,
-				const struct tcpstates_event *ev, u64 prev,
-				u32 portid, u32 seq, int flags, u8 cmd)
+/**
+ * tcpstates_nl_fill_event() - one event message
+ * @skb: where
+ * @ev: the event, as its reader may see it (tcpstates_view_event())
+ * @prev: TCPSTATES_A_EVENT_PREV_SEQ
+ * @portid: netlink header: port
+ * @seq: netlink header: sequence number
+ * @flags: netlink header: flags
+ * @cmd: TCPSTATES_CMD_GET_EVENTS (a dump) or TCPSTATES_CMD_EVENT
+ *
+ * Return: 0, or -EMSGSIZE when @skb has no room for it (@skb unchanged).
+ */
+int tcpstates_nl_fill_event(struct sk_buff *skb,
+			    const struct tcpstates_event *ev, u64 prev,
+			    u32 portid, u32 seq, int flags, u8 cmd)
 {
 	const struct tcpstates_endpoints *ep = &ev->ep;
 	u8 *start, *p;
@@ -439,10 +445,15 @@ static int tcpstates_fill_event(struct sk_buff *skb,
 	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_NEWSTATE, ev->newstate);
 	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_CAUSE, ev->cause);
 	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_ROLE, ev->role);
-	p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SND_NXT, ev->snd);
-	p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_RCV_NXT, ev->rcv);
-	/* the endpoints, as tcpstates_put_endpoints() writes them */
-	p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_NETNS, ep->netns);
+	if (ev->known & TCPSTATES_EV_SND)
+		p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SND_NXT, ev->snd);
+	if (ev->known & TCPSTATES_EV_RCV)
+		p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_RCV_NXT, ev->rcv);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_FLAGS, ev->flags);
+	if (ev->cause == TCPSTATES_CAUSE_ERROR)
+		p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_ERRNO, ev->err);
+	p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_NETNS_ID, ep->netns_id);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_NETNS, ep->netns_ino);
 	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_FAMILY, ep->family);
 	p = tcpstates_nla_addr(p, TCPSTATES_A_EVENT_LOCAL_ADDR, ep->family,
 			       &ep->saddr);
@@ -451,7 +462,7 @@ static int tcpstates_fill_event(struct sk_buff *skb,
 	p = tcpstates_nla_u16(p, TCPSTATES_A_EVENT_LOCAL_PORT, ntohs(ep->sport));
 	p = tcpstates_nla_u16(p, TCPSTATES_A_EVENT_REMOTE_PORT,
 			      ntohs(ep->dport));
-	if (ev->owner.tgid)
+	if (ev->owner.known)
 		p = tcpstates_nla_owner(p, &ev->owner);
 	skb_put(skb, p - start);
 	genlmsg_end(skb, hdr);
@@ -477,7 +488,8 @@ static int tcpstates_put_durations(struct sk_buff *skb,
 		if (!nest)
 			return -EMSGSIZE;
 		if (nla_put_u8(skb, TCPSTATES_A_DURATION_STATE, s) ||
-		    nla_put_u32(skb, TCPSTATES_A_DURATION_US, c->state_us[s])) {
+		    nla_put_u64_64bit(skb, TCPSTATES_A_DURATION_US,
+				      c->state_us[s], TCPSTATES_A_DURATION_UNSPEC)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
 		}
@@ -486,6 +498,24 @@ static int tcpstates_put_durations(struct sk_buff *skb,
 	return 0;
 }
 
+static int tcpstates_put_conn_endpoints(struct sk_buff *skb,
+					const struct tcpstates_endpoints *ep)
+{
+	int len = ep->family == AF_INET ? 4 : 16;
+
+	if (nla_put_u64_64bit(skb, TCPSTATES_A_CONN_NETNS_ID, ep->netns_id,
+			      TCPSTATES_A_CONN_PAD) ||
+	    nla_put_u32(skb, TCPSTATES_A_CONN_NETNS, ep->netns_ino) ||
+	    nla_put_u8(skb, TCPSTATES_A_CONN_FAMILY, ep->family) ||
+	    nla_put(skb, TCPSTATES_A_CONN_LOCAL_ADDR, len, &ep->saddr) ||
+	    nla_put(skb, TCPSTATES_A_CONN_REMOTE_ADDR, len, &ep->daddr) ||
+	    nla_put_u16(skb, TCPSTATES_A_CONN_LOCAL_PORT, ntohs(ep->sport)) ||
+	    nla_put_u16(skb, TCPSTATES_A_CONN_REMOTE_PORT, ntohs(ep->dport)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* One connection message; @c as its reader may see it */
 static int tcpstates_fill_conn(struct sk_buff *skb,
 			       const struct tcpstates_conn *c, u64 now,
 			       u32 portid, u32 seq, int flags)
@@ -507,7 +537,8 @@ static int tcpstates_fill_conn(struct sk_buff *skb,
 			      now > c->created_ns ? now - c->created_ns : 0,
 			      TCPSTATES_A_CONN_PAD) ||
 	    nla_put_u8(skb, TCPSTATES_A_CONN_ROLE, c->role) ||
-	    nla_put_u32(skb, TCPSTATES_A_CONN_FLAGS, c->flags) ||
+	    nla_put_u32(skb, TCPSTATES_A_CONN_FLAGS,
+			c->flags & TCPSTATES_CONN_UAPI_FLAGS) ||
 	    tcpstates_put_known_u32(skb, TCPSTATES_A_CONN_ISN_LOCAL,
 				    c->known & TCPSTATES_KNOW_ISN_LOCAL,
 				    c->isn_local) ||
@@ -521,12 +552,12 @@ static int tcpstates_fill_conn(struct sk_buff *skb,
 				    c->known & TCPSTATES_KNOW_FIN_REMOTE,
 				    c->fin_remote) ||
 	    nla_put_u8(skb, TCPSTATES_A_CONN_FIRST_FIN, c->first_fin) ||
-	    tcpstates_put_known_u32(skb, TCPSTATES_A_CONN_HANDSHAKE_US,
-				    c->known & TCPSTATES_KNOW_HANDSHAKE,
-				    c->handshake_us) ||
+	    ((c->known & TCPSTATES_KNOW_HANDSHAKE) &&
+	     nla_put_u64_64bit(skb, TCPSTATES_A_CONN_HANDSHAKE_US,
+			       c->handshake_us, TCPSTATES_A_CONN_PAD)) ||
 	    tcpstates_put_durations(skb, c) ||
-	    tcpstates_put_endpoints(skb, &tcpstates_conn_ep_attrs, &c->ep,
-				    &c->owner))
+	    tcpstates_put_conn_endpoints(skb, &c->ep) ||
+	    tcpstates_put_owner(skb, TCPSTATES_A_CONN_OWNER, &c->owner))
 		goto out_cancel;
 	genlmsg_end(skb, hdr);
 	return 0;
@@ -536,43 +567,15 @@ out_cancel:
 	return -EMSGSIZE;
 }
 
-/* The multicast sender's counters */
-static atomic64_t tcpstates_mcast_sent = ATOMIC64_INIT(0);
-static atomic64_t tcpstates_mcast_failed = ATOMIC64_INIT(0);
-static atomic64_t tcpstates_mcast_nomem = ATOMIC64_INIT(0);
-static atomic64_t tcpstates_mcast_unheard = ATOMIC64_INIT(0);
-
 static int tcpstates_put_stats(struct sk_buff *skb)
 {
 	u64 v[TCPSTATES_A_STATS_MAX + 1];
-	struct tcpstates_conn_stats cs;
-	struct tcpstates_ring_stats st;
 	int i;
 
-	tcpstates_ring_stats(&st);
-	tcpstates_conn_stats(&cs);
-	v[TCPSTATES_A_STATS_EVENTS] = st.next_seq - 1;
-	v[TCPSTATES_A_STATS_RING_SIZE] = st.size;
-	v[TCPSTATES_A_STATS_RING_USED] = st.next_seq - st.first_seq;
-	v[TCPSTATES_A_STATS_RING_FIRST_SEQ] = st.first_seq;
-	v[TCPSTATES_A_STATS_RING_OVERWRITTEN] = st.overwritten;
-	v[TCPSTATES_A_STATS_KPROBE_MISSED] = tcpstates_probe_missed();
-	v[TCPSTATES_A_STATS_CONN_USED] = cs.used;
-	v[TCPSTATES_A_STATS_CONN_MAX] = cs.max;
-	v[TCPSTATES_A_STATS_CONN_ADDED] = cs.added;
-	v[TCPSTATES_A_STATS_CONN_REMOVED] = cs.removed;
-	v[TCPSTATES_A_STATS_CONN_EVICTED] = cs.evicted;
-	v[TCPSTATES_A_STATS_CONN_SEEDED] = cs.seeded;
-	v[TCPSTATES_A_STATS_MCAST_SENT] = atomic64_read(&tcpstates_mcast_sent);
-	v[TCPSTATES_A_STATS_MCAST_OVERRUN] = st.tx_overrun;
-	v[TCPSTATES_A_STATS_MCAST_FAILED] = atomic64_read(&tcpstates_mcast_failed);
-	v[TCPSTATES_A_STATS_MCAST_NOMEM] = atomic64_read(&tcpstates_mcast_nomem);
-	v[TCPSTATES_A_STATS_MEM_BYTES] = st.bytes + cs.bytes;
-	v[TCPSTATES_A_STATS_READERS_OPEN] = tcpstates_proc_readers_open();
-	v[TCPSTATES_A_STATS_DUMPS_RUNNING] = tcpstates_nl_dumps_running();
-	v[TCPSTATES_A_STATS_MCAST_UNHEARD] = atomic64_read(&tcpstates_mcast_unheard);
+	tcpstates_stats_snapshot(v);
 	for (i = TCPSTATES_A_STATS_EVENTS; i <= TCPSTATES_A_STATS_MAX; i++)
-		if (nla_put_u64_64bit(skb, i, v[i], TCPSTATES_A_STATS_PAD))
+		if (tcpstates_stat_name(i) &&
+		    nla_put_u64_64bit(skb, i, v[i], TCPSTATES_A_STATS_PAD))
 			return -EMSGSIZE;
 	return 0;
 }
@@ -655,20 +658,6 @@ static struct tcpstates_dump *tcpstates_dump_of(struct netlink_callback *cb)
 	return (struct tcpstates_dump *)cb->args[0];
 }
 
-/* Dumps between start() and done(), each holding one struct tcpstates_dump. */
-static atomic_t tcpstates_dumps = ATOMIC_INIT(0);
-
-/**
- * tcpstates_nl_dumps_running() - how many dumps hold a dump state
- *
- * Return: dumps started and not yet done (abandoned ones end when their
- * socket closes).
- */
-int tcpstates_nl_dumps_running(void)
-{
-	return atomic_read(&tcpstates_dumps);
-}
-
 static int tcpstates_dump_start(struct netlink_callback *cb)
 {
 	struct tcpstates_dump *d;
@@ -677,7 +666,7 @@ static int tcpstates_dump_start(struct netlink_callback *cb)
 	if (!d)
 		return -ENOMEM;
 	cb->args[0] = (long)d;
-	atomic_inc(&tcpstates_dumps);
+	tcpstates_count(TCPSTATES_C_DUMPS_RUNNING, 1);
 	return 0;
 }
 
@@ -686,7 +675,7 @@ static int tcpstates_dump_done(struct netlink_callback *cb)
 	struct tcpstates_dump *d = tcpstates_dump_of(cb);
 
 	if (d)
-		atomic_dec(&tcpstates_dumps);
+		tcpstates_count(TCPSTATES_C_DUMPS_RUNNING, -1);
 	kfree(d);
 	cb->args[0] = 0;
 	return 0;
@@ -765,13 +754,15 @@ static int tcpstates_events_dump(struct sk_buff *skb,
 		prev = d->prev;
 		if (d->ev.seq > d->next)	/* overwritten meanwhile */
 			prev = max(prev, d->ev.seq - 1);
-		if (tcpstates_filter_match(&d->filter, &d->ev.ep, &d->ev.owner) &&
+		if (tcpstates_filter_match(&d->filter, d->ev.cookie, &d->ev.ep,
+					   &d->ev.owner) &&
 		    (!d->filter.states ||
 		     (d->filter.states & (BIT(d->ev.oldstate) | BIT(d->ev.newstate))))) {
-			if (tcpstates_fill_event(skb, &d->ev, prev,
-						 NETLINK_CB(cb->skb).portid,
-						 cb->nlh->nlmsg_seq, flags,
-						 TCPSTATES_CMD_GET_EVENTS))
+			tcpstates_view_event(&d->filter.viewer, &d->ev);
+			if (tcpstates_nl_fill_event(skb, &d->ev, prev,
+						    NETLINK_CB(cb->skb).portid,
+						    cb->nlh->nlmsg_seq, flags,
+						    TCPSTATES_CMD_GET_EVENTS))
 				break;	/* full: this event goes in the next one */
 			prev = d->ev.seq;
 		}
@@ -805,228 +796,21 @@ static int tcpstates_conns_dump(struct sk_buff *skb,
 	if (d->filter.have)
 		flags |= NLM_F_DUMP_FILTERED;
 	while (tcpstates_conn_read(&cur, &d->conn)) {
-		if (tcpstates_filter_match(&d->filter, &d->conn.ep,
+		if (tcpstates_filter_match(&d->filter, d->conn.cookie, &d->conn.ep,
 					   &d->conn.owner) &&
 		    (!d->filter.states ||
-		     (d->filter.states & BIT(d->conn.state))) &&
-		    tcpstates_fill_conn(skb, &d->conn, now,
-					NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq, flags))
-			break;	/* full: this one goes in the next message */
+		     (d->filter.states & BIT(d->conn.state)))) {
+			tcpstates_view_conn(&d->filter.viewer, &d->conn);
+			if (tcpstates_fill_conn(skb, &d->conn, now,
+						NETLINK_CB(cb->skb).portid,
+						cb->nlh->nlmsg_seq, flags))
+				break;	/* full: this one goes in the next message */
+		}
 		d->cursor = cur;
 		if (!(++n & 1023))
 			cond_resched();
 	}
 	return skb->len;
-}
-
-/* The multicast sender */
-
-/*
- * The sender works through up to TCPSTATES_TX_BUF events at a time, taken
- * from the ring TCPSTATES_TX_TAKE at a time (the ring's lock is held, with
- * interrupts off, for one take), so that its datagrams are full but for
- * the last of each pass.
- */
-#define TCPSTATES_TX_TAKE	32
-#define TCPSTATES_TX_BUF	256
-
-/*
- * How long the first watched event waits for others, in jiffies. The
- * ring must hold what happens meanwhile: one tick is 4 ms at HZ=250, when
- * even 1,000,000 events per second leave the default ring (4,096) unsent
- * events behind. What it cannot hold is counted (mcast_overrun).
- */
-#define TCPSTATES_TX_DELAY	1
-
-/* Per network namespace: the last event sent to its "events" group */
-struct tcpstates_net {
-	u64 last_seq;
-};
-
-static unsigned int tcpstates_net_id __read_mostly;
-
-static struct pernet_operations tcpstates_net_ops = {
-	.id = &tcpstates_net_id,
-	.size = sizeof(struct tcpstates_net),
-};
-
-static struct {
-	struct delayed_work work;
-	struct tcpstates_event *buf;
-	u64 next;		/* the next event to take from the ring */
-	u64 lost;		/* the last watched event lost to the ring */
-	u64 all_last;		/* the last event sent to "events-all" */
-} tx;
-
-/**
- * tcpstates_nl_watched() - does anyone listen for events of this namespace?
- * @net: the namespace of the socket that changed state
- *
- * Called from the probes, any context but NMI.
- *
- * Return: true when an event there must be sent.
- */
-bool tcpstates_nl_watched(struct net *net)
-{
-	if (genl_has_listeners(&tcpstates_family, &init_net,
-			       TCPSTATES_NL_MCGRP_EVENTS_ALL))
-		return true;
-	/* a namespace on its way out has no listeners left */
-	return check_net(net) &&
-	       genl_has_listeners(&tcpstates_family, net,
-				  TCPSTATES_NL_MCGRP_EVENTS);
-}
-
-/**
- * tcpstates_nl_kick() - have the sender send the watched events; any context
- *
- * Arms the sender to run in TCPSTATES_TX_DELAY unless it is armed already
- * (then nothing happens: a test and set of its pending bit). An event
- * pushed before a kick that finds it armed is taken by the run to come:
- * the work clears its pending bit before it reads the ring.
- */
-void tcpstates_nl_kick(void)
-{
-	queue_delayed_work(system_wq, &tx.work, TCPSTATES_TX_DELAY);
-}
-
-static void tcpstates_tx_send(struct net *net, unsigned int group,
-			      struct sk_buff *skb, unsigned int events)
-{
-	int ret;
-
-	ret = genlmsg_multicast_netns(&tcpstates_family, net, skb, 0, group,
-				      GFP_KERNEL);
-	/*
-	 * -ESRCH: nobody took it. The listeners left (none is left in any
-	 * namespace: not sent), or none was ever in this one (the listener
-	 * bits are per family, not per namespace), or every one here was
-	 * full and had not set NETLINK_BROADCAST_ERROR. -ENOBUFS: one that
-	 * had set it was full; the CLI sets it.
-	 */
-	if (ret == -ESRCH &&
-	    !genl_has_listeners(&tcpstates_family, net, group))
-		return;
-	atomic64_add(events, &tcpstates_mcast_sent);
-	if (ret == -ESRCH)
-		atomic64_add(events, &tcpstates_mcast_unheard);
-	else if (ret)
-		atomic64_add(events, &tcpstates_mcast_failed);
-}
-
-/*
- * Send the events of one group in one namespace: those of namespace @netns,
- * or all when @netns is 0. @last: the last event sent there.
- */
-static void tcpstates_tx_group(struct net *net, unsigned int group,
-			       u32 netns, u64 *last,
-			       const struct tcpstates_event *evs,
-			       unsigned int n)
-{
-	struct sk_buff *skb = NULL;
-	unsigned int i, queued = 0;
-
-	for (i = 0; i < n; i++) {
-		const struct tcpstates_event *ev = &evs[i];
-		u64 prev = max(*last, tx.lost);
-
-		if (netns && ev->ep.netns != netns)
-			continue;
-		*last = ev->seq;
-		if (skb && tcpstates_fill_event(skb, ev, prev, 0, 0, 0,
-						TCPSTATES_CMD_EVENT) == 0) {
-			queued++;
-			continue;
-		}
-		if (skb)	/* full */
-			tcpstates_tx_send(net, group, skb, queued);
-		queued = 0;
-		skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-		if (!skb) {
-			atomic64_inc(&tcpstates_mcast_nomem);
-			continue;
-		}
-		if (tcpstates_fill_event(skb, ev, prev, 0, 0, 0,
-					 TCPSTATES_CMD_EVENT) == 0)
-			queued++;
-	}
-	if (skb && queued)
-		tcpstates_tx_send(net, group, skb, queued);
-	else
-		nlmsg_free(skb);
-}
-
-static void tcpstates_tx_batch(const struct tcpstates_event *evs,
-			       unsigned int n)
-{
-	struct tcpstates_net *tn;
-	struct net *net;
-
-	down_read(&net_rwsem);
-	for_each_net(net) {
-		if (!genl_has_listeners(&tcpstates_family, net,
-					TCPSTATES_NL_MCGRP_EVENTS))
-			continue;
-		tn = net_generic(net, tcpstates_net_id);
-		tcpstates_tx_group(net, TCPSTATES_NL_MCGRP_EVENTS, net->ns.inum,
-				   &tn->last_seq, evs, n);
-	}
-	up_read(&net_rwsem);
-	if (genl_has_listeners(&tcpstates_family, &init_net,
-			       TCPSTATES_NL_MCGRP_EVENTS_ALL))
-		tcpstates_tx_group(&init_net, TCPSTATES_NL_MCGRP_EVENTS_ALL, 0,
-				   &tx.all_last, evs, n);
-}
-
-/*
- * Fill tx.buf with the next watched events, a take at a time, until it is
- * full or a take finds none. A take that reports a loss ends the fill:
- * the events before it (buf[0, *split)) are sent before the loss is
- * known, those from it on after. *@lost: the loss, or 0.
- *
- * Return: how many events are in tx.buf.
- */
-static unsigned int tcpstates_tx_fill(unsigned int *split, u64 *lost)
-{
-	unsigned int n = 0, got, want;
-	u64 seen;
-
-	*split = 0;
-	*lost = 0;
-	while (n < TCPSTATES_TX_BUF) {
-		want = min_t(unsigned int, TCPSTATES_TX_TAKE,
-			     TCPSTATES_TX_BUF - n);
-		got = tcpstates_ring_take(&tx.next, tx.buf + n, want, &seen);
-		if (seen) {
-			*split = n;
-			*lost = seen;
-		}
-		n += got;
-		if (!got || seen)
-			break;
-	}
-	return n;
-}
-
-static void tcpstates_tx_work(struct work_struct *work)
-{
-	unsigned int n, split;
-	u64 from, lost;
-
-	for (;;) {
-		from = tx.next;
-		n = tcpstates_tx_fill(&split, &lost);
-		if (split)
-			tcpstates_tx_batch(tx.buf, split);
-		if (lost)
-			tx.lost = max(tx.lost, lost);
-		if (n > split)
-			tcpstates_tx_batch(tx.buf + split, n - split);
-		if (tx.next == from)
-			break;
-		cond_resched();
-	}
 }
 
 /* GET_STATS takes no attribute (6.1's core would reject all by itself). */
@@ -1087,52 +871,55 @@ static struct genl_family tcpstates_family = {
 };
 
 /**
- * tcpstates_nl_init() - register the family; the probes are not running yet
+ * tcpstates_nl_has_listeners() - does a group have subscribers?
+ * @net: the namespace of the group
+ * @all: the group of every namespace's events, else of @net's own
  *
- * ORDER: the per-namespace state exists before the family can be used;
- * the sender's buffer before anything can kick it.
+ * Any context but NMI. The kernel keeps one listener bit per group for
+ * all namespaces: true may mean that a subscriber is in another one.
+ *
+ * Return: true when someone may listen.
+ */
+bool tcpstates_nl_has_listeners(struct net *net, bool all)
+{
+	return genl_has_listeners(&tcpstates_family, net,
+				  all ? TCPSTATES_NL_MCGRP_EVENTS_ALL :
+					TCPSTATES_NL_MCGRP_EVENTS);
+}
+
+/**
+ * tcpstates_nl_multicast() - send a datagram of event messages to a group
+ * @skb: the datagram, consumed
+ * @net: the namespace of the group
+ * @all: the group of every namespace's events, else of @net's own
+ *
+ * Process context.
+ *
+ * Return: as genlmsg_multicast_netns(): 0, -ESRCH when nobody took it,
+ * -ENOBUFS when a subscriber that set NETLINK_BROADCAST_ERROR had no room.
+ */
+int tcpstates_nl_multicast(struct sk_buff *skb, struct net *net, bool all)
+{
+	return genlmsg_multicast_netns(&tcpstates_family, net, skb, 0,
+				       all ? TCPSTATES_NL_MCGRP_EVENTS_ALL :
+					     TCPSTATES_NL_MCGRP_EVENTS,
+				       GFP_KERNEL);
+}
+
+/**
+ * tcpstates_nl_init() - register the family; the probes are not running yet
  *
  * Return: 0 or a negative errno.
  */
 int tcpstates_nl_init(void)
 {
-	int ret;
-
-	tx.buf = kvcalloc(TCPSTATES_TX_BUF, sizeof(*tx.buf), GFP_KERNEL);
-	if (!tx.buf)
-		return -ENOMEM;
-	INIT_DELAYED_WORK(&tx.work, tcpstates_tx_work);
-	tx.next = 1;
-	tx.lost = 0;
-	tx.all_last = 0;
-	ret = register_pernet_subsys(&tcpstates_net_ops);
-	if (ret)
-		goto out_free_buf;
-	ret = genl_register_family(&tcpstates_family);
-	if (ret)
-		goto out_unregister_pernet;
-	return 0;
-
-out_unregister_pernet:
-	unregister_pernet_subsys(&tcpstates_net_ops);
-out_free_buf:
-	kvfree(tx.buf);
-	return ret;
+	return genl_register_family(&tcpstates_family);
 }
 
 /**
- * tcpstates_nl_exit() - unregister; the probes must be gone (no more kicks)
- *
- * ORDER: the sender runs at once for what it was armed to send (its timer
- * is not left to fire into freed code), and is done, before the family
- * and the per-namespace state it uses go. Nothing arms it again: the
- * probes are gone and the work does not requeue itself.
+ * tcpstates_nl_exit() - unregister; the multicast sender must be stopped
  */
 void tcpstates_nl_exit(void)
 {
-	flush_delayed_work(&tx.work);
-	cancel_delayed_work_sync(&tx.work);
 	genl_unregister_family(&tcpstates_family);
-	unregister_pernet_subsys(&tcpstates_net_ops);
-	kvfree(tx.buf);
 }

@@ -9,35 +9,45 @@
  * - tcp_connect(sk): CLOSE -> SYN_SENT, once the local port and the ISN are
  *   chosen (at tcp_set_state(SYN_SENT) both are still unset);
  * - inet_csk_listen_start(sk), on return: CLOSE -> LISTEN;
- * - tcp_create_openreq_child(listener, req, skb), on return: the child of a
- *   passive open, NEW_SYN_RECV -> SYN_RECV, with the ISNs and the SYN-ACK
- *   time from the request socket and the listener's owner;
- * - inet_csk_accept(), on return: the accepting process owns the child;
+ * - tcp_v4_syn_recv_sock() and tcp_v6_syn_recv_sock(), on return: the
+ *   child of a passive open, NEW_SYN_RECV -> SYN_RECV, with the ISNs and
+ *   the SYN-ACK time from the request socket and the listener's owner,
+ *   once the child owns the request (*own_req). A child that lost the
+ *   request to another CPU's child is discarded by the kernel unseen, and
+ *   is not shown either;
+ * - security_sock_graft(sk, sock), from accept: the accepting process owns
+ *   the child;
+ * - tcp_time_wait(sk): the socket is about to hand over to a timewait
+ *   socket; if the kernel has no room for one (tcp_max_tw_buckets), the
+ *   CLOSE that follows is a TIME_WAIT overflow;
  * - the timewait hash dance (tw, sk): the full socket hands over to a
  *   timewait socket: FIN_WAIT2/CLOSING -> TIME_WAIT, or nothing yet when
  *   the timewait socket starts in the FIN_WAIT2 substate; the full socket's
- *   own FIN_WAIT2/CLOSING -> CLOSE that follows is the hand-over, not shown;
+ *   own FIN_WAIT2/CLOSING -> CLOSE that follows is the hand-over, not shown
+ *   (the hash dance unhashed the socket: that tells it, whatever the
+ *   timewait socket has become meanwhile on another CPU);
  * - __inet_twsk_schedule(tw, ...): a FIN_WAIT2 timewait socket got the
  *   peer's FIN: FIN_WAIT2 -> TIME_WAIT;
  * - tcp_twsk_destructor(tw): the timewait socket is gone: -> CLOSE, whether
  *   by its timer, by reuse or RST, or with its network namespace.
  *
- * Each handler takes the connection table lock for bounded work, builds
- * the event there and pushes it to the ring after unlocking. Nothing here
- * sleeps or allocates.
+ * Several of these are shared with DCCP (inet_csk_*, inet_timewait_sock):
+ * every handler checks that the socket is TCP's. MPTCP's subflows are TCP
+ * sockets and are traced; its meta socket is not.
+ *
+ * Each handler takes the lock of its connection's shard of the table for
+ * bounded work, builds the event there and pushes it to the ring after
+ * unlocking. Nothing here sleeps or allocates.
  */
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/jiffies.h>
-#include <linux/sock_diag.h>
-#include <linux/cred.h>
-#include <linux/uidgid.h>
+#include <linux/cpumask.h>
 #include <net/sock.h>
 #include <net/inet_sock.h>
 #include <net/inet_connection_sock.h>
 #include <net/inet_timewait_sock.h>
 #include <net/request_sock.h>
-#include <net/ipv6.h>
 #include <net/tcp.h>
 #include <net/tcp_states.h>
 #include <net/net_namespace.h>
@@ -45,137 +55,113 @@
 #include "compat.h"
 #include "tcpstates.h"
 
-/**
- * tcpstates_sk_cookie() - the socket's cookie, made now if it has none
- * @sk: a full, timewait or request socket
- *
- * Return: the cookie; a timewait socket inherits its full socket's.
- */
-u64 tcpstates_sk_cookie(struct sock *sk)
+static bool is_tcp_sk(const struct sock *sk)
 {
-	u32 c[2];
-
-	sock_diag_save_cookie(sk, c);
-	return (u64)c[1] << 32 | c[0];
+	return READ_ONCE(sk->sk_protocol) == IPPROTO_TCP;
 }
 
-/**
- * tcpstates_sk_endpoints() - addresses, ports and namespace of a socket
- * @sk: a full, timewait or request socket (only struct sock_common is read)
- * @ep: filled in
- */
-void tcpstates_sk_endpoints(const struct sock *sk,
-			    struct tcpstates_endpoints *ep)
+/* A timewait socket of TCP's: DCCP's are bare inet_timewait_socks. */
+static bool tw_is_tcp(const struct inet_timewait_sock *tw)
 {
-	memset(ep, 0, sizeof(*ep));
-	ep->netns = sock_net(sk)->ns.inum;
-	ep->family = sk->sk_family;
-	ep->sport = htons(sk->sk_num);
-	ep->dport = sk->sk_dport;
-	if (sk->sk_family == AF_INET) {
-		ep->saddr.v4 = sk->sk_rcv_saddr;
-		ep->daddr.v4 = sk->sk_daddr;
-	}
-#if IS_ENABLED(CONFIG_IPV6)
-	if (sk->sk_family == AF_INET6) {
-		ep->saddr.v6 = sk->sk_v6_rcv_saddr;
-		ep->daddr.v6 = sk->sk_v6_daddr;
-	}
-#endif
-}
-
-/* An IPv6 socket's child for an IPv4 peer: show it as the socket sees it. */
-static void endpoints_map_v4(struct tcpstates_endpoints *ep)
-{
-	__be32 s = ep->saddr.v4, d = ep->daddr.v4;
-
-	ep->family = AF_INET6;
-	ipv6_addr_set_v4mapped(s, &ep->saddr.v6);
-	ipv6_addr_set_v4mapped(d, &ep->daddr.v6);
-}
-
-/* The current task, in process context only. */
-static void owner_current(struct tcpstates_owner *o)
-{
-	o->tgid = task_tgid_nr(current);
-	o->pid = task_pid_nr(current);
-	o->uid = from_kuid_munged(&init_user_ns, current_uid());
-	/* Our own comm: no lock needed to read it, a torn name is harmless. */
-	memcpy(o->comm, current->comm, sizeof(o->comm));
-	o->comm[sizeof(o->comm) - 1] = '\0';
-}
-
-/*
- * Record an event; when someone listens for it, mark it for the multicast
- * sender and arm the sender (it runs a tick later). Table unlocked.
- */
-static void publish(struct tcpstates_event *ev, struct net *net)
-{
-	ev->watched = tcpstates_nl_watched(net);
-	tcpstates_ring_push(ev);
-	if (ev->watched)
-		tcpstates_nl_kick();
+	return tw->tw_prot->twsk_prot->twsk_obj_size ==
+	       sizeof(struct tcp_timewait_sock);
 }
 
 /* Start a connection's record afresh (a socket can connect again). */
 static void conn_restart(struct tcpstates_conn *conn, u64 now)
 {
 	struct hlist_node node = conn->node;	/* linked: keep as is */
-	struct list_head age = conn->age;
-	u64 cookie = conn->cookie, id = conn->id;
+	struct list_head lru = conn->lru;
+	u64 cookie = conn->cookie;
+	u8 cls = conn->cls;
 
 	memset(conn, 0, sizeof(*conn));
 	conn->node = node;
-	conn->age = age;
-	conn->id = id;
+	conn->lru = lru;
+	conn->cls = cls;
 	conn->cookie = cookie;
 	conn->created_ns = now;
 	conn->state_ns = TCPSTATES_UNKNOWN;
 }
 
 /*
- * Fill @ev for conn's move from @old to @new at @now and advance the
- * connection: time in @old is added to its total. Table locked.
+ * The connection of @sk, whose state is @state: its entry, or a new one
+ * for a connection the probes meet mid-life. Shard locked.
  */
-static void conn_event(struct tcpstates_conn *conn, struct tcpstates_event *ev,
-		       int old, int new, u64 now, u32 snd, u32 rcv, u8 cause)
+static struct tcpstates_conn *conn_met(struct tcpstates_conn_lock *l,
+				       u64 cookie, struct sock *sk, int state,
+				       bool full)
+{
+	struct tcpstates_conn *conn;
+	bool created;
+
+	conn = tcpstates_conn_get(l, cookie, &created);
+	if (!conn || !created)
+		return conn;
+	tcpstates_sk_endpoints(sk, &conn->ep);
+	if (full)
+		tcpstates_sk_uid(sk, &conn->owner);
+	conn->state = state;
+	tcpstates_conn_adopt(l, conn);
+	tcpstates_conn_update(l, conn);
+	return conn;
+}
+
+/*
+ * Fill @ev for conn's move from @old to @new at @now and advance the
+ * connection: time in @old is added to its total. Shard locked.
+ */
+static void conn_event(struct tcpstates_conn_lock *l,
+		       struct tcpstates_conn *conn, struct tcpstates_event *ev,
+		       int old, int new, u64 now)
 {
 	u64 prev = TCPSTATES_UNKNOWN;
 
 	if (conn->state_ns != TCPSTATES_UNKNOWN && now >= conn->state_ns) {
 		prev = now - conn->state_ns;
 		if (old > 0 && old < TCPSTATES_NSTATES)
-			conn->state_us[old] = min_t(u64, U32_MAX,
-						    conn->state_us[old] +
-						    div_u64(prev, NSEC_PER_USEC));
+			conn->state_us[old] += div_u64(prev, NSEC_PER_USEC);
 	}
 	ev->ts_ns = now;
 	ev->prev_ns = prev;
 	ev->cookie = conn->cookie;
-	ev->snd = snd;
-	ev->rcv = rcv;
 	ev->ep = conn->ep;
 	ev->owner = conn->owner;
 	ev->oldstate = old;
 	ev->newstate = new;
-	ev->cause = cause;
 	ev->role = conn->role;
+	if (conn->flags & TCPSTATES_CONN_F_PARTIAL)
+		ev->flags |= TCPSTATES_EVENT_F_PARTIAL;
 	conn->state = new;
 	conn->state_ns = now;
+	tcpstates_conn_update(l, conn);
 }
 
-/* A new entry for a socket no probe has seen yet. Table locked. */
-static void conn_adopt(struct tcpstates_conn *conn, struct sock *sk, int state)
+/*
+ * The event of a connection the table has no room for: what the socket
+ * itself tells. Rare: only when its shard has no entry at all and every
+ * other shard is busy.
+ */
+static void event_unrecorded(struct tcpstates_event *ev, struct sock *sk,
+			     u64 cookie, int old, int new, u64 now)
 {
-	if (conn->state)
-		return;
-	tcpstates_sk_endpoints(sk, &conn->ep);
-	conn->state = state;
+	tcpstates_sk_endpoints(sk, &ev->ep);
+	ev->ts_ns = now;
+	ev->prev_ns = TCPSTATES_UNKNOWN;
+	ev->cookie = cookie;
+	ev->oldstate = old;
+	ev->newstate = new;
+	ev->flags |= TCPSTATES_EVENT_F_PARTIAL;
 }
 
-static u8 close_cause(struct sock *sk, int old)
+/* Why a connection reaches CLOSE from @old; @err: the errno for ERROR. */
+static u8 close_cause(struct sock *sk, int old, u16 *err)
 {
-	switch (READ_ONCE(sk->sk_err)) {
+	int e = READ_ONCE(sk->sk_err);
+
+	switch (e) {
+	case 0:
+		break;
 	case ECONNREFUSED:
 		return TCPSTATES_CAUSE_REFUSED;
 	case ECONNRESET:
@@ -185,6 +171,13 @@ static u8 close_cause(struct sock *sk, int old)
 		return TCPSTATES_CAUSE_TIMEOUT;
 	case ECONNABORTED:
 		return TCPSTATES_CAUSE_ABORTED;
+	case EHOSTUNREACH:
+		return TCPSTATES_CAUSE_HOST_UNREACHABLE;
+	case ENETUNREACH:
+		return TCPSTATES_CAUSE_NET_UNREACHABLE;
+	default:
+		*err = e;
+		return TCPSTATES_CAUSE_ERROR;
 	}
 	switch (old) {
 	case TCP_ESTABLISHED:
@@ -197,8 +190,8 @@ static u8 close_cause(struct sock *sk, int old)
 		 */
 		return TCPSTATES_CAUSE_RESET_SENT;
 	case TCP_FIN_WAIT2:
-		/* Not the hand-over to TIME_WAIT (filtered before): the
-		 * FIN_WAIT2 timer ran out, or no timewait socket was left.
+		/* Not the hand-over to TIME_WAIT (filtered before), nor an
+		 * overflow (seen in tcp_time_wait()): the FIN_WAIT2 timer.
 		 */
 		return TCPSTATES_CAUSE_TIMEOUT;
 	default:
@@ -206,7 +199,7 @@ static u8 close_cause(struct sock *sk, int old)
 	}
 }
 
-/* Record the sequence numbers a transition reveals. Table locked. */
+/* Record the sequence numbers a transition reveals. Shard locked. */
 static void note_numbers(struct tcpstates_conn *conn, int old, int new,
 			 u32 snd, u32 rcv, u32 una, u64 now)
 {
@@ -227,14 +220,14 @@ static void note_numbers(struct tcpstates_conn *conn, int old, int new,
 		conn->fin_local = snd;
 		conn->known |= TCPSTATES_KNOW_FIN_LOCAL;
 		if (!conn->first_fin)
-			conn->first_fin = 1;
+			conn->first_fin = TCPSTATES_FIRST_FIN_LOCAL;
 	}
 	/* tcp_fin() runs after rcv_nxt moved past the peer's FIN */
 	if (new == TCP_CLOSE_WAIT || new == TCP_CLOSING) {
 		conn->fin_remote = rcv - 1;
 		conn->known |= TCPSTATES_KNOW_FIN_REMOTE;
 		if (!conn->first_fin)
-			conn->first_fin = 2;
+			conn->first_fin = TCPSTATES_FIRST_FIN_REMOTE;
 	}
 }
 
@@ -243,38 +236,63 @@ static int tcp_set_state_pre(struct kprobe *p, struct pt_regs *regs)
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	int new = (int)tcpstates_arg(regs, 1);
 	int old = READ_ONCE(sk->sk_state);
-	struct tcpstates_event ev;
+	struct tcpstates_event ev = {};
+	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	struct tcp_sock *tp = tcp_sk(sk);
+	bool unhashed = false;
 	u32 snd, rcv, una;
-	unsigned long flags;
 	u64 cookie, now;
-	u8 cause;
+	u8 cause = TCPSTATES_CAUSE_NONE;
 
 	/* tcp_close_state() may "move" a socket to the state it is in. */
-	if (old == new || new == TCP_SYN_SENT)
+	if (old == new || new == TCP_SYN_SENT || !is_tcp_sk(sk))
 		return 0;
+	if (new == TCP_CLOSE && !sk_hashed(sk)) {
+		/* tcp_time_wait(): the timewait socket took its place */
+		if (old == TCP_FIN_WAIT2 || old == TCP_CLOSING)
+			return 0;
+		/* Never hashed, so never shown unless the table knows it: a
+		 * connect() that failed before its SYN, a child dropped
+		 * before it was hashed.
+		 */
+		unhashed = true;
+	}
 	cookie = tcpstates_sk_cookie(sk);
 	snd = READ_ONCE(tp->write_seq);
 	rcv = READ_ONCE(tp->rcv_nxt);
 	una = READ_ONCE(tp->snd_una);
-	cause = new == TCP_CLOSE ? close_cause(sk, old) : TCPSTATES_CAUSE_NONE;
+	if (new == TCP_CLOSE)
+		cause = close_cause(sk, old, &ev.err);
 	now = ktime_get_ns();
 
-	tcpstates_conn_lock(&flags);
-	conn = tcpstates_conn_add(cookie);
-	if (new == TCP_CLOSE && (conn->flags & TCPSTATES_CONN_TIMEWAIT)) {
-		/* tcp_time_wait() -> tcp_done(): the hand-over, not a close */
-		tcpstates_conn_unlock(flags);
+	conn = tcpstates_conn_lock(cookie, &l);
+	if (!conn && unhashed) {
+		tcpstates_conn_unlock(&l);
 		return 0;
 	}
-	conn_adopt(conn, sk, old);
-	note_numbers(conn, old, new, snd, rcv, una, now);
-	conn_event(conn, &ev, old, new, now, snd, rcv, cause);
-	if (new == TCP_CLOSE)
-		tcpstates_conn_remove(conn);
-	tcpstates_conn_unlock(flags);
-	publish(&ev, sock_net(sk));
+	if (!conn)
+		conn = conn_met(&l, cookie, sk, old, true);
+	if (!conn) {
+		tcpstates_conn_unlock(&l);
+		event_unrecorded(&ev, sk, cookie, old, new, now);
+	} else {
+		if (conn->flags & TCPSTATES_CONN_IN_TIME_WAIT) {
+			/* tcp_time_wait() found no room for a timewait socket */
+			cause = TCPSTATES_CAUSE_TW_OVERFLOW;
+			ev.err = 0;
+		}
+		note_numbers(conn, old, new, snd, rcv, una, now);
+		conn_event(&l, conn, &ev, old, new, now);
+		if (new == TCP_CLOSE)
+			tcpstates_conn_remove(&l, conn);
+		tcpstates_conn_unlock(&l);
+	}
+	ev.cause = cause;
+	ev.snd = snd;
+	ev.rcv = rcv;
+	ev.known = TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
+	tcpstates_ring_push(&ev, sock_net(sk));
 	return 0;
 }
 
@@ -282,34 +300,46 @@ static int tcp_connect_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	u32 isn = READ_ONCE(tcp_sk(sk)->write_seq);
-	u64 cookie = tcpstates_sk_cookie(sk);
-	struct tcpstates_event ev;
+	struct tcpstates_event ev = {};
+	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	struct tcpstates_owner o;
-	unsigned long flags;
-	u64 now;
+	bool created;
+	u64 cookie, now;
 
-	owner_current(&o);
+	if (!is_tcp_sk(sk))
+		return 0;
+	cookie = tcpstates_sk_cookie(sk);
+	tcpstates_owner_current(&o);
 	now = ktime_get_ns();
-	tcpstates_conn_lock(&flags);
-	conn = tcpstates_conn_add(cookie);
-	conn_restart(conn, now);
-	tcpstates_sk_endpoints(sk, &conn->ep);
-	conn->owner = o;
-	conn->role = TCPSTATES_ROLE_ACTIVE;
-	conn->isn_local = isn;
-	conn->known = TCPSTATES_KNOW_ISN_LOCAL;
-	conn_event(conn, &ev, TCP_CLOSE, TCP_SYN_SENT, now, isn, 0,
-		   TCPSTATES_CAUSE_NONE);
-	tcpstates_conn_unlock(flags);
-	publish(&ev, sock_net(sk));
+	tcpstates_conn_lock(cookie, &l);
+	conn = tcpstates_conn_get(&l, cookie, &created);
+	if (conn) {
+		conn_restart(conn, now);
+		tcpstates_sk_endpoints(sk, &conn->ep);
+		conn->owner = o;
+		conn->role = TCPSTATES_ROLE_ACTIVE;
+		conn->isn_local = isn;
+		conn->known = TCPSTATES_KNOW_ISN_LOCAL;
+		conn_event(&l, conn, &ev, TCP_CLOSE, TCP_SYN_SENT, now);
+	}
+	tcpstates_conn_unlock(&l);
+	if (!conn) {
+		event_unrecorded(&ev, sk, cookie, TCP_CLOSE, TCP_SYN_SENT, now);
+		ev.owner = o;
+		ev.role = TCPSTATES_ROLE_ACTIVE;
+	}
+	ev.snd = isn;
+	ev.known = TCPSTATES_EV_SND;
+	tcpstates_ring_push(&ev, sock_net(sk));
 	return 0;
 }
 
 /* kretprobe data: the arguments a return handler needs */
 struct tcpstates_args {
 	struct sock *sk;
-	void *arg1;
+	void *arg2;
+	void *arg5;
 };
 
 static int save_args(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -317,106 +347,173 @@ static int save_args(struct kretprobe_instance *ri, struct pt_regs *regs)
 	struct tcpstates_args *a = (struct tcpstates_args *)ri->data;
 
 	a->sk = (struct sock *)tcpstates_arg(regs, 0);
-	a->arg1 = (void *)tcpstates_arg(regs, 1);
+	a->arg2 = (void *)tcpstates_arg(regs, 2);
+	a->arg5 = (void *)tcpstates_arg(regs, 5);
 	return 0;
 }
 
 static int listen_start_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct tcpstates_args *a = (struct tcpstates_args *)ri->data;
-	struct tcpstates_event ev;
+	struct tcpstates_event ev = {};
+	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	struct tcpstates_owner o;
-	unsigned long flags;
+	bool created;
 	u64 cookie, now;
 
-	if (regs_return_value(regs))
+	if (regs_return_value(regs) || !is_tcp_sk(a->sk))
 		return 0;
 	cookie = tcpstates_sk_cookie(a->sk);
-	owner_current(&o);
+	tcpstates_owner_current(&o);
 	now = ktime_get_ns();
-	tcpstates_conn_lock(&flags);
-	conn = tcpstates_conn_add(cookie);
-	conn_restart(conn, now);
-	tcpstates_sk_endpoints(a->sk, &conn->ep);
-	conn->owner = o;
-	conn->role = TCPSTATES_ROLE_LISTENER;
-	conn_event(conn, &ev, TCP_CLOSE, TCP_LISTEN, now, 0, 0,
-		   TCPSTATES_CAUSE_NONE);
-	tcpstates_conn_unlock(flags);
-	publish(&ev, sock_net(a->sk));
+	tcpstates_conn_lock(cookie, &l);
+	conn = tcpstates_conn_get(&l, cookie, &created);
+	if (conn) {
+		conn_restart(conn, now);
+		tcpstates_sk_endpoints(a->sk, &conn->ep);
+		conn->owner = o;
+		conn->role = TCPSTATES_ROLE_LISTENER;
+		conn_event(&l, conn, &ev, TCP_CLOSE, TCP_LISTEN, now);
+	}
+	tcpstates_conn_unlock(&l);
+	if (!conn) {
+		event_unrecorded(&ev, a->sk, cookie, TCP_CLOSE, TCP_LISTEN, now);
+		ev.owner = o;
+		ev.role = TCPSTATES_ROLE_LISTENER;
+	}
+	tcpstates_ring_push(&ev, sock_net(a->sk));
 	return 0;
 }
 
-static int openreq_child_ret(struct kretprobe_instance *ri,
-			     struct pt_regs *regs)
+/* The owner of a listener, to give its children until they are accepted. */
+static void listener_owner(struct sock *listener, struct tcpstates_owner *o)
+{
+	u64 cookie = atomic64_read(&listener->sk_cookie);
+	struct tcpstates_conn_lock l;
+	struct tcpstates_conn *conn;
+
+	memset(o, 0, sizeof(*o));
+	if (!cookie)
+		return;
+	conn = tcpstates_conn_lock(cookie, &l);
+	if (conn)
+		*o = conn->owner;
+	tcpstates_conn_unlock(&l);
+}
+
+/*
+ * The return of tcp_v4_syn_recv_sock(listener, skb, req, dst, req_unhash,
+ * own_req) or tcp_v6_syn_recv_sock(): a child made from a request socket.
+ */
+static int syn_recv_sock_ret(struct kretprobe_instance *ri,
+			     struct pt_regs *regs, int family)
 {
 	struct tcpstates_args *a = (struct tcpstates_args *)ri->data;
 	struct sock *child = (struct sock *)regs_return_value(regs);
-	struct request_sock *req = a->arg1;
-	struct tcpstates_conn *conn, *listener;
-	const struct tcp_request_sock *treq;
-	struct tcpstates_endpoints ep;
-	struct tcpstates_event ev;
-	u64 cookie, lcookie, now, synack_ns;
-	unsigned long flags;
+	const struct request_sock *req = a->arg2;
+	const struct tcp_request_sock *treq = tcp_rsk(req);
+	struct tcpstates_event ev = {};
+	struct tcpstates_conn_lock l;
+	struct tcpstates_conn *conn;
+	struct tcpstates_owner o;
+	u64 cookie, now, synack_ns;
+	bool created;
 
-	if (!child)
+	if (!child || !is_tcp_sk(a->sk) || !READ_ONCE(*(bool *)a->arg5))
 		return 0;
-	treq = tcp_rsk(req);
-	/* The child's addresses are set after this returns: use the request's */
-	tcpstates_sk_endpoints(req_to_sk(req), &ep);
-	if (child->sk_family == AF_INET6 && ep.family == AF_INET)
-		endpoints_map_v4(&ep);
+	/* An IPv6 listener's IPv4 child: the IPv6 function's return tells */
+	if (a->sk->sk_family != family)
+		return 0;
+	listener_owner(a->sk, &o);
 	cookie = tcpstates_sk_cookie(child);
-	lcookie = atomic64_read(&a->sk->sk_cookie);
 	now = ktime_get_ns();
 	/* snt_synack: tcp_clock_us() (CLOCK_MONOTONIC) of the first SYN-ACK */
 	synack_ns = treq->snt_synack ? treq->snt_synack * NSEC_PER_USEC : 0;
 
-	tcpstates_conn_lock(&flags);
-	conn = tcpstates_conn_add(cookie);
-	conn_restart(conn, now);
-	conn->ep = ep;
-	conn->role = TCPSTATES_ROLE_PASSIVE;
-	listener = lcookie ? tcpstates_conn_find(lcookie) : NULL;
-	if (listener)
-		conn->owner = listener->owner;
-	conn->isn_local = treq->snt_isn;
-	conn->isn_remote = treq->rcv_isn;
-	conn->known = TCPSTATES_KNOW_ISN_LOCAL | TCPSTATES_KNOW_ISN_REMOTE;
-	conn->state = TCP_NEW_SYN_RECV;
-	if (synack_ns && synack_ns <= now) {
-		conn->state_ns = synack_ns;
-		conn->handshake_us = div_u64(now - synack_ns, NSEC_PER_USEC);
-		conn->known |= TCPSTATES_KNOW_HANDSHAKE;
+	tcpstates_conn_lock(cookie, &l);
+	conn = tcpstates_conn_get(&l, cookie, &created);
+	if (conn) {
+		conn_restart(conn, now);
+		tcpstates_sk_endpoints(child, &conn->ep);
+		conn->role = TCPSTATES_ROLE_PASSIVE;
+		conn->owner = o;
+		conn->isn_local = treq->snt_isn;
+		conn->isn_remote = treq->rcv_isn;
+		conn->known = TCPSTATES_KNOW_ISN_LOCAL | TCPSTATES_KNOW_ISN_REMOTE;
+		conn->state = TCP_NEW_SYN_RECV;
+		if (synack_ns && synack_ns <= now) {
+			conn->state_ns = synack_ns;
+			conn->handshake_us = div_u64(now - synack_ns,
+						     NSEC_PER_USEC);
+			conn->known |= TCPSTATES_KNOW_HANDSHAKE;
+		}
+		conn_event(&l, conn, &ev, TCP_NEW_SYN_RECV, TCP_SYN_RECV, now);
 	}
-	conn_event(conn, &ev, TCP_NEW_SYN_RECV, TCP_SYN_RECV, now,
-		   treq->snt_isn + 1, treq->rcv_isn + 1, TCPSTATES_CAUSE_NONE);
-	tcpstates_conn_unlock(flags);
-	publish(&ev, sock_net(child));
+	tcpstates_conn_unlock(&l);
+	if (!conn) {
+		event_unrecorded(&ev, child, cookie, TCP_NEW_SYN_RECV,
+				 TCP_SYN_RECV, now);
+		ev.owner = o;
+		ev.role = TCPSTATES_ROLE_PASSIVE;
+	}
+	ev.snd = treq->snt_isn + 1;
+	ev.rcv = treq->rcv_isn + 1;
+	ev.known = TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
+	tcpstates_ring_push(&ev, sock_net(child));
 	return 0;
 }
 
-static int accept_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int syn_recv_sock4_ret(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
 {
-	struct sock *sk = (struct sock *)regs_return_value(regs);
+	return syn_recv_sock_ret(ri, regs, AF_INET);
+}
+
+static int syn_recv_sock6_ret(struct kretprobe_instance *ri,
+			      struct pt_regs *regs)
+{
+	return syn_recv_sock_ret(ri, regs, AF_INET6);
+}
+
+/* security_sock_graft(sk, parent), from accept: the caller owns @sk now */
+static int sock_graft_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
+	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	struct tcpstates_owner o;
-	unsigned long flags;
 	u64 cookie;
 
-	if (IS_ERR_OR_NULL(sk))
+	if (!is_tcp_sk(sk) || READ_ONCE(sk->sk_type) != SOCK_STREAM)
 		return 0;
 	cookie = atomic64_read(&sk->sk_cookie);
 	if (!cookie)
 		return 0;
-	owner_current(&o);
-	tcpstates_conn_lock(&flags);
-	conn = tcpstates_conn_find(cookie);
+	tcpstates_owner_current(&o);
+	conn = tcpstates_conn_lock(cookie, &l);
 	if (conn)
 		conn->owner = o;
-	tcpstates_conn_unlock(flags);
+	tcpstates_conn_unlock(&l);
+	return 0;
+}
+
+/* tcp_time_wait(sk, state, timeo): the hand-over to a timewait socket begins */
+static int tcp_time_wait_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
+	struct tcpstates_conn_lock l;
+	struct tcpstates_conn *conn;
+	u64 cookie;
+
+	if (!is_tcp_sk(sk))
+		return 0;
+	cookie = tcpstates_sk_cookie(sk);
+	tcpstates_conn_lock(cookie, &l);
+	conn = conn_met(&l, cookie, sk, READ_ONCE(sk->sk_state), true);
+	if (conn)
+		conn->flags |= TCPSTATES_CONN_IN_TIME_WAIT;
+	tcpstates_conn_unlock(&l);
 	return 0;
 }
 
@@ -427,36 +524,44 @@ static int hashdance_pre(struct kprobe *p, struct pt_regs *regs)
 	int old = READ_ONCE(sk->sk_state);
 	int sub = READ_ONCE(tw->tw_substate);
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct tcpstates_event ev;
+	struct tcpstates_event ev = {};
+	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
-	unsigned long flags;
 	bool emit = false;
-	u32 snd, rcv;
 	u64 cookie, now;
 
+	if (!is_tcp_sk(sk))
+		return 0;
 	cookie = tcpstates_sk_cookie(sk);
 	/* inet_twsk_alloc() copied the cookie; not if it was made just now */
 	atomic64_cmpxchg(&tw->tw_cookie, 0, cookie);
-	snd = READ_ONCE(tp->snd_nxt);
-	rcv = READ_ONCE(tp->rcv_nxt);
+	ev.snd = READ_ONCE(tp->snd_nxt);
+	ev.rcv = READ_ONCE(tp->rcv_nxt);
+	ev.known = TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
 	now = ktime_get_ns();
 
-	tcpstates_conn_lock(&flags);
-	conn = tcpstates_conn_add(cookie);
-	conn_adopt(conn, sk, old);
-	conn->flags |= TCPSTATES_CONN_TIMEWAIT;
-	if (sub == TCP_TIME_WAIT) {
-		if (!(conn->known & TCPSTATES_KNOW_FIN_REMOTE)) {
-			conn->fin_remote = rcv - 1;
-			conn->known |= TCPSTATES_KNOW_FIN_REMOTE;
+	tcpstates_conn_lock(cookie, &l);
+	conn = conn_met(&l, cookie, sk, old, true);
+	if (conn) {
+		conn->flags |= TCPSTATES_CONN_F_TIMEWAIT;
+		conn->flags &= ~TCPSTATES_CONN_IN_TIME_WAIT;
+		if (sub == TCP_TIME_WAIT) {
+			if (!(conn->known & TCPSTATES_KNOW_FIN_REMOTE)) {
+				conn->fin_remote = ev.rcv - 1;
+				conn->known |= TCPSTATES_KNOW_FIN_REMOTE;
+			}
+			conn_event(&l, conn, &ev, old, TCP_TIME_WAIT, now);
+			emit = true;
 		}
-		conn_event(conn, &ev, old, TCP_TIME_WAIT, now, snd, rcv,
-			   TCPSTATES_CAUSE_NONE);
+		tcpstates_conn_update(&l, conn);
+	}
+	tcpstates_conn_unlock(&l);
+	if (!conn && sub == TCP_TIME_WAIT) {
+		event_unrecorded(&ev, sk, cookie, old, TCP_TIME_WAIT, now);
 		emit = true;
 	}
-	tcpstates_conn_unlock(flags);
 	if (emit)
-		publish(&ev, sock_net(sk));
+		tcpstates_ring_push(&ev, sock_net(sk));
 	return 0;
 }
 
@@ -464,35 +569,40 @@ static int twsk_schedule_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct inet_timewait_sock *tw = (void *)tcpstates_arg(regs, 0);
 	struct tcp_timewait_sock *tcptw = tcp_twsk((struct sock *)tw);
-	struct tcpstates_event ev;
+	struct tcpstates_event ev = {};
+	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
-	unsigned long flags;
 	bool emit = false;
-	u32 rcv;
 	u64 cookie;
 
-	if (READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT)
+	if (READ_ONCE(tw->tw_substate) != TCP_TIME_WAIT || !tw_is_tcp(tw))
 		return 0;
 	cookie = atomic64_read(&tw->tw_cookie);
 	if (!cookie)
 		return 0;
-	rcv = READ_ONCE(tcptw->tw_rcv_nxt);
+	ev.rcv = READ_ONCE(tcptw->tw_rcv_nxt);
+	ev.snd = READ_ONCE(tcptw->tw_snd_nxt);
+	ev.known = TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
 
-	tcpstates_conn_lock(&flags);
-	conn = tcpstates_conn_find(cookie);
-	/* Only a FIN_WAIT2 timewait socket that got the peer's FIN now. */
-	if (conn && (conn->flags & TCPSTATES_CONN_TIMEWAIT) &&
+	conn = tcpstates_conn_lock(cookie, &l);
+	/*
+	 * A FIN_WAIT2 timewait socket that got the peer's FIN now; else a
+	 * TIME_WAIT one re-armed, or one not handed over yet (6.8 and older
+	 * schedule it before the hash dance). A timewait socket whose entry
+	 * was evicted is not adopted here, as which of these it is cannot be
+	 * told: its last event (tcp_twsk_destructor()) adopts it, partial.
+	 */
+	if (conn && (conn->flags & TCPSTATES_CONN_F_TIMEWAIT) &&
 	    conn->state == TCP_FIN_WAIT2) {
-		conn->fin_remote = rcv - 1;
+		conn->fin_remote = ev.rcv - 1;
 		conn->known |= TCPSTATES_KNOW_FIN_REMOTE;
-		conn_event(conn, &ev, TCP_FIN_WAIT2, TCP_TIME_WAIT,
-			   ktime_get_ns(), READ_ONCE(tcptw->tw_snd_nxt), rcv,
-			   TCPSTATES_CAUSE_NONE);
+		conn_event(&l, conn, &ev, TCP_FIN_WAIT2, TCP_TIME_WAIT,
+			   ktime_get_ns());
 		emit = true;
 	}
-	tcpstates_conn_unlock(flags);
+	tcpstates_conn_unlock(&l);
 	if (emit)
-		publish(&ev, twsk_net(tw));
+		tcpstates_ring_push(&ev, twsk_net(tw));
 	return 0;
 }
 
@@ -501,35 +611,38 @@ static int twsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	struct inet_timewait_sock *tw = inet_twsk(sk);
 	struct tcp_timewait_sock *tcptw = tcp_twsk(sk);
-	struct tcpstates_event ev;
+	struct tcpstates_event ev = {};
+	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
-	unsigned long flags;
-	bool emit = false;
-	u64 cookie;
-	u8 cause;
+	u64 cookie, now;
+	int sub;
 
 	cookie = atomic64_read(&tw->tw_cookie);
 	if (!cookie)
 		return 0;
 	if (!check_net(twsk_net(tw)))
-		cause = TCPSTATES_CAUSE_TW_NETNS;
+		ev.cause = TCPSTATES_CAUSE_TW_NETNS;
 	else if (time_before(jiffies, READ_ONCE(tw->tw_timer.expires)))
-		cause = TCPSTATES_CAUSE_TW_EARLY;
+		ev.cause = TCPSTATES_CAUSE_TW_EARLY;
 	else
-		cause = TCPSTATES_CAUSE_TW_TIMER;
+		ev.cause = TCPSTATES_CAUSE_TW_TIMER;
+	ev.snd = READ_ONCE(tcptw->tw_snd_nxt);
+	ev.rcv = READ_ONCE(tcptw->tw_rcv_nxt);
+	ev.known = TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
+	sub = READ_ONCE(tw->tw_substate);
+	now = ktime_get_ns();
 
-	tcpstates_conn_lock(&flags);
-	conn = tcpstates_conn_find(cookie);
-	if (conn && (conn->flags & TCPSTATES_CONN_TIMEWAIT)) {
-		conn_event(conn, &ev, conn->state, TCP_CLOSE, ktime_get_ns(),
-			   READ_ONCE(tcptw->tw_snd_nxt),
-			   READ_ONCE(tcptw->tw_rcv_nxt), cause);
-		tcpstates_conn_remove(conn);
-		emit = true;
+	/* An entry evicted meanwhile is adopted for its last event. */
+	tcpstates_conn_lock(cookie, &l);
+	conn = conn_met(&l, cookie, sk, sub, false);
+	if (conn) {
+		conn_event(&l, conn, &ev, conn->state, TCP_CLOSE, now);
+		tcpstates_conn_remove(&l, conn);
 	}
-	tcpstates_conn_unlock(flags);
-	if (emit)
-		publish(&ev, twsk_net(tw));
+	tcpstates_conn_unlock(&l);
+	if (!conn)
+		event_unrecorded(&ev, sk, cookie, sub, TCP_CLOSE, now);
+	tcpstates_ring_push(&ev, twsk_net(tw));
 	return 0;
 }
 
@@ -559,46 +672,56 @@ static int fn##_irqsoff(type p, struct pt_regs *regs)			\
 
 TCPSTATES_IRQSOFF(tcp_set_state_pre, struct kprobe *)
 TCPSTATES_IRQSOFF(tcp_connect_pre, struct kprobe *)
+TCPSTATES_IRQSOFF(tcp_time_wait_pre, struct kprobe *)
 TCPSTATES_IRQSOFF(hashdance_pre, struct kprobe *)
 TCPSTATES_IRQSOFF(twsk_schedule_pre, struct kprobe *)
 TCPSTATES_IRQSOFF(twsk_destructor_pre, struct kprobe *)
+TCPSTATES_IRQSOFF(sock_graft_pre, struct kprobe *)
 TCPSTATES_IRQSOFF(save_args, struct kretprobe_instance *)
 TCPSTATES_IRQSOFF(listen_start_ret, struct kretprobe_instance *)
-TCPSTATES_IRQSOFF(openreq_child_ret, struct kretprobe_instance *)
-TCPSTATES_IRQSOFF(accept_ret, struct kretprobe_instance *)
+TCPSTATES_IRQSOFF(syn_recv_sock4_ret, struct kretprobe_instance *)
+TCPSTATES_IRQSOFF(syn_recv_sock6_ret, struct kretprobe_instance *)
 
 static struct kprobe tcpstates_kprobes[] = {
 	{ .symbol_name = "tcp_set_state", .pre_handler = tcp_set_state_pre_irqsoff },
 	{ .symbol_name = "tcp_connect", .pre_handler = tcp_connect_pre_irqsoff },
+	{ .symbol_name = "tcp_time_wait", .pre_handler = tcp_time_wait_pre_irqsoff },
 	{ .symbol_name = NULL /* hash dance, resolved at load */,
 	  .pre_handler = hashdance_pre_irqsoff },
 	{ .symbol_name = "__inet_twsk_schedule", .pre_handler = twsk_schedule_pre_irqsoff },
 	{ .symbol_name = "tcp_twsk_destructor", .pre_handler = twsk_destructor_pre_irqsoff },
+	{ .symbol_name = TCPSTATES_ACCEPT_SYMBOL, .pre_handler = sock_graft_pre_irqsoff },
 };
 
-#define TCPSTATES_HASHDANCE_KP	2
+#define TCPSTATES_HASHDANCE_KP	3
+#define TCPSTATES_ACCEPT_KP	6
 
+/*
+ * kretprobes hold an instance from entry to return: none of these
+ * functions sleeps, but their callers may be preempted in them; room for
+ * a few per CPU (tcpstates_probe_init() sets maxactive).
+ */
 static struct kretprobe tcpstates_kretprobes[] = {
 	{
 		.kp.symbol_name = "inet_csk_listen_start",
 		.entry_handler = save_args_irqsoff,
 		.handler = listen_start_ret_irqsoff,
 		.data_size = sizeof(struct tcpstates_args),
-		.maxactive = 64,
 	},
 	{
-		.kp.symbol_name = "tcp_create_openreq_child",
+		.kp.symbol_name = "tcp_v4_syn_recv_sock",
 		.entry_handler = save_args_irqsoff,
-		.handler = openreq_child_ret_irqsoff,
+		.handler = syn_recv_sock4_ret_irqsoff,
 		.data_size = sizeof(struct tcpstates_args),
-		.maxactive = 64,
 	},
+#if IS_ENABLED(CONFIG_IPV6)
 	{
-		/* Threads sleep in accept(): room for many at once. */
-		.kp.symbol_name = "inet_csk_accept",
-		.handler = accept_ret_irqsoff,
-		.maxactive = 512,
+		.kp.symbol_name = "tcp_v6_syn_recv_sock",
+		.entry_handler = save_args_irqsoff,
+		.handler = syn_recv_sock6_ret_irqsoff,
+		.data_size = sizeof(struct tcpstates_args),
 	},
+#endif
 };
 
 static int register_hashdance(struct kprobe *kp)
@@ -622,8 +745,10 @@ static int register_hashdance(struct kprobe *kp)
 /**
  * tcpstates_probe_init() - register the kprobes and kretprobes
  *
- * Every probe is required: when one cannot be placed (a symbol this kernel
- * lacks or inlined away), none stays registered and the error says which.
+ * Every probe is required (the accept one only where the kernel has a
+ * function to probe, see compat.h): when one cannot be placed (a symbol
+ * this kernel lacks or inlined away), none stays registered and the error
+ * says which.
  *
  * Return: 0 or the error of the probe that failed.
  */
@@ -635,18 +760,25 @@ int tcpstates_probe_init(void)
 	/* The handlers read the arguments by position: pin the prototypes. */
 	BUILD_BUG_ON(!__same_type(&tcp_set_state, void (*)(struct sock *, int)));
 	BUILD_BUG_ON(!__same_type(&tcp_connect, int (*)(struct sock *)));
+	BUILD_BUG_ON(!__same_type(&tcp_time_wait,
+				  void (*)(struct sock *, int, int)));
 	BUILD_BUG_ON(!TCPSTATES_LISTEN_START_TYPE_OK);
-	BUILD_BUG_ON(!__same_type(&tcp_create_openreq_child,
-				  struct sock *(*)(const struct sock *,
-						   struct request_sock *,
-						   struct sk_buff *)));
+	BUILD_BUG_ON(!TCPSTATES_SYN_RECV_SOCK_TYPE_OK);
 	BUILD_BUG_ON(!__same_type(&__inet_twsk_schedule,
 				  void (*)(struct inet_timewait_sock *, int, bool)));
 	BUILD_BUG_ON(!__same_type(&tcp_twsk_destructor, void (*)(struct sock *)));
+#ifdef CONFIG_SECURITY
+	BUILD_BUG_ON(!__same_type(&security_sock_graft,
+				  void (*)(struct sock *, struct socket *)));
+#endif
 
 	for (nk = 0; nk < ARRAY_SIZE(tcpstates_kprobes); nk++) {
 		struct kprobe *kp = &tcpstates_kprobes[nk];
 
+		if (nk == TCPSTATES_ACCEPT_KP && !kp->symbol_name) {
+			pr_info("no security_sock_graft() (CONFIG_SECURITY): a child keeps its listener's owner\n");
+			continue;
+		}
 		ret = nk == TCPSTATES_HASHDANCE_KP ? register_hashdance(kp) :
 						     register_kprobe(kp);
 		if (ret) {
@@ -656,10 +788,13 @@ int tcpstates_probe_init(void)
 		}
 	}
 	for (nr = 0; nr < ARRAY_SIZE(tcpstates_kretprobes); nr++) {
-		ret = register_kretprobe(&tcpstates_kretprobes[nr]);
+		struct kretprobe *rp = &tcpstates_kretprobes[nr];
+
+		rp->maxactive = max_t(int, 64, 4 * num_possible_cpus());
+		ret = register_kretprobe(rp);
 		if (ret) {
 			pr_err("cannot probe the return of %s (error %d): this kernel is not supported\n",
-			       tcpstates_kretprobes[nr].kp.symbol_name, ret);
+			       rp->kp.symbol_name, ret);
 			goto out_unregister_kretprobes;
 		}
 	}
@@ -670,7 +805,8 @@ out_unregister_kretprobes:
 		unregister_kretprobe(&tcpstates_kretprobes[nr]);
 out_unregister_kprobes:
 	while (nk--)
-		unregister_kprobe(&tcpstates_kprobes[nk]);
+		if (tcpstates_kprobes[nk].symbol_name)
+			unregister_kprobe(&tcpstates_kprobes[nk]);
 	return ret;
 }
 
@@ -686,7 +822,8 @@ void tcpstates_probe_exit(void)
 	for (i = 0; i < ARRAY_SIZE(tcpstates_kretprobes); i++)
 		unregister_kretprobe(&tcpstates_kretprobes[i]);
 	for (i = 0; i < ARRAY_SIZE(tcpstates_kprobes); i++)
-		unregister_kprobe(&tcpstates_kprobes[i]);
+		if (tcpstates_kprobes[i].symbol_name)
+			unregister_kprobe(&tcpstates_kprobes[i]);
 }
 
 /**

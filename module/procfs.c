@@ -15,23 +15,24 @@
  * Each record is copied out of the ring under its lock; no lock is held
  * between start() and stop().
  *
- * A reader sees the events and connections of its own network namespace,
- * or of all of them when it opened the file with CAP_NET_ADMIN in the
- * initial user namespace.
+ * What a reader sees is view.c's rule, fixed when it opens the file: its
+ * own network namespace (all of them with CAP_NET_ADMIN in the initial
+ * user namespace), and sequence numbers and other users' processes only
+ * with CAP_NET_ADMIN over the namespace; what it may not see is "-".
  *
  * Fields are separated by blanks; a field that is not known is "-". COMM,
  * last on the line, has blanks, backslashes and non-printable bytes escaped
  * as \ooo (octal).
  */
-#include <linux/proc_fs.h>
-#include <linux/seq_file.h>
-#include <linux/nsproxy.h>
-#include <linux/capability.h>
-#include <linux/sched.h>
 #include <linux/inet.h>
-#include <linux/socket.h>
+#include <linux/math64.h>
+#include <linux/proc_fs.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <net/net_namespace.h>
+#include <linux/socket.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
 #include <net/tcp_states.h>
 
 #include "compat.h"
@@ -65,6 +66,10 @@ static const char * const tcpstates_cause_names[] = {
 	[TCPSTATES_CAUSE_TW_TIMER] = "tw_timer",
 	[TCPSTATES_CAUSE_TW_EARLY] = "tw_early",
 	[TCPSTATES_CAUSE_TW_NETNS] = "tw_netns",
+	[TCPSTATES_CAUSE_TW_OVERFLOW] = "tw_overflow",
+	[TCPSTATES_CAUSE_HOST_UNREACHABLE] = "host_unreachable",
+	[TCPSTATES_CAUSE_NET_UNREACHABLE] = "net_unreachable",
+	[TCPSTATES_CAUSE_ERROR] = "error",
 };
 
 static const char * const tcpstates_role_names[] = {
@@ -84,19 +89,17 @@ static const char *tcpstates_state_name(unsigned int state)
 
 /**
  * struct tcpstates_reader - one open /proc/tcpstates or /proc/tcpstates_conns
- * @all_netns: may see every namespace's records
- * @netns: else, the only namespace it sees
+ * @viewer: who opened it, and so what it sees
  * @resume_pos: tcpstates_conns: the position next() moved to last...
  * @resume_cur: ...and the table cursor before it
+ * @cur: tcpstates_conns: the table cursor at the entry shown
  * @end: tcpstates: this pass shows the events before this sequence number;
  *	0 until the pass begins (at the first read, and after end of file)
- * @cur: tcpstates_conns: the table cursor at the entry shown
  * @ev: the event being shown
  * @conn: the connection being shown
  */
 struct tcpstates_reader {
-	bool all_netns;
-	u32 netns;
+	struct tcpstates_viewer viewer;
 	loff_t resume_pos;
 	struct tcpstates_conn_cursor resume_cur;
 	struct tcpstates_conn_cursor cur;
@@ -107,14 +110,6 @@ struct tcpstates_reader {
 	};
 };
 
-static bool tcpstates_may_see(const struct tcpstates_reader *r, u32 netns)
-{
-	return r->all_netns || netns == r->netns;
-}
-
-/* Open /proc/tcpstates and /proc/tcpstates_conns readers, for the stats. */
-static atomic_t tcpstates_readers = ATOMIC_INIT(0);
-
 static int tcpstates_reader_open(struct file *file,
 				 const struct seq_operations *ops)
 {
@@ -123,26 +118,15 @@ static int tcpstates_reader_open(struct file *file,
 	r = __seq_open_private(file, ops, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->all_netns = file_ns_capable(file, &init_user_ns, CAP_NET_ADMIN);
-	r->netns = current->nsproxy->net_ns->ns.inum;
-	atomic_inc(&tcpstates_readers);
+	tcpstates_viewer_of_file(&r->viewer, file);
+	tcpstates_count(TCPSTATES_C_READERS_OPEN, 1);
 	return 0;
 }
 
 static int tcpstates_reader_release(struct inode *inode, struct file *file)
 {
-	atomic_dec(&tcpstates_readers);
+	tcpstates_count(TCPSTATES_C_READERS_OPEN, -1);
 	return seq_release_private(inode, file);
-}
-
-/**
- * tcpstates_proc_readers_open() - how many event and connection readers are open
- *
- * Return: the number of open /proc/tcpstates and /proc/tcpstates_conns files.
- */
-int tcpstates_proc_readers_open(void)
-{
-	return atomic_read(&tcpstates_readers);
 }
 
 /* The first event at or after @seq that this reader may see, or NULL. */
@@ -151,7 +135,8 @@ static void *tcpstates_seq_fetch(struct tcpstates_reader *r, loff_t *pos)
 	u64 seq = *pos;
 
 	while (tcpstates_ring_read(seq, &r->ev) && r->ev.seq < r->end) {
-		if (tcpstates_may_see(r, r->ev.ep.netns)) {
+		if (tcpstates_view_sees(&r->viewer, r->ev.ep.netns_id)) {
+			tcpstates_view_event(&r->viewer, &r->ev);
 			*pos = r->ev.seq;
 			return &r->ev;
 		}
@@ -207,18 +192,25 @@ static void tcpstates_put_endpoint(struct seq_file *m,
 	seq_printf(m, " %-21s", buf);
 }
 
+/* "ms.us" of a duration in microseconds */
+static void tcpstates_fmt_us(char *buf, size_t len, u64 us)
+{
+	u32 rem;
+	u64 ms = div_u64_rem(us, USEC_PER_MSEC, &rem);
+
+	snprintf(buf, len, "%llu.%03u", ms, rem);
+}
+
 /* " ms.us" of a duration in ns, or " -" */
 static void tcpstates_put_ms(struct seq_file *m, u64 ns, int width)
 {
-	char buf[24];
+	char buf[32];
 
 	if (ns == TCPSTATES_UNKNOWN) {
 		seq_printf(m, " %-*s", width, "-");
 		return;
 	}
-	ns = div_u64(ns, NSEC_PER_USEC);
-	snprintf(buf, sizeof(buf), "%llu.%03llu", div_u64(ns, 1000),
-		 ns % 1000);
+	tcpstates_fmt_us(buf, sizeof(buf), div_u64(ns, NSEC_PER_USEC));
 	seq_printf(m, " %-*s", width, buf);
 }
 
@@ -230,17 +222,24 @@ static void tcpstates_put_u32(struct seq_file *m, bool known, u32 v)
 		seq_printf(m, " %-10s", "-");
 }
 
-/* " TGID PID UID COMM", COMM escaped, or dashes when unknown */
+/* " TGID PID UID COMM", COMM escaped; "-" for what is not known or shown */
 static void tcpstates_put_owner(struct seq_file *m,
 				const struct tcpstates_owner *o)
 {
 	const unsigned char *c;
 
-	if (!o->tgid) {
-		seq_printf(m, " %-7s %-7s %-6s -", "-", "-", "-");
+	if (o->known & TCPSTATES_OWNER_PROC)
+		seq_printf(m, " %-7u %-7u", o->tgid, o->pid);
+	else
+		seq_printf(m, " %-7s %-7s", "-", "-");
+	if (o->known & TCPSTATES_OWNER_UID)
+		seq_printf(m, " %-6u ", o->uid);
+	else
+		seq_printf(m, " %-6s ", "-");
+	if (!(o->known & TCPSTATES_OWNER_PROC)) {
+		seq_putc(m, '-');
 		return;
 	}
-	seq_printf(m, " %-7u %-7u %-6u ", o->tgid, o->pid, o->uid);
 	for (c = o->comm; *c && c < (const unsigned char *)o->comm + sizeof(o->comm); c++) {
 		if (*c <= ' ' || *c >= 0x7f || *c == '\\')
 			seq_printf(m, "\\%03o", *c);
@@ -249,28 +248,50 @@ static void tcpstates_put_owner(struct seq_file *m,
 	}
 }
 
+/* " CAUSE": its name; error(N) with the errno */
+static void tcpstates_put_cause(struct seq_file *m,
+				const struct tcpstates_event *ev)
+{
+	char buf[24];
+
+	if (ev->cause == TCPSTATES_CAUSE_ERROR)
+		snprintf(buf, sizeof(buf), "error(%u)", ev->err);
+	else if (ev->cause < ARRAY_SIZE(tcpstates_cause_names) &&
+		 tcpstates_cause_names[ev->cause])
+		snprintf(buf, sizeof(buf), "%s", tcpstates_cause_names[ev->cause]);
+	else
+		snprintf(buf, sizeof(buf), "%u", ev->cause);
+	seq_printf(m, " %-16s", buf);
+}
+
 static int tcpstates_seq_show(struct seq_file *m, void *v)
 {
 	const struct tcpstates_event *ev = v;
-	char time[24];
+	char time[32];
+	u64 sec;
+	u32 nsec;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_printf(m, "%-8s %-16s %-10s %-18s %-12s %-12s %-10s %-14s %-21s %-21s %-10s %-10s %-7s %-7s %-6s %s\n",
+		seq_printf(m, "%-8s %-16s %-10s %-18s %-12s %-12s %-10s %-16s %-21s %-21s %-10s %-10s %-5s %-7s %-7s %-6s %s\n",
 			   "SEQ", "TIME", "NETNS", "COOKIE", "OLDSTATE",
 			   "NEWSTATE", "PREV_MS", "CAUSE", "LOCAL", "REMOTE",
-			   "SND", "RCV", "TGID", "PID", "UID", "COMM");
+			   "SND", "RCV", "FLAGS", "TGID", "PID", "UID", "COMM");
 		return 0;
 	}
-	snprintf(time, sizeof(time), "%llu.%09llu", ev->ts_ns / NSEC_PER_SEC,
-		 ev->ts_ns % NSEC_PER_SEC);
+	sec = div_u64_rem(ev->ts_ns, NSEC_PER_SEC, &nsec);
+	snprintf(time, sizeof(time), "%llu.%09u", sec, nsec);
 	seq_printf(m, "%-8llu %-16s %-10u %-18llu %-12s %-12s", ev->seq, time,
-		   ev->ep.netns, ev->cookie, tcpstates_state_name(ev->oldstate),
+		   ev->ep.netns_ino, ev->cookie,
+		   tcpstates_state_name(ev->oldstate),
 		   tcpstates_state_name(ev->newstate));
 	tcpstates_put_ms(m, ev->prev_ns, 10);
-	seq_printf(m, " %-14s", tcpstates_cause_names[ev->cause]);
+	tcpstates_put_cause(m, ev);
 	tcpstates_put_endpoint(m, &ev->ep, &ev->ep.saddr, ev->ep.sport);
 	tcpstates_put_endpoint(m, &ev->ep, &ev->ep.daddr, ev->ep.dport);
-	seq_printf(m, " %-10u %-10u", ev->snd, ev->rcv);
+	tcpstates_put_u32(m, ev->known & TCPSTATES_EV_SND, ev->snd);
+	tcpstates_put_u32(m, ev->known & TCPSTATES_EV_RCV, ev->rcv);
+	seq_printf(m, " %-5s", (ev->flags & TCPSTATES_EVENT_F_PARTIAL) ?
+		   "part" : "-");
 	tcpstates_put_owner(m, &ev->owner);
 	seq_putc(m, '\n');
 	return 0;
@@ -302,9 +323,12 @@ static const struct proc_ops tcpstates_proc_ops = {
 static void *tcpstates_conns_fetch(struct tcpstates_reader *r,
 				   struct tcpstates_conn_cursor *cur)
 {
-	while (tcpstates_conn_read(cur, &r->conn))
-		if (tcpstates_may_see(r, r->conn.ep.netns))
+	while (tcpstates_conn_read(cur, &r->conn)) {
+		if (tcpstates_view_sees(&r->viewer, r->conn.ep.netns_id)) {
+			tcpstates_view_conn(&r->viewer, &r->conn);
 			return &r->conn;
+		}
+	}
 	return NULL;
 }
 
@@ -338,11 +362,26 @@ static void *tcpstates_conns_next(struct seq_file *m, void *v, loff_t *pos)
 	return tcpstates_conns_fetch(r, &r->cur);
 }
 
+/* " FLAGS": pre, tw, part, comma-separated, or "-" */
+static void tcpstates_put_conn_flags(struct seq_file *m, u8 flags)
+{
+	char buf[16] = "";
+
+	if (flags & TCPSTATES_CONN_F_PREEXISTING)
+		strlcat(buf, ",pre", sizeof(buf));
+	if (flags & TCPSTATES_CONN_F_TIMEWAIT)
+		strlcat(buf, ",tw", sizeof(buf));
+	if (flags & TCPSTATES_CONN_F_PARTIAL)
+		strlcat(buf, ",part", sizeof(buf));
+	seq_printf(m, " %-11s", buf[0] ? buf + 1 : "-");
+}
+
 static int tcpstates_conns_show(struct seq_file *m, void *v)
 {
 	const struct tcpstates_conn *c = v;
 	bool first = true;
 	unsigned int s;
+	char buf[32];
 
 	if (v == SEQ_START_TOKEN) {
 		seq_printf(m, "%-18s %-10s %-12s %-10s %-8s %-11s %-21s %-21s %-10s %-10s %-10s %-10s %-9s %-12s %s %-7s %-7s %-6s %s\n",
@@ -353,33 +392,31 @@ static int tcpstates_conns_show(struct seq_file *m, void *v)
 			   "COMM");
 		return 0;
 	}
-	seq_printf(m, "%-18llu %-10u %-12s", c->cookie, c->ep.netns,
+	seq_printf(m, "%-18llu %-10u %-12s", c->cookie, c->ep.netns_ino,
 		   tcpstates_state_name(c->state));
 	tcpstates_put_ms(m, c->state_ns == TCPSTATES_UNKNOWN ?
 			 TCPSTATES_UNKNOWN : ktime_get_ns() - c->state_ns, 10);
-	seq_printf(m, " %-8s %-11s", tcpstates_role_names[c->role],
-		   (c->flags & TCPSTATES_CONN_PREEXISTING) ?
-		   ((c->flags & TCPSTATES_CONN_TIMEWAIT) ? "pre,tw" : "pre") :
-		   ((c->flags & TCPSTATES_CONN_TIMEWAIT) ? "tw" : "-"));
+	seq_printf(m, " %-8s", tcpstates_role_names[c->role]);
+	tcpstates_put_conn_flags(m, c->flags);
 	tcpstates_put_endpoint(m, &c->ep, &c->ep.saddr, c->ep.sport);
 	tcpstates_put_endpoint(m, &c->ep, &c->ep.daddr, c->ep.dport);
 	tcpstates_put_u32(m, c->known & TCPSTATES_KNOW_ISN_LOCAL, c->isn_local);
 	tcpstates_put_u32(m, c->known & TCPSTATES_KNOW_ISN_REMOTE, c->isn_remote);
 	tcpstates_put_u32(m, c->known & TCPSTATES_KNOW_FIN_LOCAL, c->fin_local);
 	tcpstates_put_u32(m, c->known & TCPSTATES_KNOW_FIN_REMOTE, c->fin_remote);
-	seq_printf(m, " %-9s", c->first_fin == 1 ? "local" :
-		   c->first_fin == 2 ? "remote" : "-");
+	seq_printf(m, " %-9s", c->first_fin == TCPSTATES_FIRST_FIN_LOCAL ? "local" :
+		   c->first_fin == TCPSTATES_FIRST_FIN_REMOTE ? "remote" : "-");
 	if (c->known & TCPSTATES_KNOW_HANDSHAKE)
-		seq_printf(m, " %-12u ", c->handshake_us);
+		seq_printf(m, " %-12llu ", c->handshake_us);
 	else
 		seq_printf(m, " %-12s ", "-");
 	/* Time spent in each state left so far: STATE=ms,... */
 	for (s = 1; s < TCPSTATES_NSTATES; s++) {
 		if (!c->state_us[s])
 			continue;
-		seq_printf(m, "%s%s=%u.%03u", first ? "" : ",",
-			   tcpstates_state_name(s), c->state_us[s] / 1000,
-			   c->state_us[s] % 1000);
+		tcpstates_fmt_us(buf, sizeof(buf), c->state_us[s]);
+		seq_printf(m, "%s%s=%s", first ? "" : ",",
+			   tcpstates_state_name(s), buf);
 		first = false;
 	}
 	if (first)
@@ -408,28 +445,16 @@ static const struct proc_ops tcpstates_conns_proc_ops = {
 	.proc_release = tcpstates_reader_release,
 };
 
+/* Every counter, "name value" a line, in the order of TCPSTATES_A_STATS_* */
 static int tcpstates_stats_show(struct seq_file *m, void *v)
 {
-	struct tcpstates_conn_stats cs;
-	struct tcpstates_ring_stats st;
+	u64 val[TCPSTATES_A_STATS_MAX + 1];
+	unsigned int i;
 
-	tcpstates_ring_stats(&st);
-	tcpstates_conn_stats(&cs);
-	seq_printf(m, "events %llu\n", st.next_seq - 1);
-	seq_printf(m, "ring_size %u\n", st.size);
-	seq_printf(m, "ring_used %llu\n", st.next_seq - st.first_seq);
-	seq_printf(m, "ring_first_seq %llu\n", st.first_seq);
-	seq_printf(m, "drops_ring_overwritten %llu\n", st.overwritten);
-	seq_printf(m, "kprobe_missed %lu\n", tcpstates_probe_missed());
-	seq_printf(m, "conn_used %llu\n", cs.used);
-	seq_printf(m, "conn_max %llu\n", cs.max);
-	seq_printf(m, "conn_added %llu\n", cs.added);
-	seq_printf(m, "conn_removed %llu\n", cs.removed);
-	seq_printf(m, "conn_evicted %llu\n", cs.evicted);
-	seq_printf(m, "conn_seeded %llu\n", cs.seeded);
-	seq_printf(m, "mem_bytes %llu\n", st.bytes + cs.bytes);
-	seq_printf(m, "readers_open %d\n", tcpstates_proc_readers_open());
-	seq_printf(m, "dumps_running %d\n", tcpstates_nl_dumps_running());
+	tcpstates_stats_snapshot(val);
+	for (i = 0; i <= TCPSTATES_A_STATS_MAX; i++)
+		if (tcpstates_stat_name(i))
+			seq_printf(m, "%s %llu\n", tcpstates_stat_name(i), val[i]);
 	return 0;
 }
 

@@ -4,33 +4,46 @@
  *
  * One bounded ring of fixed-size records shared by all CPUs. Producers are
  * kprobe handlers (softirq or process context, preemption off); readers are
- * procfs in process context. Each side holds the raw spinlock only to copy
- * one record, with interrupts off so that a softirq on the same CPU cannot
- * re-enter. Raw, because on PREEMPT_RT a spinlock_t sleeps.
+ * procfs and netlink dumps in process context. Each side holds the raw
+ * spinlock only to copy one record, with interrupts off so that a softirq
+ * on the same CPU cannot re-enter. Raw, because on PREEMPT_RT a
+ * spinlock_t sleeps.
  *
  * Every event gets the next sequence number under the lock, so numbers are
  * gapless. When the ring is full the oldest record is overwritten and
  * counted; a reader sees the loss as a jump in sequence numbers.
  *
- * The multicast sender (netlink.c) is a reader with its own cursor,
- * tx_next, kept here so that overwriting an event it still has to send (one
- * marked watched) is counted as the sender's overrun, exactly.
+ * Live delivery: a consumer (the multicast sender) tells the ring whom it
+ * serves. An event someone listens for when it happens is marked watched,
+ * linked to the previous watched event of its namespace and of all
+ * namespaces (the previous event a listener of its group must have had:
+ * a listener compares it with the last one it got, and knows exactly what
+ * it lost and to whom), and the consumer's work item is queued. The
+ * consumer reads with its own cursor, tx_next, kept here so that
+ * overwriting a watched event it has not taken is counted as its overrun,
+ * exactly.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "tcpstates.h"
+
+/* The consumer waits this long, in jiffies, for the events after the first. */
+#define TCPSTATES_TX_DELAY	1
 
 static struct {
 	raw_spinlock_t lock;
 	struct tcpstates_event *slots;
+	const struct tcpstates_ring_consumer *consumer;
 	u64 next_seq;		/* sequence number of the next event */
 	u64 overwritten;
-	u64 tx_next;		/* the multicast sender's next event */
+	u64 last_watched;	/* the last watched event of any namespace */
+	u64 tx_next;		/* the consumer's next event */
 	u64 tx_overrun;
-	u64 tx_overrun_seen;	/* tx_overrun at the sender's last take */
+	u64 partial;
 	u32 mask;
 } ring = {
 	.lock = __RAW_SPIN_LOCK_UNLOCKED(ring.lock),
@@ -58,9 +71,11 @@ int tcpstates_ring_init(unsigned int size)
 	ring.mask = size - 1;
 	ring.next_seq = 1;
 	ring.overwritten = 0;
+	ring.last_watched = 0;
 	ring.tx_next = 1;
 	ring.tx_overrun = 0;
-	ring.tx_overrun_seen = 0;
+	ring.partial = 0;
+	ring.consumer = NULL;
 	return 0;
 }
 
@@ -74,18 +89,39 @@ void tcpstates_ring_exit(void)
 }
 
 /**
+ * tcpstates_ring_set_consumer() - who takes the watched events
+ * @c: the consumer, or NULL for none; it must stay valid until replaced
+ *
+ * Set before the probes run, cleared after they stopped.
+ */
+void tcpstates_ring_set_consumer(const struct tcpstates_ring_consumer *c)
+{
+	WRITE_ONCE(ring.consumer, c);
+}
+
+/**
  * tcpstates_ring_push() - append one event, overwriting the oldest if full
- * @ev: the event; its @seq is filled in here
+ * @ev: the event; its @seq, @watched and chain links are filled in here
+ * @net: its network namespace
  *
  * Safe in any context but NMI. Never sleeps, never allocates.
  */
-void tcpstates_ring_push(struct tcpstates_event *ev)
+void tcpstates_ring_push(struct tcpstates_event *ev, struct net *net)
 {
+	const struct tcpstates_ring_consumer *c = READ_ONCE(ring.consumer);
 	struct tcpstates_event *slot;
 	unsigned long flags;
 
+	ev->watched = c && c->wants(net);
 	raw_spin_lock_irqsave(&ring.lock, flags);
 	ev->seq = ring.next_seq++;
+	if (ev->watched) {
+		ev->ns_prev = tcpstates_netns_chain(net, ev->seq);
+		ev->all_prev = ring.last_watched;
+		ring.last_watched = ev->seq;
+	}
+	if (ev->flags & TCPSTATES_EVENT_F_PARTIAL)
+		ring.partial++;
 	slot = &ring.slots[ev->seq & ring.mask];
 	if (ev->seq > (u64)ring.mask + 1) {
 		ring.overwritten++;
@@ -94,6 +130,8 @@ void tcpstates_ring_push(struct tcpstates_event *ev)
 	}
 	*slot = *ev;
 	raw_spin_unlock_irqrestore(&ring.lock, flags);
+	if (ev->watched)
+		queue_delayed_work(system_wq, c->work, TCPSTATES_TX_DELAY);
 }
 
 /**
@@ -132,25 +170,26 @@ void tcpstates_ring_stats(struct tcpstates_ring_stats *st)
 	st->first_seq = ring_first_seq();
 	st->overwritten = ring.overwritten;
 	st->tx_overrun = ring.tx_overrun;
+	st->partial = ring.partial;
 	st->size = ring.mask + 1;
 	st->bytes = (u64)st->size * sizeof(*ring.slots);
 	raw_spin_unlock_irqrestore(&ring.lock, flags);
 }
 
 /**
- * tcpstates_ring_take() - the multicast sender's read: the next watched events
+ * tcpstates_ring_take() - the consumer's read: the next watched events
  * @next: in: the first sequence number wanted; out: where to go on from
  * @buf: where to copy them
  * @max: room in @buf
- * @lost: set to the last sequence number of the watched events overwritten
- *	since the previous call, or 0 when none was
  *
- * Looks at no more than 8 * @max slots under the lock.
+ * Looks at no more than 8 * @max slots under the lock. Watched events
+ * overwritten before they were taken are counted as the consumer's
+ * overrun (the listeners see them missing in the chains).
  *
  * Return: how many events were copied.
  */
 unsigned int tcpstates_ring_take(u64 *next, struct tcpstates_event *buf,
-				 unsigned int max, u64 *lost)
+				 unsigned int max)
 {
 	unsigned int n = 0, budget = 8 * max;
 	struct tcpstates_event *slot;
@@ -159,11 +198,6 @@ unsigned int tcpstates_ring_take(u64 *next, struct tcpstates_event *buf,
 
 	raw_spin_lock_irqsave(&ring.lock, flags);
 	seq = max(*next, ring_first_seq());
-	*lost = 0;
-	if (ring.tx_overrun != ring.tx_overrun_seen) {
-		ring.tx_overrun_seen = ring.tx_overrun;
-		*lost = seq - 1;
-	}
 	for (; n < max && budget && seq < ring.next_seq; seq++, budget--) {
 		slot = &ring.slots[seq & ring.mask];
 		if (slot->watched)

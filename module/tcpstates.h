@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * tcpstates: internal interfaces between the probes, the connection table,
- * the event ring and procfs.
+ * tcpstates: the interfaces between the module's files.
+ *
+ * Data flows one way: sources -> store -> views.
+ *   sources  sock.c (socket helpers), probe.c (kprobes), seed.c (at load)
+ *   store    netns.c (per namespace), ring.c (events), conntable.c (table)
+ *   rules    view.c (who sees what), stats.c (the counters, read from all)
+ *   views    procfs.c, netlink.c (family, dumps), mcast.c (live events)
+ * Sources write into the store; views read it, through the rules; the
+ * store calls neither (the ring wakes its consumer by queueing the work
+ * item the consumer gave it). No source calls a view.
  */
 #ifndef _TCPSTATES_H
 #define _TCPSTATES_H
@@ -14,6 +22,9 @@
 
 struct sock;
 struct net;
+struct file;
+struct sk_buff;
+struct delayed_work;
 
 /* Ring size bounds, in events (module parameter ring_size). */
 #define TCPSTATES_RING_MIN	16U
@@ -28,35 +39,38 @@ struct net;
 /* TCP_* states are 1..12 (net/tcp_states.h); index 0 is unused. */
 #define TCPSTATES_NSTATES	13
 
-/* "Not known": an unknown duration or an unset sequence number. */
+/* "Not known": an unknown time. */
 #define TCPSTATES_UNKNOWN	U64_MAX
-
-/* Connection flags (TCPSTATES_CONN_F_* in the uapi header). */
-#define TCPSTATES_CONN_PREEXISTING	TCPSTATES_CONN_F_PREEXISTING
-#define TCPSTATES_CONN_TIMEWAIT		TCPSTATES_CONN_F_TIMEWAIT
 
 union tcpstates_addr {
 	__be32 v4;
 	struct in6_addr v6;
 };
 
+/* What struct tcpstates_owner holds (@known) */
+#define TCPSTATES_OWNER_UID	BIT(0)	/* @uid */
+#define TCPSTATES_OWNER_PROC	BIT(1)	/* @tgid, @pid, @comm */
+
 /**
  * struct tcpstates_owner - the process a connection belongs to
- * @tgid: process id (in the initial pid namespace); 0 when unknown
+ * @tgid: process id (in the initial pid namespace)
  * @pid: thread id
  * @uid: user id (in the initial user namespace)
+ * @known: TCPSTATES_OWNER_*
  * @comm: command name, NUL-terminated, any bytes
  */
 struct tcpstates_owner {
 	u32 tgid;
 	u32 pid;
 	u32 uid;
+	u8 known;
 	char comm[TASK_COMM_LEN];
 };
 
 /**
  * struct tcpstates_endpoints - who talks to whom
- * @netns: inode number of the network namespace
+ * @netns_id: the network namespace, by an id never given to another one
+ * @netns_ino: its inode number (display only: the kernel reuses it)
  * @family: AF_INET or AF_INET6
  * @sport: local port, network order
  * @dport: remote port, network order
@@ -64,13 +78,18 @@ struct tcpstates_owner {
  * @daddr: remote address
  */
 struct tcpstates_endpoints {
-	u32 netns;
+	u64 netns_id;
+	u32 netns_ino;
 	u16 family;
 	__be16 sport;
 	__be16 dport;
 	union tcpstates_addr saddr;
 	union tcpstates_addr daddr;
 };
+
+/* What struct tcpstates_event holds besides what is always there (@known) */
+#define TCPSTATES_EV_SND	BIT(0)	/* @snd */
+#define TCPSTATES_EV_RCV	BIT(1)	/* @rcv */
 
 /**
  * struct tcpstates_event - one state transition of one TCP connection
@@ -79,14 +98,19 @@ struct tcpstates_endpoints {
  * @ts_ns: CLOCK_MONOTONIC time of the transition
  * @prev_ns: time spent in @oldstate, or TCPSTATES_UNKNOWN
  * @cookie: socket cookie: the connection's id, kept by its TIME_WAIT socket
+ * @ns_prev: the previous watched event of the same namespace (0: none)
+ * @all_prev: the previous watched event of any namespace (0: none)
  * @snd: the local side's next sequence number (write_seq) then
  * @rcv: the next sequence number expected from the peer (rcv_nxt) then
  * @ep: endpoints
  * @owner: the process that created, connected, listened or accepted
+ * @err: the socket error, for TCPSTATES_CAUSE_ERROR
  * @oldstate: state before (TCP_* from net/tcp_states.h)
  * @newstate: state after
  * @cause: enum tcpstates_cause, for transitions into CLOSE
  * @role: enum tcpstates_role
+ * @flags: TCPSTATES_EVENT_F_*
+ * @known: TCPSTATES_EV_*
  * @watched: someone listened for it when it happened: the multicast sender
  *	must send it
  */
@@ -95,76 +119,116 @@ struct tcpstates_event {
 	u64 ts_ns;
 	u64 prev_ns;
 	u64 cookie;
+	u64 ns_prev;
+	u64 all_prev;
 	u32 snd;
 	u32 rcv;
 	struct tcpstates_endpoints ep;
 	struct tcpstates_owner owner;
+	u16 err;
 	u8 oldstate;
 	u8 newstate;
 	u8 cause;
 	u8 role;
+	u8 flags;
+	u8 known;
 	u8 watched;
+};
+
+/* Connection flags: TCPSTATES_CONN_F_* (uapi) and the module's own */
+#define TCPSTATES_CONN_UAPI_FLAGS	(TCPSTATES_CONN_F_PREEXISTING | \
+					 TCPSTATES_CONN_F_TIMEWAIT | \
+					 TCPSTATES_CONN_F_PARTIAL)
+#define TCPSTATES_CONN_IN_TIME_WAIT	BIT(6)	/* in tcp_time_wait() */
+#define TCPSTATES_CONN_DEAD		BIT(7)	/* closed while seeding */
+
+/* What struct tcpstates_conn holds (@known) */
+#define TCPSTATES_KNOW_ISN_LOCAL	BIT(0)
+#define TCPSTATES_KNOW_ISN_REMOTE	BIT(1)
+#define TCPSTATES_KNOW_FIN_LOCAL	BIT(2)
+#define TCPSTATES_KNOW_FIN_REMOTE	BIT(3)
+#define TCPSTATES_KNOW_HANDSHAKE	BIT(4)
+#define TCPSTATES_KNOW_SEQS		(TCPSTATES_KNOW_ISN_LOCAL | \
+					 TCPSTATES_KNOW_ISN_REMOTE | \
+					 TCPSTATES_KNOW_FIN_LOCAL | \
+					 TCPSTATES_KNOW_FIN_REMOTE)
+
+/*
+ * Eviction classes, in the order the table gives entries up: a tombstone
+ * (not a connection), then TIME_WAIT, closing, open, held.
+ */
+enum tcpstates_class {
+	TCPSTATES_CLASS_DEAD,
+	TCPSTATES_CLASS_TIME_WAIT,	/* held by a timewait socket */
+	TCPSTATES_CLASS_CLOSING,	/* FIN_WAIT1, FIN_WAIT2, CLOSING, LAST_ACK */
+	TCPSTATES_CLASS_OPEN,		/* SYN_SENT, SYN_RECV, ESTABLISHED */
+	TCPSTATES_CLASS_HELD,		/* CLOSE_WAIT, LISTEN */
+	TCPSTATES_NCLASSES
 };
 
 /**
  * struct tcpstates_conn - the lifecycle so far of one live connection
- * @node: in the cookie hash
- * @age: in the table's list, oldest first (eviction order)
- * @id: order of arrival in the table, increasing along @age
+ * @node: in its hash bucket
+ * @lru: in its shard's list of its eviction class, oldest first
  * @cookie: socket cookie
  * @created_ns: when it was first seen
- * @state_ns: when it entered @state
+ * @state_ns: when it entered @state, or TCPSTATES_UNKNOWN
+ * @handshake_us: active open: SYN_SENT -> ESTABLISHED; passive open:
+ *	SYN-ACK round trip (SYN-ACK sent -> child created)
+ * @state_us: time spent in each state so far, in microseconds
  * @ep: endpoints
- * @owner: owning process (tgid 0: unknown)
+ * @owner: owning process
  * @isn_local: ISN of the local side (x for a client, y for a server)
  * @isn_remote: ISN of the peer
  * @fin_local: sequence number of the local FIN
  * @fin_remote: sequence number of the peer's FIN
- * @handshake_us: active open: SYN_SENT -> ESTABLISHED; passive open: SYN-ACK
- *	round trip (SYN-ACK sent -> child created)
- * @state_us: time spent in each state so far, in microseconds
  * @known: which of the numbers above are set (TCPSTATES_KNOW_*)
  * @state: current state (the timewait substate while held by a tw socket)
  * @role: enum tcpstates_role
- * @flags: TCPSTATES_CONN_*
- * @first_fin: 0 none yet, 1 local side, 2 peer
+ * @flags: TCPSTATES_CONN_F_* and TCPSTATES_CONN_*
+ * @first_fin: enum tcpstates_first_fin
+ * @cls: enum tcpstates_class, the list @lru is on
  */
 struct tcpstates_conn {
 	struct hlist_node node;
-	struct list_head age;
-	u64 id;
+	struct list_head lru;
 	u64 cookie;
 	u64 created_ns;
 	u64 state_ns;
+	u64 handshake_us;
+	u64 state_us[TCPSTATES_NSTATES];
 	struct tcpstates_endpoints ep;
 	struct tcpstates_owner owner;
 	u32 isn_local;
 	u32 isn_remote;
 	u32 fin_local;
 	u32 fin_remote;
-	u32 handshake_us;
-	u32 state_us[TCPSTATES_NSTATES];
 	u8 known;
 	u8 state;
 	u8 role;
 	u8 flags;
 	u8 first_fin;
+	u8 cls;
 };
 
-#define TCPSTATES_KNOW_ISN_LOCAL	BIT(0)
-#define TCPSTATES_KNOW_ISN_REMOTE	BIT(1)
-#define TCPSTATES_KNOW_FIN_LOCAL	BIT(2)
-#define TCPSTATES_KNOW_FIN_REMOTE	BIT(3)
-#define TCPSTATES_KNOW_HANDSHAKE	BIT(4)
+/**
+ * struct tcpstates_conn_lock - a locked shard of the table
+ * @shard: the shard
+ * @flags: saved interrupt state
+ */
+struct tcpstates_conn_lock {
+	void *shard;
+	unsigned long flags;
+};
 
 /**
  * struct tcpstates_conn_cursor - where a reader of the table is
- * @cookie: the last connection read, 0 before the first
- * @id: its id
+ * @bucket: the hash bucket it reads
+ * @cookie: in it, the last connection read (0: none yet)
  */
 struct tcpstates_conn_cursor {
+	u32 bucket;
 	u64 cookie;
-	u64 id;
 };
 
 /**
@@ -174,14 +238,16 @@ struct tcpstates_conn_cursor {
  * @overwritten: events dropped because the ring was full
  * @tx_overrun: watched events overwritten before the multicast sender took
  *	them
- * @size: capacity in events
+ * @partial: events of partial entries (TCPSTATES_EVENT_F_PARTIAL)
  * @bytes: memory the ring holds (allocated at load, the same until unload)
+ * @size: capacity in events
  */
 struct tcpstates_ring_stats {
 	u64 next_seq;
 	u64 first_seq;
 	u64 overwritten;
 	u64 tx_overrun;
+	u64 partial;
 	u64 bytes;
 	u32 size;
 };
@@ -192,9 +258,11 @@ struct tcpstates_ring_stats {
  * @max: capacity
  * @added: entries made so far
  * @removed: entries gone with their connection
- * @evicted: entries dropped to make room (their later events have no history);
- *	@added == @used + @removed + @evicted
+ * @evicted: entries dropped to make room, by class (their index: enum
+ *	tcpstates_class; [TCPSTATES_CLASS_DEAD] is the total);
+ *	@added == @used + @removed + @evicted[0]
  * @seeded: connections found at load
+ * @partial: entries made for connections met mid-life
  * @bytes: memory the table holds (allocated at load, the same until unload)
  */
 struct tcpstates_conn_stats {
@@ -202,46 +270,136 @@ struct tcpstates_conn_stats {
 	u64 max;
 	u64 added;
 	u64 removed;
-	u64 evicted;
+	u64 evicted[TCPSTATES_NCLASSES];
 	u64 seeded;
+	u64 partial;
 	u64 bytes;
 };
 
+/**
+ * struct tcpstates_ring_consumer - who takes watched events from the ring
+ * @wants: does anyone listen for an event of this namespace now? Any
+ *	context but NMI.
+ * @work: queued (one tick later) when a watched event comes
+ */
+struct tcpstates_ring_consumer {
+	bool (*wants)(struct net *net);
+	struct delayed_work *work;
+};
+
+/**
+ * struct tcpstates_viewer - who reads, and so what it may see
+ * @netns_id: the reader's network namespace
+ * @uid: the reader's uid (in the initial user namespace)
+ * @may_all: may see every namespace (CAP_NET_ADMIN in the initial user
+ *	namespace)
+ * @all: asked for every namespace (implies @may_all)
+ * @secrets: may see sequence numbers and every owner (CAP_NET_ADMIN over
+ *	its namespace, or @may_all)
+ */
+struct tcpstates_viewer {
+	u64 netns_id;
+	u32 uid;
+	bool may_all;
+	bool all;
+	bool secrets;
+};
+
+/* netns.c */
+int tcpstates_netns_init(void);
+void tcpstates_netns_exit(void);
+u64 tcpstates_netns_id(struct net *net);
+u64 tcpstates_netns_chain(struct net *net, u64 seq);
+
+/* ring.c */
 int tcpstates_ring_init(unsigned int size);
 void tcpstates_ring_exit(void);
-void tcpstates_ring_push(struct tcpstates_event *ev);
+void tcpstates_ring_push(struct tcpstates_event *ev, struct net *net);
 bool tcpstates_ring_read(u64 seq, struct tcpstates_event *out);
 void tcpstates_ring_stats(struct tcpstates_ring_stats *st);
 unsigned int tcpstates_ring_take(u64 *next, struct tcpstates_event *buf,
-				 unsigned int max, u64 *lost);
+				 unsigned int max);
+void tcpstates_ring_set_consumer(const struct tcpstates_ring_consumer *c);
 
+/* conntable.c */
 int tcpstates_conn_init(unsigned int max);
 void tcpstates_conn_exit(void);
-void tcpstates_conn_lock(unsigned long *flags);
-void tcpstates_conn_unlock(unsigned long flags);
-struct tcpstates_conn *tcpstates_conn_find(u64 cookie);
-struct tcpstates_conn *tcpstates_conn_add(u64 cookie);
-void tcpstates_conn_remove(struct tcpstates_conn *conn);
+struct tcpstates_conn *tcpstates_conn_lock(u64 cookie,
+					   struct tcpstates_conn_lock *l);
+struct tcpstates_conn *tcpstates_conn_get(struct tcpstates_conn_lock *l,
+					  u64 cookie, bool *created);
+struct tcpstates_conn *tcpstates_conn_seed_add(struct tcpstates_conn_lock *l,
+					       u64 cookie);
+void tcpstates_conn_adopt(struct tcpstates_conn_lock *l,
+			  struct tcpstates_conn *conn);
+void tcpstates_conn_update(struct tcpstates_conn_lock *l,
+			   struct tcpstates_conn *conn);
+void tcpstates_conn_remove(struct tcpstates_conn_lock *l,
+			   struct tcpstates_conn *conn);
+void tcpstates_conn_unlock(struct tcpstates_conn_lock *l);
 bool tcpstates_conn_read(struct tcpstates_conn_cursor *cur,
 			 struct tcpstates_conn *out);
 void tcpstates_conn_stats(struct tcpstates_conn_stats *st);
-void tcpstates_conn_seed(void);
+void tcpstates_conn_seed_begin(void);
+void tcpstates_conn_seed_end(void);
 
-int tcpstates_probe_init(void);
-void tcpstates_probe_exit(void);
-unsigned long tcpstates_probe_missed(void);
+/* sock.c */
 u64 tcpstates_sk_cookie(struct sock *sk);
 void tcpstates_sk_endpoints(const struct sock *sk,
 			    struct tcpstates_endpoints *ep);
+void tcpstates_sk_uid(const struct sock *sk, struct tcpstates_owner *o);
+void tcpstates_owner_current(struct tcpstates_owner *o);
 
+/* probe.c */
+int tcpstates_probe_init(void);
+void tcpstates_probe_exit(void);
+unsigned long tcpstates_probe_missed(void);
+
+/* seed.c */
+void tcpstates_seed(void);
+
+/* view.c */
+void tcpstates_viewer_of_file(struct tcpstates_viewer *v, struct file *file);
+void tcpstates_viewer_of_request(struct tcpstates_viewer *v,
+				 struct sk_buff *skb);
+void tcpstates_viewer_of_group(struct tcpstates_viewer *v, struct net *net,
+			       bool all);
+bool tcpstates_view_sees(const struct tcpstates_viewer *v, u64 netns_id);
+void tcpstates_view_event(const struct tcpstates_viewer *v,
+			  struct tcpstates_event *ev);
+void tcpstates_view_conn(const struct tcpstates_viewer *v,
+			 struct tcpstates_conn *c);
+
+/* stats.c */
+enum tcpstates_counter {
+	TCPSTATES_C_READERS_OPEN,
+	TCPSTATES_C_DUMPS_RUNNING,
+	TCPSTATES_C_MCAST_SENT,
+	TCPSTATES_C_MCAST_FAILED,
+	TCPSTATES_C_MCAST_NOMEM,
+	TCPSTATES_C_MCAST_UNHEARD,
+	TCPSTATES_NCOUNTERS
+};
+
+void tcpstates_count(enum tcpstates_counter c, long n);
+void tcpstates_stats_snapshot(u64 *v);
+const char *tcpstates_stat_name(unsigned int attr);
+
+/* netlink.c */
 int tcpstates_nl_init(void);
 void tcpstates_nl_exit(void);
-bool tcpstates_nl_watched(struct net *net);
-void tcpstates_nl_kick(void);
-int tcpstates_nl_dumps_running(void);
+int tcpstates_nl_fill_event(struct sk_buff *skb,
+			    const struct tcpstates_event *ev, u64 prev,
+			    u32 portid, u32 seq, int flags, u8 cmd);
+bool tcpstates_nl_has_listeners(struct net *net, bool all);
+int tcpstates_nl_multicast(struct sk_buff *skb, struct net *net, bool all);
 
+/* mcast.c */
+int tcpstates_mcast_init(void);
+void tcpstates_mcast_exit(void);
+
+/* procfs.c */
 int tcpstates_proc_init(void);
 void tcpstates_proc_exit(void);
-int tcpstates_proc_readers_open(void);
 
 #endif /* _TCPSTATES_H */

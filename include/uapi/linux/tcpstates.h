@@ -125,10 +125,6 @@ enum tcpstates_cause {
 	TCPSTATES_CAUSE_HOST_UNREACHABLE,	/* EHOSTUNREACH (ICMP host unreachable, ...) */
 	TCPSTATES_CAUSE_NET_UNREACHABLE,	/* ENETUNREACH (ICMP network unreachable) */
 	TCPSTATES_CAUSE_ERROR,		/* another socket error: TCPSTATES_A_EVENT_ERRNO */
-	/* a passive child discarded before anyone could see it: another CPU
-	 * made the connection for the same request first
-	 */
-	TCPSTATES_CAUSE_DISCARDED,
 };
 
 /* Which side of a connection a socket is (TCPSTATES_A_*_ROLE). */
