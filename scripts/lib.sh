@@ -170,3 +170,48 @@ build_module_for() {
 	fi
 	echo "$out/module/tcpstates.ko"
 }
+
+# Build the tests' fault-injection module (tools/testing/faults) for one
+# kernel release into build/RELEASE/faults/. Prints the path of the .ko.
+build_faults_for() {
+	local release=$1 top out kdir
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	out=$top/build/$release/faults
+	kdir=$(kernel_build_dir "$release") ||
+		die "no headers for $release (run scripts/deps.sh or scripts/build-kernel.sh)"
+	mkdir -p "$out"
+	cp "$top"/tools/testing/faults/*.c "$top/tools/testing/faults/Kbuild" "$out/"
+	if ! make -C "$kdir" M="$out" modules >"$out/build.log" 2>&1 ||
+	   grep -E 'warning:|error:' "$out/build.log" >&2; then
+		cat "$out/build.log" >&2
+		die "fault module build failed for $release"
+	fi
+	echo "$out/tcpstates_faults.ko"
+}
+
+# A 32-bit (i386) kernel tree ready for out-of-tree module builds, from
+# linux-source-6.1: defconfig with what the module needs, modules_prepare
+# only (no kernel is built), cached in $TCPSTATES_CACHE/i386-6.1. Prints
+# its path. For the build test of the module on 32-bit kernels (64-bit
+# divisions that a 32-bit kernel cannot link).
+prepare_i386_tree() {
+	local dir=$TCPSTATES_CACHE/i386-6.1 tarball o
+	if [ ! -e "$dir/.prepared" ]; then
+		tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n1)
+		[ -n "$tarball" ] || die "i386 tree: linux-source-6.1 is not installed (run scripts/deps.sh)"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		tar -xf "$tarball" -C "$dir" --strip-components=1
+		make -C "$dir" -s ARCH=i386 defconfig >/dev/null
+		for o in MODULES MODULE_UNLOAD KPROBES KALLSYMS NET INET IPV6 NET_NS \
+			 SECURITY INET_DIAG; do
+			"$dir/scripts/config" --file "$dir/.config" -e "$o"
+		done
+		"$dir/scripts/config" --file "$dir/.config" -d WERROR -d DEBUG_INFO_BTF
+		make -C "$dir" -s ARCH=i386 olddefconfig >/dev/null
+		make -C "$dir" -s ARCH=i386 -j"$(nproc)" modules_prepare >/dev/null 2>&1 ||
+			die "i386 tree: modules_prepare failed in $dir"
+		touch "$dir/.prepared"
+	fi
+	echo "$dir"
+}

@@ -21,13 +21,20 @@
  *                   first one's TIME_WAIT socket
  *     hold          connect, print, then wait for SIGUSR1 (or stdin EOF)
  *                   before a client-first close
- *   -n COUNT, -t SECONDS   repeat (client-first and server-first only)
+ *     close-wait    the client closes, the server does not: its child
+ *                   stays in CLOSE_WAIT (the leak SREs hunt) until SIGUSR1
+ *     accept-threads  COUNT threads block in accept(), then COUNT clients
+ *                   connect; each thread prints "accepted TID PEER_PORT";
+ *                   all stay connected until SIGUSR1
+ *   -n COUNT, -t SECONDS   repeat (client-first and server-first only), or
+ *                   the number of accept threads
  *   -q       print only the summary
  *
  * Prints "pid N", then "client_port N" per connection, "connections N".
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -35,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -142,6 +150,79 @@ static void on_usr1(int sig)
 	released = 1;
 }
 
+static void wait_released(void)
+{
+	while (!released)
+		usleep(10 * 1000);
+}
+
+static unsigned int peer_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len))
+		die("getpeername");
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+static int accept_lfd;
+static pthread_mutex_t accept_lock = PTHREAD_MUTEX_INITIALIZER;
+static long accept_waiting;
+
+static void *accept_thread(void *arg)
+{
+	int fd;
+
+	(void)arg;
+	pthread_mutex_lock(&accept_lock);
+	accept_waiting++;
+	pthread_mutex_unlock(&accept_lock);
+	fd = accept(accept_lfd, NULL, NULL);
+	if (fd < 0)
+		die("accept");
+	pthread_mutex_lock(&accept_lock);
+	printf("accepted %ld %u\n", (long)syscall(SYS_gettid), peer_port(fd));
+	pthread_mutex_unlock(&accept_lock);
+	return NULL;
+}
+
+/*
+ * COUNT threads blocked in accept() at once, then COUNT clients: each
+ * child is accepted by whichever thread the kernel wakes.
+ */
+static void accept_threads(int lfd, unsigned int port, long count)
+{
+	pthread_attr_t attr;
+	pthread_t *threads = calloc(count, sizeof(*threads));
+	long i, waiting;
+
+	if (!threads)
+		die("calloc");
+	accept_lfd = lfd;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (i = 0; i < count; i++)
+		if (pthread_create(&threads[i], &attr, accept_thread, NULL))
+			die("pthread_create");
+	do {
+		usleep(100 * 1000);
+		pthread_mutex_lock(&accept_lock);
+		waiting = accept_waiting;
+		pthread_mutex_unlock(&accept_lock);
+	} while (waiting < count);
+	sleep(1);	/* into accept() itself */
+	for (i = 0; i < count; i++)
+		client(port, 0);	/* left open */
+	for (i = 0; i < count; i++)
+		pthread_join(threads[i], NULL);
+	printf("ready\n");
+	fflush(stdout);
+	wait_released();
+}
+
 /* One connection: client-first, server-first, abort or simultaneous. */
 static void one(int lfd, unsigned int port, const char *mode, int quiet,
 		unsigned int lport)
@@ -173,10 +254,16 @@ static void one(int lfd, unsigned int port, const char *mode, int quiet,
 		close(cfd);
 		close(sfd);
 	} else if (!strcmp(mode, "hold")) {
-		while (!released)
-			usleep(10 * 1000);
+		wait_released();
 		close(cfd);
 		expect_eof(sfd);
+		close(sfd);
+	} else if (!strcmp(mode, "close-wait")) {
+		close(cfd);
+		expect_eof(sfd);
+		printf("ready\n");
+		fflush(stdout);
+		wait_released();
 		close(sfd);
 	} else {
 		close(cfd);
@@ -241,6 +328,9 @@ int main(int argc, char **argv)
 		expect_reset(cfd);
 		close(cfd);
 		n = 1;
+	} else if (!strcmp(mode, "accept-threads")) {
+		accept_threads(lfd, port, count);
+		n = count;
 	} else if (!strcmp(mode, "reuse")) {
 		one(lfd, port, "client-first", quiet, port + 1);
 		usleep(1100 * 1000);	/* tw_reuse wants a timestamp 1 s old */

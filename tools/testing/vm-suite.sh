@@ -32,6 +32,10 @@ if [ $st != 0 ]; then
 	echo "1..$n"
 	exit 1
 fi
+faults=$(build_faults_for "$release" 2>/tmp/tcpstates-build.$$)
+st=$?
+sed 's/^/# /' /tmp/tcpstates-build.$$; rm -f /tmp/tcpstates-build.$$
+tap $st "the tests' fault-injection module builds for $release"
 
 scale=${TCPSTATES_SCALE:-short} slow=1
 [[ $release != *-debug ]] || slow=4
@@ -43,7 +47,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 {
 	"$top/scripts/vm-run.sh" -k "$release" -t "$limit" -- env \
-		TCPSTATES_SCALE="$scale" TCPSTATES_SLOW="$slow" \
+		TCPSTATES_SCALE="$scale" TCPSTATES_SLOW="$slow" TCPSTATES_FAULTS_KO="$faults" \
 		"$top/tools/testing/vm/run.sh" "$ko" 2>&1
 	echo "@@vm-status $?"
 } | awk -v n="$n" -v out="$tmp/result" '

@@ -6,6 +6,8 @@ TESTING=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOP=$(cd "$TESTING/../.." && pwd)
 TCPCONN=$TESTING/tcpconn
 KO=${TCPSTATES_KO:-$TOP/build/$(uname -r)/module/tcpstates.ko}
+# the tests' fault-injection module (tools/testing/faults)
+FAULTS_KO=${TCPSTATES_FAULTS_KO:-$TOP/build/$(uname -r)/faults/tcpstates_faults.ko}
 failures=0
 # A debug kernel runs several times slower: waits and idle times scale by
 # TCPSTATES_SLOW (vm-suite.sh sets it).

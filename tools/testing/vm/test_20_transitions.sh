@@ -7,7 +7,7 @@
 
 load_module
 ok $? "insmod tcpstates.ko"
-head -n1 /proc/tcpstates | grep -q '^SEQ  *TIME  *NETNS  *COOKIE  *OLDSTATE  *NEWSTATE  *PREV_MS  *CAUSE  *LOCAL  *REMOTE  *SND  *RCV  *TGID  *PID  *UID  *COMM$'
+head -n1 /proc/tcpstates | grep -q '^SEQ  *TIME  *NETNS  *COOKIE  *OLDSTATE  *NEWSTATE  *PREV_MS  *CAUSE  *LOCAL  *REMOTE  *SND  *RCV  *FLAGS  *TGID  *PID  *UID  *COMM$'
 ok $? "/proc/tcpstates starts with a header naming the columns"
 
 check_family() {	# check_family 4|6 PORT LOOPBACK ANY (as printed)
