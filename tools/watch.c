@@ -82,9 +82,38 @@ static void flush_stdout(void *data)
 	ts_flush(stdout);
 }
 
+static int nothing_cb(const struct ts_nl_event *ev, void *data)
+{
+	(void)ev;
+	(void)data;
+	return 0;
+}
+
+/*
+ * The own namespace's group, or for another namespace (or all) the group
+ * of every namespace. That one reaches only readers with CAP_NET_ADMIN in
+ * the initial user namespace, where a container's root may subscribe and
+ * hear nothing: a dump of nothing (from past the newest event) with the
+ * same filter first asks the kernel, so that such a reader is told.
+ */
 int ts_subscribe(struct ts_nl *nl, const struct ts_filter *f)
 {
-	return ts_nl_subscribe(nl, f->all_netns || f->netns_fd >= 0);
+	bool all = f->all_netns || f->netns_fd >= 0;
+	struct ts_nl_filter k;
+	struct ts_nl_stats st;
+	int ret;
+
+	if (all) {
+		ret = ts_nl_get_stats(nl, &st);
+		if (ret)
+			return ret;
+		ts_kernel_filter(f, ts_nl_filter_attrs(nl), &k);
+		ret = ts_nl_dump_events(nl, st.v[TCPSTATES_A_STATS_EVENTS] + 1, &k,
+					f->all_netns, nothing_cb, NULL);
+		if (ret < 0)
+			return ret;
+	}
+	return ts_nl_subscribe(nl, all);
 }
 
 static int dump_cb(const struct ts_nl_event *ev, void *data)
