@@ -436,6 +436,10 @@ int main(int argc, char **argv)
 			ts_usage_error("unknown command '%s'", argv[optind]);
 	}
 	if (help) {
+		/* the values are checked all the same (the completion's test) */
+		if ((!cmd || cmd->run != cmd_show) && optind < argc &&
+		    ts_expr_parse(argv + optind, argc - optind, &o.f, err, sizeof(err)))
+			ts_usage_error("%s", err);
 		if (cmd)
 			command_usage(stdout, cmd);
 		else
