@@ -89,7 +89,7 @@ int cmd_conns(struct ts_nl *nl, const struct ts_opts *o)
 	size_t i;
 	int ret;
 
-	ts_kernel_filter(&o->f, ts_nl_filter_attrs(nl), &k);
+	ts_kernel_filter(&o->f, ts_filter_attrs(nl, &o->f), &k);
 	ret = ts_nl_dump_conns(nl, &k, o->f.all_netns, conns_cb, &l);
 	if (ret < 0)
 		ts_nl_fail(nl, "connection dump", ret, o);

@@ -447,8 +447,9 @@ int ts_expr_parse(char **argv, int argc, struct ts_filter *f, char *err,
 		mask = !strcmp(next(&p), "state") ? &f->states : &f->exclude;
 		t = next(&p);
 		if (!t || ts_parse_states(t, mask)) {
-			fail(&p, "bad filter: '%s' is not a TCP state (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing, new-syn-recv; all, connected, synchronized, bucket, big; or kernel names such as CLOSE_WAIT)",
-			     t ? t : "");
+			fail(&p, "bad filter: %s%s%s TCP state (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing, new-syn-recv; all, connected, synchronized, bucket, big; or kernel names such as CLOSE_WAIT)",
+			     t ? "'" : "'state' wants a", t ? t : "",
+			     t ? "' is not a" : "");
 			goto out;
 		}
 	}

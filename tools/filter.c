@@ -256,13 +256,15 @@ int ts_parse_host(const char *s, struct ts_host *h, bool need_addr)
 		if (*c == '/') {
 			plen = c + 1;
 			c = strchr(plen, ':');
-			if (c)
-				*c++ = '\0';
-		}
-		if (c && *c == ':')
+			if (c) {
+				*c = '\0';
+				port = c + 1;
+			}
+		} else if (*c == ':') {
 			port = c + 1;
-		else if (c && *c)
+		} else if (*c) {
 			return -1;
+		}
 		fam = AF_INET6;
 	} else if (strchr(a, ':') && strchr(a, ':') != strrchr(a, ':')) {
 		if (fam == AF_INET)	/* ::1, fe80::/10: no port */
@@ -599,6 +601,19 @@ static void push_addr(struct push *p, const struct ts_host *h, bool local)
 	else
 		k->rplen = h->plen;
 	set(p, abit | pbit);
+}
+
+/*
+ * The filter attributes to count on: the module is asked (a policy dump)
+ * only when the filter needs one of version 2's; the others every version
+ * takes (but NETNS, which is only sent when the module has no NETNS_FD).
+ */
+uint32_t ts_filter_attrs(struct ts_nl *nl, const struct ts_filter *f)
+{
+	if (f->netns_fd >= 0 || ts_expr_has(f->expr, TS_K_COOKIE) ||
+	    ts_expr_has(f->expr, TS_K_NETNS_ID))
+		return ts_nl_filter_attrs(nl);
+	return TS_NL_FILTER_V1 & ~FILTER_BIT(NETNS);
 }
 
 void ts_kernel_filter(const struct ts_filter *f, uint32_t supported,

@@ -356,8 +356,7 @@ static int ts_nl_policy_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* The filter attributes of each family version, where the kernel cannot tell */
-#define TS_NL_FILTER_V1	(((1U << (TCPSTATES_A_FILTER_TGID + 1)) - 1) & ~1U)
+/* The filter attributes of version 2, where the kernel cannot tell */
 #define TS_NL_FILTER_V2	((TS_NL_FILTER_V1 & ~(1U << TCPSTATES_A_FILTER_NETNS)) | \
 			 (1U << TCPSTATES_A_FILTER_NETNS_ID) |			\
 			 (1U << TCPSTATES_A_FILTER_NETNS_FD) |			\

@@ -119,6 +119,9 @@ int ts_nl_open(struct ts_nl *nl);
 void ts_nl_close(struct ts_nl *nl);
 int ts_nl_set_rcvbuf(struct ts_nl *nl, int bytes);
 int ts_nl_get_stats(struct ts_nl *nl, struct ts_nl_stats *st);
+/* The filter attributes of family version 1, which version 2 takes too but NETNS */
+#define TS_NL_FILTER_V1	(((1U << (TCPSTATES_A_FILTER_TGID + 1)) - 1) & ~1U)
+
 /*
  * The filter attributes the module accepts, 1 << TCPSTATES_A_FILTER_*: what
  * its policy says (CTRL_CMD_GETPOLICY), or where the kernel cannot tell,

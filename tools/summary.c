@@ -369,12 +369,12 @@ int cmd_summary(struct ts_nl *nl, const struct ts_opts *o)
 				ts_nl_fail(nl, "receiving live events", ret, o);
 		}
 	} else {
-		ts_kernel_filter(&o->f, ts_nl_filter_attrs(&dump), &k);
+		ts_kernel_filter(&o->f, ts_filter_attrs(&dump, &o->f), &k);
 		ret = ts_nl_dump_events(&dump, 0, &k, o->f.all_netns, sum_ev_cb, s);
 		if (ret < 0)
 			ts_nl_fail(&dump, "event dump", ret, o);
 	}
-	ts_kernel_filter(&s->conns, ts_nl_filter_attrs(&dump), &k);
+	ts_kernel_filter(&s->conns, ts_filter_attrs(&dump, &s->conns), &k);
 	ret = ts_nl_dump_conns(&dump, &k, o->f.all_netns, sum_conn_cb, s);
 	if (ret < 0)
 		ts_nl_fail(&dump, "connection dump", ret, o);

@@ -253,6 +253,8 @@ static bool filter_word(const char *w)
 	};
 	unsigned int i;
 
+	if (*w >= '0' && *w <= '9')	/* bcc's -p PID: the grammar says what to type */
+		return true;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (!strncmp(w, words[i], strlen(words[i])) &&
 		    (!w[strlen(words[i])] || strchr(" (!", w[strlen(words[i])]) ||

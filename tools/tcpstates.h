@@ -107,6 +107,7 @@ int ts_parse_pids(const char *s, struct ts_expr **e);
 int ts_parse_states(const char *s, uint32_t *mask);
 int ts_parse_host(const char *s, struct ts_host *h, bool need_addr);
 void ts_filter_finish(struct ts_filter *f, bool conns, bool states);
+uint32_t ts_filter_attrs(struct ts_nl *nl, const struct ts_filter *f);
 void ts_kernel_filter(const struct ts_filter *f, uint32_t supported,
 		      struct ts_nl_filter *k);
 bool ts_match_event(const struct ts_filter *f, const struct ts_nl_event *ev);

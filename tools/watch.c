@@ -107,7 +107,7 @@ int ts_subscribe(struct ts_nl *nl, const struct ts_filter *f)
 		ret = ts_nl_get_stats(nl, &st);
 		if (ret)
 			return ret;
-		ts_kernel_filter(f, ts_nl_filter_attrs(nl), &k);
+		ts_kernel_filter(f, ts_filter_attrs(nl, f), &k);
 		ret = ts_nl_dump_events(nl, st.v[TCPSTATES_A_STATS_EVENTS] + 1, &k,
 					f->all_netns, nothing_cb, NULL);
 		if (ret < 0)
@@ -144,7 +144,7 @@ static void fetch(struct watch *w, unsigned long long from,
 	unsigned long long lost0 = w->lost;
 	int ret;
 
-	ts_kernel_filter(&w->o->f, ts_nl_filter_attrs(w->dump), &k);
+	ts_kernel_filter(&w->o->f, ts_filter_attrs(w->dump, &w->o->f), &k);
 	w->upto = upto;
 	w->fetch_next = from;
 	/*
@@ -318,7 +318,7 @@ int cmd_events(struct ts_nl *nl, const struct ts_opts *o)
 	struct ts_nl_filter k;
 	int ret;
 
-	ts_kernel_filter(&o->f, ts_nl_filter_attrs(nl), &k);
+	ts_kernel_filter(&o->f, ts_filter_attrs(nl, &o->f), &k);
 	e.out = ts_events_open(stdout, o, false);
 	ret = ts_nl_dump_events(nl, 0, &k, o->f.all_netns, events_cb, &e);
 	if (ret < 0)

@@ -178,6 +178,9 @@ static void test_options(void)
 	ok(!ts_parse_host("[fe80::]/10", &h, false) && h.plen == 10 &&
 	   !ts_parse_host("fe80::/10", &h, false) && h.plen == 10 && h.port == -1,
 	   "host: IPv6 prefixes, bracketed or not");
+	ok(!ts_parse_host("[fe80::]/10:80", &h, false) && h.plen == 10 && h.port == 80 &&
+	   !ts_parse_host("[fe80::/10]:80", &h, false) && h.plen == 10 && h.port == 80,
+	   "host: an IPv6 prefix with a port");
 	ok(!ts_parse_host("*:22", &h, false) && !h.family && h.port == 22,
 	   "host: *:PORT");
 	ok(!ts_parse_host("inet6:[::1]:1", &h, false) && h.family == AF_INET6,
