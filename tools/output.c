@@ -293,11 +293,30 @@ static void cell(struct ts_out *t, const char *head, const char *s)
 	t->cells++;
 }
 
+/* ,"key": (every line has room for it: keys are short, lines 4 KiB) */
 static void json_key(struct ts_out *t, const char *key)
 {
-	put(t, ",\"", 2);
-	put(t, key, strlen(key));
-	put(t, "\":", 2);
+	size_t n = strlen(key);
+	char *p;
+
+	if (t->len + n + 4 >= sizeof(t->line))
+		return;
+	p = t->line + t->len;
+	p[0] = ',';
+	p[1] = '"';
+	memcpy(p + 2, key, n);
+	p[n + 2] = '"';
+	p[n + 3] = ':';
+	t->len += n + 4;
+}
+
+/* Does @s go into JSON as it is (printable ASCII, no quote, no backslash)? */
+static bool json_plain(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s >= 0x7f || *s == '"' || *s == '\\')
+			return false;
+	return true;
 }
 
 /* One row of text: cells padded to the widths, one blank between */
@@ -465,21 +484,20 @@ void ts_out_close(struct ts_out *t)
 void ts_out_num(struct ts_out *t, unsigned int show, const char *key,
 		const char *head, bool known, uint64_t v)
 {
-	char buf[24], *e;
+	char buf[24];
 
 	if (!shown(t, show))
 		return;
-	e = known ? put_u64(buf, v) : buf;
-	*e = '\0';
 	if (!t->json) {
+		*(known ? put_u64(buf, v) : buf) = '\0';
 		cell(t, head, known ? buf : "-");
 		return;
 	}
 	json_key(t, key);
-	if (known)
-		put(t, buf, e - buf);
-	else
+	if (!known)
 		put(t, "null", 4);
+	else if (t->len + 20 < sizeof(t->line))	/* the digits, in place */
+		t->len = put_u64(t->line + t->len, v) - t->line;
 }
 
 void ts_out_str(struct ts_out *t, unsigned int show, const char *key,
@@ -496,6 +514,10 @@ void ts_out_str(struct ts_out *t, unsigned int show, const char *key,
 	json_key(t, key);
 	if (!s) {
 		put(t, "null", 4);
+	} else if (json_plain(s)) {	/* states, names, numbers: most strings */
+		put(t, "\"", 1);
+		put(t, s, strlen(s));
+		put(t, "\"", 1);
 	} else if (strlen(s) * 6 + 2 < sizeof(buf)) {
 		put(t, buf, json_str(buf, s) - buf);
 	} else {

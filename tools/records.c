@@ -78,15 +78,19 @@ static void event_fields(struct ts_out *t, const void *rec)
 		   ts_state_name(ev->oldstate));
 	ts_out_str(t, TS_T | TS_J, "newstate", "NEWSTATE",
 		   ts_state_name(ev->newstate));
-	ts_format_ms(ev->has_prev_ns, ev->prev_ns, buf, sizeof(buf));
-	ts_out_str(t, TS_T, NULL, "MS", buf);
+	if (ts_out_shows(t, TS_T)) {		/* text only: JSON has prev_ns */
+		ts_format_ms(ev->has_prev_ns, ev->prev_ns, buf, sizeof(buf));
+		ts_out_str(t, TS_T, NULL, "MS", buf);
+	}
 	ts_out_num(t, TS_J, "prev_ns", NULL, ev->has_prev_ns, ev->prev_ns);
-	if (ev->cause == TCPSTATES_CAUSE_ERROR && (ev->known & TS_NL_EV_ERRNO))
-		snprintf(buf, sizeof(buf), "%s(%s)", ts_cause_name(ev->cause),
-			 ts_errno_name(ev->err, err, sizeof(err)));
-	else
-		snprintf(buf, sizeof(buf), "%s", ts_cause_name(ev->cause));
-	ts_out_str(t, TS_W, NULL, "CAUSE", buf);
+	if (ts_out_shows(t, TS_W)) {
+		if (ev->cause == TCPSTATES_CAUSE_ERROR && (ev->known & TS_NL_EV_ERRNO))
+			snprintf(buf, sizeof(buf), "%s(%s)", ts_cause_name(ev->cause),
+				 ts_errno_name(ev->err, err, sizeof(err)));
+		else
+			snprintf(buf, sizeof(buf), "%s", ts_cause_name(ev->cause));
+		ts_out_str(t, TS_W, NULL, "CAUSE", buf);
+	}
 	ts_out_str(t, TS_J, "cause", NULL, ts_cause_name(ev->cause));
 	ts_out_num(t, TS_J, "errno", NULL, ev->known & TS_NL_EV_ERRNO, ev->err);
 	ts_out_str(t, TS_W | TS_J, "role", "ROLE", ts_role_name(ev->role));
