@@ -310,7 +310,6 @@ void ts_filter_finish(struct ts_filter *f, bool conns, bool states)
 {
 	uint32_t m;
 
-	f->conns = conns;
 	if (!states) {			/* show: the whole connection */
 		f->mask = TS_ALL_STATES;
 		return;

@@ -67,7 +67,6 @@ struct ts_filter {
 	bool all_netns;			/* -N all */
 	int netns_fd;			/* -N another namespace: a file of it; -1 */
 	uint64_t netns_ino;		/* ... its inode, while the file is open */
-	bool conns;			/* ts_filter_finish() for conns */
 };
 
 struct ts_opts {
