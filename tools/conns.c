@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstates CLI: conns, the live connection table, sortable; and stats.
+ * tcpstates CLI: conns, the live connection table, sortable, as ss lists
+ * sockets (not the listeners unless -a or -l), with each connection's
+ * Recv-Q and Send-Q from sock_diag (diag.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,14 +11,14 @@
 
 struct conn_list {
 	const struct ts_opts *o;
-	struct ts_nl_conn *c;
+	struct ts_conn_row *c;
 	size_t n, cap;
 };
 
 static int conns_cb(const struct ts_nl_conn *c, void *data)
 {
 	struct conn_list *l = data;
-	struct ts_nl_conn *grown;
+	struct ts_conn_row *grown;
 
 	if (!ts_match_conn(&l->o->f, c))
 		return 0;
@@ -29,7 +31,8 @@ static int conns_cb(const struct ts_nl_conn *c, void *data)
 		}
 		l->c = grown;
 	}
-	l->c[l->n++] = *c;
+	memset(&l->c[l->n], 0, sizeof(l->c[l->n]));
+	l->c[l->n++].c = *c;
 	return 0;
 }
 
@@ -53,7 +56,8 @@ static int cmp_addr(int fa, const uint8_t *a, uint16_t pa, int fb,
 
 static int conn_cmp(const void *pa, const void *pb)
 {
-	const struct ts_nl_conn *a = pa, *b = pb;
+	const struct ts_nl_conn *a = &((const struct ts_conn_row *)pa)->c;
+	const struct ts_nl_conn *b = &((const struct ts_conn_row *)pb)->c;
 	int r = 0;
 
 	if (!strcmp(sort_key, "age"))		/* longest in its state first */
@@ -80,10 +84,12 @@ int cmd_conns(struct ts_nl *nl, const struct ts_opts *o)
 {
 	struct conn_list l = { .o = o };
 	struct ts_nl_filter k;
+	struct ts_diag *d;
+	struct ts_out *out;
 	size_t i;
 	int ret;
 
-	ts_kernel_filter(&o->f, false, &k);
+	ts_kernel_filter(&o->f, ts_filter_attrs(nl, &o->f), &k);
 	ret = ts_nl_dump_conns(nl, &k, o->f.all_netns, conns_cb, &l);
 	if (ret < 0)
 		ts_nl_fail(nl, "connection dump", ret, o);
@@ -92,62 +98,16 @@ int cmd_conns(struct ts_nl *nl, const struct ts_opts *o)
 		sort_sign = o->reverse ? -1 : 1;
 		qsort(l.c, l.n, sizeof(*l.c), conn_cmp);
 	}
-	ts_print_conn_header(stdout, o);
+	d = ts_diag_load();
 	for (i = 0; i < l.n; i++)
-		ts_print_conn(stdout, o, &l.c[i]);
+		l.c[i].has_queues = ts_diag_find(d, l.c[i].c.cookie,
+						 &l.c[i].rqueue, &l.c[i].wqueue);
+	ts_diag_free(d);
+	out = ts_conns_open(stdout, o);
+	for (i = 0; i < l.n; i++)
+		ts_out_row(out, &l.c[i]);
+	ts_out_close(out);
+	ts_flush(stdout);
 	free(l.c);
-	return 0;
-}
-
-static const struct {
-	int attr;
-	const char *name;
-	const char *doc;
-} stats[] = {
-	{ TCPSTATES_A_STATS_EVENTS, "events", "recorded since load" },
-	{ TCPSTATES_A_STATS_RING_SIZE, "ring_size", "events the ring holds" },
-	{ TCPSTATES_A_STATS_RING_USED, "ring_used", "events in it now" },
-	{ TCPSTATES_A_STATS_RING_FIRST_SEQ, "ring_first_seq", "oldest event still there" },
-	{ TCPSTATES_A_STATS_CONN_USED, "conn_used", "live connections tracked" },
-	{ TCPSTATES_A_STATS_CONN_MAX, "conn_max", "table capacity" },
-	{ TCPSTATES_A_STATS_CONN_ADDED, "conn_added", "" },
-	{ TCPSTATES_A_STATS_CONN_REMOVED, "conn_removed", "" },
-	{ TCPSTATES_A_STATS_CONN_SEEDED, "conn_seeded", "found at load" },
-	{ TCPSTATES_A_STATS_MEM_BYTES, "mem_bytes", "ring and table memory" },
-	{ TCPSTATES_A_STATS_READERS_OPEN, "readers_open", "open /proc readers" },
-	{ TCPSTATES_A_STATS_DUMPS_RUNNING, "dumps_running", "netlink dumps in progress" },
-	{ TCPSTATES_A_STATS_MCAST_SENT, "mcast_sent", "events sent live" },
-	{ TCPSTATES_A_STATS_MCAST_UNHEARD, "mcast_unheard", "sent, no listener took them: none in their namespace, or all full (see the man page)" },
-	{ TCPSTATES_A_STATS_RING_OVERWRITTEN, "drops_ring_overwritten", "drop: ring full, oldest overwritten" },
-	{ TCPSTATES_A_STATS_KPROBE_MISSED, "drops_kprobe_missed", "drop: probe hits the kernel skipped" },
-	{ TCPSTATES_A_STATS_CONN_EVICTED, "drops_conn_evicted", "drop: table full, oldest connection's history" },
-	{ TCPSTATES_A_STATS_MCAST_OVERRUN, "drops_mcast_overrun", "drop: live events overwritten before sending" },
-	{ TCPSTATES_A_STATS_MCAST_FAILED, "drops_mcast_failed", "drop: a listener's buffer was full" },
-	{ TCPSTATES_A_STATS_MCAST_NOMEM, "drops_mcast_nomem", "drop: no memory for a datagram" },
-};
-
-int cmd_stats(struct ts_nl *nl, const struct ts_opts *o)
-{
-	struct ts_nl_stats st;
-	size_t i;
-	int ret;
-
-	ret = ts_nl_get_stats(nl, &st);
-	if (ret)
-		ts_nl_fail(nl, "stats", ret, o);
-	if (o->json) {
-		printf("{\"type\":\"stats\",\"family_version\":%u", nl->version);
-		for (i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)
-			if (st.have[stats[i].attr])
-				printf(",\"%s\":%llu", stats[i].name,
-				       (unsigned long long)st.v[stats[i].attr]);
-		printf("}\n");
-		return 0;
-	}
-	for (i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)
-		if (st.have[stats[i].attr])
-			printf("%-24s %-12llu %s\n", stats[i].name,
-			       (unsigned long long)st.v[stats[i].attr],
-			       stats[i].doc);
 	return 0;
 }

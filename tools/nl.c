@@ -18,39 +18,6 @@
 
 #define TS_NL_BUFLEN	(64 * 1024)
 
-static const char *const state_names[] = {
-	"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",
-	"FIN_WAIT2", "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN",
-	"CLOSING", "NEW_SYN_RECV",
-};
-
-static const char *const cause_names[] = {
-	"-", "normal", "reset_received", "reset_sent", "refused", "timeout",
-	"aborted", "tw_timer", "tw_early", "tw_netns",
-};
-
-static const char *const role_names[] = {
-	"-", "active", "passive", "listener",
-};
-
-const char *ts_nl_state_name(unsigned int state)
-{
-	return state < sizeof(state_names) / sizeof(state_names[0]) ?
-	       state_names[state] : "UNKNOWN";
-}
-
-const char *ts_nl_cause_name(unsigned int cause)
-{
-	return cause < sizeof(cause_names) / sizeof(cause_names[0]) ?
-	       cause_names[cause] : "?";
-}
-
-const char *ts_nl_role_name(unsigned int role)
-{
-	return role < sizeof(role_names) / sizeof(role_names[0]) ?
-	       role_names[role] : "?";
-}
-
 /* One request's answer: what the callbacks need. */
 struct ts_nl_ctx {
 	struct ts_nl *nl;
@@ -309,7 +276,8 @@ static int ts_nl_stats_cb(const struct nlmsghdr *nlh, void *data)
 
 	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
 		t = mnl_attr_get_type(a);
-		if (t > TCPSTATES_A_STATS_MAX || t == TCPSTATES_A_STATS_PAD ||
+		/* every counter, those newer than this tool included */
+		if (t >= TS_NL_STATS_SLOTS || t == TCPSTATES_A_STATS_PAD ||
 		    mnl_attr_validate(a, MNL_TYPE_U64))
 			continue;
 		st->v[t] = mnl_attr_get_u64(a);
@@ -328,6 +296,99 @@ int ts_nl_get_stats(struct ts_nl *nl, struct ts_nl_stats *st)
 	nlh = ts_nl_request(nl, buf, nl->family_id, NLM_F_ACK,
 			    TCPSTATES_CMD_GET_STATS, TCPSTATES_GENL_VERSION);
 	return ts_nl_talk(nl, nlh, &ctx);
+}
+
+/*
+ * What the module accepts: the policy of GET_CONNS (CTRL_CMD_GETPOLICY,
+ * with CTRL_ATTR_OP: Linux 5.10+). The dump gives the policies it uses,
+ * each by an index (the command's own first, 0), one attribute per
+ * message with its type and, for a nest, the index of its policy. The
+ * filter's policy is the one of TCPSTATES_A_CONN_FILTER; an attribute it
+ * does not list is refused.
+ */
+#define TS_NL_POLICIES	8
+
+struct ts_nl_policy {
+	uint32_t root;				/* GET_CONNS's dump policy */
+	bool root_known;
+	uint32_t attrs[TS_NL_POLICIES];		/* 1 << attr, per policy */
+	int nested[TS_NL_POLICIES][32];		/* attr -> policy index + 1 */
+};
+
+static int ts_nl_policy_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ts_nl_ctx *ctx = data;
+	struct ts_nl_policy *p = ctx->user;
+	const struct nlattr *a, *pol, *attr, *t;
+	unsigned int idx, type;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) == CTRL_ATTR_OP_POLICY) {
+			mnl_attr_for_each_nested(pol, a) {
+				mnl_attr_for_each_nested(t, pol) {
+					if (mnl_attr_get_type(t) == CTRL_ATTR_POLICY_DUMP &&
+					    !mnl_attr_validate(t, MNL_TYPE_U32)) {
+						p->root = mnl_attr_get_u32(t);
+						p->root_known = true;
+					}
+				}
+			}
+			continue;
+		}
+		if (mnl_attr_get_type(a) != CTRL_ATTR_POLICY)
+			continue;
+		mnl_attr_for_each_nested(pol, a) {
+			idx = mnl_attr_get_type(pol);
+			if (idx >= TS_NL_POLICIES)
+				continue;
+			mnl_attr_for_each_nested(attr, pol) {
+				type = mnl_attr_get_type(attr);
+				if (type >= 32)
+					continue;
+				p->attrs[idx] |= 1U << type;
+				mnl_attr_for_each_nested(t, attr)
+					if (mnl_attr_get_type(t) == NL_POLICY_TYPE_ATTR_POLICY_IDX &&
+					    !mnl_attr_validate(t, MNL_TYPE_U32))
+						p->nested[idx][type] = mnl_attr_get_u32(t) + 1;
+			}
+		}
+	}
+	return MNL_CB_OK;
+}
+
+/* The filter attributes of version 2, where the kernel cannot tell */
+#define TS_NL_FILTER_V2	((TS_NL_FILTER_V1 & ~(1U << TCPSTATES_A_FILTER_NETNS)) | \
+			 (1U << TCPSTATES_A_FILTER_NETNS_ID) |			\
+			 (1U << TCPSTATES_A_FILTER_NETNS_FD) |			\
+			 (1U << TCPSTATES_A_FILTER_COOKIE))
+
+uint32_t ts_nl_filter_attrs(struct ts_nl *nl)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ts_nl_policy p = { 0 };
+	struct ts_nl_ctx ctx = { .data_cb = ts_nl_policy_cb, .user = &p };
+	struct nlmsghdr *nlh;
+	uint32_t idx;
+	int ret;
+
+	if (nl->filter_attrs)
+		return nl->filter_attrs;
+	nlh = ts_nl_request(nl, buf, GENL_ID_CTRL, NLM_F_DUMP,
+			    CTRL_CMD_GETPOLICY, 1);
+	mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, nl->family_id);
+	mnl_attr_put_u32(nlh, CTRL_ATTR_OP, TCPSTATES_CMD_GET_CONNS);
+	ret = ts_nl_talk(nl, nlh, &ctx);
+	idx = p.root_known ? p.root : 0;
+	if (!ret && idx < TS_NL_POLICIES &&
+	    p.nested[idx][TCPSTATES_A_CONN_FILTER] > 0 &&
+	    p.nested[idx][TCPSTATES_A_CONN_FILTER] <= TS_NL_POLICIES)
+		nl->filter_attrs =
+			p.attrs[p.nested[idx][TCPSTATES_A_CONN_FILTER] - 1] & ~1U;
+	if (!nl->filter_attrs)
+		nl->filter_attrs = nl->version >= 2 ? TS_NL_FILTER_V2 :
+				   TS_NL_FILTER_V1;
+	nl->err[0] = '\0';
+	return nl->filter_attrs;
 }
 
 /* Filters */
@@ -362,6 +423,12 @@ static void ts_nl_put_filter(struct nlmsghdr *nlh, int attr,
 		mnl_attr_put_u32(nlh, TCPSTATES_A_FILTER_NETNS, f->netns);
 	if (HAVE(TGID))
 		mnl_attr_put_u32(nlh, TCPSTATES_A_FILTER_TGID, f->tgid);
+	if (HAVE(NETNS_ID))
+		mnl_attr_put_u64(nlh, TCPSTATES_A_FILTER_NETNS_ID, f->netns_id);
+	if (HAVE(NETNS_FD))
+		mnl_attr_put_u32(nlh, TCPSTATES_A_FILTER_NETNS_FD, f->netns_fd);
+	if (HAVE(COOKIE))
+		mnl_attr_put_u64(nlh, TCPSTATES_A_FILTER_COOKIE, f->cookie);
 #undef HAVE
 	mnl_attr_nest_end(nlh, nest);
 }
@@ -418,6 +485,12 @@ TS_ATTR_UINT(u32_of, uint32_t)
 TS_ATTR_UINT(u16_of, uint16_t)
 TS_ATTR_UINT(u8_of, uint8_t)
 
+/* An unsigned number of 4 or 8 bytes (durations grew to u64 in version 2) */
+static inline uint64_t uint_of(const struct nlattr *a)
+{
+	return ts_attr_len(a) == sizeof(uint32_t) ? u32_of(a) : u64_of(a);
+}
+
 static void ts_nl_parse_owner(const struct nlattr *nest, struct ts_nl_owner *o)
 {
 	const char *end = (const char *)nest + nest->nla_len;
@@ -427,9 +500,18 @@ static void ts_nl_parse_owner(const struct nlattr *nest, struct ts_nl_owner *o)
 	o->known = true;
 	ts_attr_for_each(a, (const struct nlattr *)ts_attr_data(nest), end) {
 		switch (ts_attr_type(a)) {
-		case TCPSTATES_A_OWNER_TGID: o->tgid = u32_of(a); break;
-		case TCPSTATES_A_OWNER_PID: o->pid = u32_of(a); break;
-		case TCPSTATES_A_OWNER_UID: o->uid = u32_of(a); break;
+		case TCPSTATES_A_OWNER_TGID:
+			o->tgid = u32_of(a);
+			o->have |= TS_NL_OWNER_TGID;
+			break;
+		case TCPSTATES_A_OWNER_PID:
+			o->pid = u32_of(a);
+			o->have |= TS_NL_OWNER_PID;
+			break;
+		case TCPSTATES_A_OWNER_UID:
+			o->uid = u32_of(a);
+			o->have |= TS_NL_OWNER_UID;
+			break;
 		case TCPSTATES_A_OWNER_COMM:
 			len = ts_attr_len(a);
 			if (!len || ((const char *)ts_attr_data(a))[len - 1])
@@ -437,6 +519,7 @@ static void ts_nl_parse_owner(const struct nlattr *nest, struct ts_nl_owner *o)
 			len = strnlen(ts_attr_data(a), sizeof(o->comm) - 1);
 			memcpy(o->comm, ts_attr_data(a), len);
 			o->comm[len] = 0;
+			o->have |= TS_NL_OWNER_COMM;
 			break;
 		}
 	}
@@ -450,8 +533,7 @@ static void ts_nl_get_addr(const struct nlattr *a, uint8_t *addr)
 		memcpy(addr, ts_attr_data(a), len);
 }
 
-static void ts_nl_parse_event(const struct nlmsghdr *nlh,
-			      struct ts_nl_event *ev)
+void ts_nl_parse_event(const struct nlmsghdr *nlh, struct ts_nl_event *ev)
 {
 	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 	const char *end = (const char *)nlh + nlh->nlmsg_len;
@@ -480,9 +562,24 @@ static void ts_nl_parse_event(const struct nlmsghdr *nlh,
 		case TCPSTATES_A_EVENT_REMOTE_ADDR: ts_nl_get_addr(a, ev->raddr); break;
 		case TCPSTATES_A_EVENT_LOCAL_PORT: ev->lport = u16_of(a); break;
 		case TCPSTATES_A_EVENT_REMOTE_PORT: ev->rport = u16_of(a); break;
-		case TCPSTATES_A_EVENT_SND_NXT: ev->snd_nxt = u32_of(a); break;
-		case TCPSTATES_A_EVENT_RCV_NXT: ev->rcv_nxt = u32_of(a); break;
+		case TCPSTATES_A_EVENT_SND_NXT:
+			ev->snd_nxt = u32_of(a);
+			ev->known |= TS_NL_EV_SND_NXT;
+			break;
+		case TCPSTATES_A_EVENT_RCV_NXT:
+			ev->rcv_nxt = u32_of(a);
+			ev->known |= TS_NL_EV_RCV_NXT;
+			break;
 		case TCPSTATES_A_EVENT_OWNER: ts_nl_parse_owner(a, &ev->owner); break;
+		case TCPSTATES_A_EVENT_NETNS_ID:
+			ev->netns_id = u64_of(a);
+			ev->known |= TS_NL_EV_NETNS_ID;
+			break;
+		case TCPSTATES_A_EVENT_FLAGS: ev->flags = u32_of(a); break;
+		case TCPSTATES_A_EVENT_ERRNO:
+			ev->err = u32_of(a);
+			ev->known |= TS_NL_EV_ERRNO;
+			break;
 		}
 	}
 }
@@ -492,19 +589,19 @@ static void ts_nl_parse_duration(const struct nlattr *nest,
 {
 	const struct nlattr *a;
 	unsigned int state = 0;
-	uint32_t us = 0;
+	uint64_t us = 0;
 
 	mnl_attr_for_each_nested(a, nest) {
 		if (mnl_attr_get_type(a) == TCPSTATES_A_DURATION_STATE)
 			state = u8_of(a);
 		else if (mnl_attr_get_type(a) == TCPSTATES_A_DURATION_US)
-			us = u32_of(a);
+			us = uint_of(a);
 	}
 	if (state && state < sizeof(c->duration_us) / sizeof(c->duration_us[0]))
 		c->duration_us[state] = us;
 }
 
-static void ts_nl_parse_conn(const struct nlmsghdr *nlh, struct ts_nl_conn *c)
+void ts_nl_parse_conn(const struct nlmsghdr *nlh, struct ts_nl_conn *c)
 {
 	const struct nlattr *a;
 
@@ -545,11 +642,15 @@ static void ts_nl_parse_conn(const struct nlmsghdr *nlh, struct ts_nl_conn *c)
 			break;
 		case TCPSTATES_A_CONN_FIRST_FIN: c->first_fin = u8_of(a); break;
 		case TCPSTATES_A_CONN_HANDSHAKE_US:
-			c->handshake_us = u32_of(a);
+			c->handshake_us = uint_of(a);
 			c->known |= TS_NL_KNOW_HANDSHAKE;
 			break;
 		case TCPSTATES_A_CONN_DURATION: ts_nl_parse_duration(a, c); break;
 		case TCPSTATES_A_CONN_OWNER: ts_nl_parse_owner(a, &c->owner); break;
+		case TCPSTATES_A_CONN_NETNS_ID:
+			c->netns_id = u64_of(a);
+			c->known |= TS_NL_KNOW_NETNS_ID;
+			break;
 		}
 	}
 }

@@ -17,6 +17,8 @@ struct ts_nl {
 	struct mnl_socket *sock;
 	uint16_t family_id;
 	uint32_t version;		/* the module's family version */
+	/* ts_nl_filter_attrs(): 1 << TCPSTATES_A_FILTER_* it accepts; 0: not asked yet */
+	uint32_t filter_attrs;
 	uint32_t grp_events;		/* multicast group ids, 0 if absent */
 	uint32_t grp_events_all;
 	uint32_t seq;
@@ -29,18 +31,35 @@ struct ts_nl {
 	void *idle_data;
 };
 
+/*
+ * The owner. A reader without privilege over a connection gets its uid
+ * only (or nothing): each field has its bit in @have.
+ */
+#define TS_NL_OWNER_TGID	(1U << 0)
+#define TS_NL_OWNER_PID		(1U << 1)
+#define TS_NL_OWNER_UID		(1U << 2)
+#define TS_NL_OWNER_COMM	(1U << 3)
+
 struct ts_nl_owner {
-	bool known;
+	bool known;			/* the kernel sent an owner */
+	uint32_t have;			/* TS_NL_OWNER_* */
 	uint32_t tgid, pid, uid;
 	char comm[17];
 };
 
+/* ts_nl_event.known: what the kernel sent (the rest it left out) */
+#define TS_NL_EV_SND_NXT	(1U << 0)
+#define TS_NL_EV_RCV_NXT	(1U << 1)
+#define TS_NL_EV_NETNS_ID	(1U << 2)
+#define TS_NL_EV_ERRNO		(1U << 3)
+
 struct ts_nl_event {
 	uint16_t nlmsg_flags;
 	uint8_t cmd;
-	uint64_t seq, prev_seq, time_ns, prev_ns, cookie;
+	uint64_t seq, prev_seq, time_ns, prev_ns, cookie, netns_id;
 	bool has_prev_ns;
-	uint32_t netns, snd_nxt, rcv_nxt;
+	uint32_t known;			/* TS_NL_EV_* */
+	uint32_t netns, snd_nxt, rcv_nxt, flags, err;
 	uint8_t family, oldstate, newstate, cause, role;
 	uint8_t laddr[16], raddr[16];
 	uint16_t lport, rport;
@@ -53,16 +72,18 @@ struct ts_nl_event {
 #define TS_NL_KNOW_FIN_REMOTE	(1U << 3)
 #define TS_NL_KNOW_HANDSHAKE	(1U << 4)
 #define TS_NL_KNOW_STATE_NS	(1U << 5)
+#define TS_NL_KNOW_NETNS_ID	(1U << 6)
 
 struct ts_nl_conn {
 	uint16_t nlmsg_flags;
-	uint64_t cookie, state_ns, age_ns;
+	uint64_t cookie, state_ns, age_ns, netns_id;
 	uint32_t netns, flags, known;
-	uint32_t isn_local, isn_remote, fin_local, fin_remote, handshake_us;
+	uint32_t isn_local, isn_remote, fin_local, fin_remote;
+	uint64_t handshake_us;		/* u32 in family version 1, u64 since */
 	uint8_t family, state, role, first_fin;
 	uint8_t laddr[16], raddr[16];
 	uint16_t lport, rport;
-	uint32_t duration_us[13];	/* per TCP state; 0: none */
+	uint64_t duration_us[13];	/* per TCP state; 0: none */
 	struct ts_nl_owner owner;
 };
 
@@ -74,11 +95,19 @@ struct ts_nl_filter {
 	uint8_t lplen, rplen;
 	uint16_t lport, rport;
 	uint32_t states, netns, tgid;
+	int netns_fd;			/* an open file of the namespace */
+	uint64_t netns_id, cookie;
 };
 
+/*
+ * The counters, by attribute type: every one the kernel sends up to
+ * TS_NL_STATS_SLOTS, those this tool does not know yet included.
+ */
+#define TS_NL_STATS_SLOTS	64
+
 struct ts_nl_stats {
-	uint64_t v[TCPSTATES_A_STATS_MAX + 1];
-	bool have[TCPSTATES_A_STATS_MAX + 1];
+	uint64_t v[TS_NL_STATS_SLOTS];
+	bool have[TS_NL_STATS_SLOTS];
 };
 
 /* Callbacks return 0 to go on, anything else to stop (and be returned). */
@@ -90,6 +119,15 @@ int ts_nl_open(struct ts_nl *nl);
 void ts_nl_close(struct ts_nl *nl);
 int ts_nl_set_rcvbuf(struct ts_nl *nl, int bytes);
 int ts_nl_get_stats(struct ts_nl *nl, struct ts_nl_stats *st);
+/* The filter attributes of family version 1, which version 2 takes too but NETNS */
+#define TS_NL_FILTER_V1	(((1U << (TCPSTATES_A_FILTER_TGID + 1)) - 1) & ~1U)
+
+/*
+ * The filter attributes the module accepts, 1 << TCPSTATES_A_FILTER_*: what
+ * its policy says (CTRL_CMD_GETPOLICY), or where the kernel cannot tell,
+ * what its family version has. Asked once, then remembered.
+ */
+uint32_t ts_nl_filter_attrs(struct ts_nl *nl);
 int ts_nl_dump_events(struct ts_nl *nl, uint64_t start_seq,
 		      const struct ts_nl_filter *f, bool all_netns,
 		      ts_nl_event_cb cb, void *data);
@@ -107,11 +145,12 @@ int ts_nl_unsubscribe(struct ts_nl *nl, bool all_netns);
 int ts_nl_recv_events(struct ts_nl *nl, int timeout_ms, ts_nl_event_cb cb,
 		      void *data);
 
+/* One message of the module into a record (also for the unit tests) */
+struct nlmsghdr;
+void ts_nl_parse_event(const struct nlmsghdr *nlh, struct ts_nl_event *ev);
+void ts_nl_parse_conn(const struct nlmsghdr *nlh, struct ts_nl_conn *c);
+
 /* Send a prepared raw message and collect the kernel's answer (tests). */
 int ts_nl_raw(struct ts_nl *nl, void *msg, size_t len);
-
-const char *ts_nl_state_name(unsigned int state);
-const char *ts_nl_cause_name(unsigned int cause);
-const char *ts_nl_role_name(unsigned int role);
 
 #endif

@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstates CLI: output. Text in aligned columns (80 columns for usual
- * IPv4 addresses; -w for IPv6 and more fields) or JSON lines (-j), one
- * object per record with every field.
+ * tcpstates CLI: output. One print path for text and JSON: a record's
+ * fields are handed one by one (records.c) to a table (struct ts_out),
+ * which keeps those of its view: text columns (narrow, or wide with -e),
+ * or every field as one JSON object per line (-j).
+ *
+ * Text columns are as wide as their widest value, so none overflows into
+ * the next: a table read at once (events, conns) is printed when it is
+ * complete (in blocks of TS_OUT_BLOCK rows); a live one (watch) starts
+ * with widths that fit IPv4 endpoints and, when a wider value comes,
+ * widens the column and prints the header again, aligned with the rows
+ * that follow.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -181,64 +190,6 @@ void ts_format_walltime(uint64_t mono_ns, char *buf, size_t len)
 		 tm.tm_sec, real / 1000000LL % 1000);
 }
 
-static const char *family_name(int family)
-{
-	return family == AF_INET ? "inet" : "inet6";
-}
-
-static void json_addr(FILE *f, const char *key, int family,
-		      const uint8_t *addr)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(family == AF_INET ? AF_INET : AF_INET6, addr, a,
-		       sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	fprintf(f, ",\"%s\":\"%s\"", key, a);
-}
-
-static void json_owner(FILE *f, const struct ts_nl_owner *o)
-{
-	if (!o->known) {
-		fputs(",\"tgid\":null,\"pid\":null,\"uid\":null,\"comm\":null", f);
-		return;
-	}
-	fprintf(f, ",\"tgid\":%u,\"pid\":%u,\"uid\":%u,\"comm\":", o->tgid,
-		o->pid, o->uid);
-	ts_json_string(f, o->comm);
-}
-
-/* Columns of an event line: [TIME] PID COMM LOCAL REMOTE OLD NEW MS */
-void ts_print_event_header(FILE *f, const struct ts_opts *o)
-{
-	if (o->json)
-		return;
-	if (o->time)
-		fprintf(f, "%-12s ", "TIME");
-	if (o->wide)
-		fprintf(f, "%-9s %-10s %-7s %-16s %-47s %-47s %-12s %-12s %-10s %s\n",
-			"SEQ", "COOKIE", "PID", "COMM", "LOCAL", "REMOTE",
-			"OLDSTATE", "NEWSTATE", "MS", "CAUSE");
-	else
-		fprintf(f, "%-6s %-9s %-17s %-17s %-10s %-10s %s\n", "PID",
-			"COMM", "LOCAL", "REMOTE", "OLD", "NEW", "MS");
-}
-
-/*
- * JSON lines of events are built in a buffer and written at once: watch
- * prints every event of a busy host, and a dozen fprintf() calls per line
- * cost more than the rest of its work. The fields are those, in the order,
- * of the other records (see json_owner()).
- */
-#define PUT(p, lit)	(memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
-
-static char *put_str(char *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(p, s, n);
-	return p + n;
-}
 
 static char *put_u64(char *p, unsigned long long v)
 {
@@ -254,12 +205,370 @@ static char *put_u64(char *p, unsigned long long v)
 	return p;
 }
 
-/* An address in quotes; IPv4 by hand (glibc's inet_ntop() sprintf()s) */
-static char *put_addr(char *p, int family, const uint8_t *addr)
+/* The tables */
+#define TS_OUT_COLS	32
+#define TS_OUT_LINE	4096
+#define TS_OUT_BLOCK	65536		/* rows a table holds before printing */
+
+struct ts_out {
+	FILE *f;
+	const struct ts_opts *o;
+	const char *type;		/* JSON "type" */
+	ts_fields_fn fields;
+	bool json;
+	bool stream;			/* print each row at once */
+	bool heading;			/* the fields pass that names the columns */
+	bool header_done;
+	int ncol;
+	const char *head[TS_OUT_COLS];
+	int width[TS_OUT_COLS];
+	/* the row being built: a JSON line, or text cells (NUL-terminated) */
+	char line[TS_OUT_LINE];
+	size_t len;
+	int cells;
+	/* text rows held back: their cells, one after the other */
+	char *rows;
+	size_t rlen, rcap, nrows;
+};
+
+/* Widths a live table starts with: what usual IPv4 values take */
+static int hint(const char *head)
 {
-	char a[INET6_ADDRSTRLEN];
+	static const struct {
+		const char *head;
+		int width;
+	} hints[] = {
+		{ "TIME", 12 }, { "SEQ", 7 }, { "COOKIE", 6 }, { "PID", 6 },
+		{ "TID", 6 }, { "COMM", 9 }, { "LOCAL", 21 }, { "REMOTE", 21 },
+		{ "OLDSTATE", 11 }, { "NEWSTATE", 11 }, { "MS", 7 },
+		{ "CAUSE", 14 }, { "ROLE", 8 }, { "NETNS", 10 }, { "SND", 10 },
+		{ "RCV", 10 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(hints) / sizeof(hints[0]); i++)
+		if (!strcmp(head, hints[i].head))
+			return hints[i].width;
+	return 0;
+}
+
+static bool shown(const struct ts_out *t, unsigned int show)
+{
+	const struct ts_opts *o = t->o;
+
+	if (t->json)
+		return (show & TS_J) || ((show & TS_JT) && o->time);
+	return (show & TS_T) || ((show & TS_W) && o->wide) ||
+	       ((show & TS_TT) && o->time) || ((show & TS_TID) && o->threads);
+}
+
+/* Would a field shown as @show appear? (to skip formatting it) */
+bool ts_out_shows(const struct ts_out *t, unsigned int show)
+{
+	return shown(t, show) || t->heading;
+}
+
+static void put(struct ts_out *t, const char *s, size_t n)
+{
+	if (n > sizeof(t->line) - 1 - t->len)
+		n = sizeof(t->line) - 1 - t->len;
+	memcpy(t->line + t->len, s, n);
+	t->len += n;
+}
+
+/* A text cell; never empty, so that columns can be read by blanks */
+static void cell(struct ts_out *t, const char *head, const char *s)
+{
+	if (t->heading) {
+		if (t->ncol < TS_OUT_COLS)
+			t->head[t->ncol++] = head;
+		return;
+	}
+	if (t->cells >= t->ncol)
+		return;
+	if (!s || !*s)
+		s = "-";
+	put(t, s, strlen(s));
+	t->line[t->len++] = '\0';
+	t->cells++;
+}
+
+/* ,"key": (every line has room for it: keys are short, lines 4 KiB) */
+static void json_key(struct ts_out *t, const char *key)
+{
+	size_t n = strlen(key);
+	char *p;
+
+	if (t->len + n + 4 >= sizeof(t->line))
+		return;
+	p = t->line + t->len;
+	p[0] = ',';
+	p[1] = '"';
+	memcpy(p + 2, key, n);
+	p[n + 2] = '"';
+	p[n + 3] = ':';
+	t->len += n + 4;
+}
+
+/* Does @s go into JSON as it is (printable ASCII, no quote, no backslash)? */
+static bool json_plain(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s >= 0x7f || *s == '"' || *s == '\\')
+			return false;
+	return true;
+}
+
+/* One row of text: cells padded to the widths, one blank between */
+static void print_cells(struct ts_out *t, const char *c)
+{
+	char out[TS_OUT_LINE + TS_OUT_COLS * 64];
+	size_t n = 0, l;
+	int i, pad;
+
+	for (i = 0; i < t->ncol; i++) {
+		l = strlen(c);
+		if (n + l + 1 >= sizeof(out) - 1)
+			break;
+		memcpy(out + n, c, l);
+		n += l;
+		c += l + 1;
+		if (i == t->ncol - 1)
+			break;
+		for (pad = t->width[i] - (int)l + 1; pad > 0 && n < sizeof(out) - 1; pad--)
+			out[n++] = ' ';
+	}
+	out[n++] = '\n';
+	fwrite(out, 1, n, t->f);
+}
+
+static void print_header(struct ts_out *t)
+{
+	char heads[TS_OUT_COLS * 16];
+	size_t n = 0, l;
 	int i;
 
+	if (t->header_done)
+		return;
+	t->header_done = true;
+	if (t->o->no_header)
+		return;
+	for (i = 0; i < t->ncol; i++) {
+		l = strlen(t->head[i]);
+		if (n + l + 1 > sizeof(heads))
+			break;
+		memcpy(heads + n, t->head[i], l + 1);
+		n += l + 1;
+	}
+	print_cells(t, heads);
+}
+
+/* Make the columns as wide as the row needs: true if one grew */
+static bool widen(struct ts_out *t, const char *c)
+{
+	bool grew = false;
+	int i, l;
+
+	for (i = 0; i < t->ncol; i++) {
+		l = strlen(c);
+		if (l > t->width[i]) {
+			t->width[i] = l;
+			grew = true;
+		}
+		c += l + 1;
+	}
+	return grew;
+}
+
+/* The rows held back, with the widths they need */
+static void flush_rows(struct ts_out *t)
+{
+	const char *c = t->rows;
+	size_t r;
+	int i;
+
+	print_header(t);
+	for (r = 0; r < t->nrows; r++) {
+		print_cells(t, c);
+		for (i = 0; i < t->ncol; i++)
+			c += strlen(c) + 1;
+	}
+	t->rlen = 0;
+	t->nrows = 0;
+}
+
+static void hold_row(struct ts_out *t)
+{
+	char *grown;
+
+	if (t->rlen + t->len > t->rcap) {
+		t->rcap = (t->rcap + t->len) * 2;
+		grown = realloc(t->rows, t->rcap);
+		if (!grown) {
+			perror("tcpstates");
+			exit(1);
+		}
+		t->rows = grown;
+	}
+	memcpy(t->rows + t->rlen, t->line, t->len);
+	t->rlen += t->len;
+	if (++t->nrows == TS_OUT_BLOCK)
+		flush_rows(t);
+}
+
+struct ts_out *ts_out_open(FILE *f, const struct ts_opts *o, const char *type,
+			   ts_fields_fn fields, const void *blank, bool stream)
+{
+	struct ts_out *t = calloc(1, sizeof(*t));
+	int i;
+
+	if (!t) {
+		perror("tcpstates");
+		exit(1);
+	}
+	t->f = f;
+	t->o = o;
+	t->type = type;
+	t->fields = fields;
+	t->json = o->json;
+	t->stream = stream;
+	if (t->json)
+		return t;
+	t->heading = true;		/* the columns: the fields of a blank */
+	fields(t, blank);
+	t->heading = false;
+	for (i = 0; i < t->ncol; i++) {
+		t->width[i] = strlen(t->head[i]);
+		if (stream && hint(t->head[i]) > t->width[i])
+			t->width[i] = hint(t->head[i]);
+	}
+	if (stream)
+		print_header(t);
+	return t;
+}
+
+void ts_out_row(struct ts_out *t, const void *rec)
+{
+	t->len = 0;
+	t->cells = 0;
+	if (t->json) {
+		put(t, "{\"type\":\"", 9);
+		put(t, t->type, strlen(t->type));
+		put(t, "\"", 1);
+		t->fields(t, rec);
+		put(t, "}\n", 2);
+		fwrite(t->line, 1, t->len, t->f);
+		return;
+	}
+	t->fields(t, rec);
+	while (t->cells < t->ncol)
+		cell(t, NULL, "-");
+	if (widen(t, t->line) && t->stream) {
+		t->header_done = false;		/* the header again, aligned */
+		print_header(t);
+	}
+	if (t->stream)
+		print_cells(t, t->line);
+	else
+		hold_row(t);
+}
+
+void ts_out_close(struct ts_out *t)
+{
+	if (!t->json && !t->stream)
+		flush_rows(t);
+	free(t->rows);
+	free(t);
+}
+
+void ts_out_num(struct ts_out *t, unsigned int show, const char *key,
+		const char *head, bool known, uint64_t v)
+{
+	char buf[24];
+
+	if (!shown(t, show))
+		return;
+	if (!t->json) {
+		*(known ? put_u64(buf, v) : buf) = '\0';
+		cell(t, head, known ? buf : "-");
+		return;
+	}
+	json_key(t, key);
+	if (!known)
+		put(t, "null", 4);
+	else if (t->len + 20 < sizeof(t->line))	/* the digits, in place */
+		t->len = put_u64(t->line + t->len, v) - t->line;
+}
+
+void ts_out_str(struct ts_out *t, unsigned int show, const char *key,
+		const char *head, const char *s)
+{
+	char buf[TS_OUT_LINE / 4];
+
+	if (!shown(t, show))
+		return;
+	if (!t->json) {
+		cell(t, head, s);
+		return;
+	}
+	json_key(t, key);
+	if (!s) {
+		put(t, "null", 4);
+	} else if (json_plain(s)) {	/* states, names, numbers: most strings */
+		put(t, "\"", 1);
+		put(t, s, strlen(s));
+		put(t, "\"", 1);
+	} else if (strlen(s) * 6 + 2 < sizeof(buf)) {
+		put(t, buf, json_str(buf, s) - buf);
+	} else {
+		put(t, "null", 4);
+	}
+}
+
+/* A command name: octal escapes in text, a JSON string in JSON */
+void ts_out_comm(struct ts_out *t, unsigned int show, const char *key,
+		 const char *head, const char *comm)
+{
+	char buf[80];
+
+	if (!shown(t, show))
+		return;
+	if (!t->json && comm) {
+		ts_format_comm(comm, buf, sizeof(buf));
+		cell(t, head, buf);
+		return;
+	}
+	ts_out_str(t, show, key, head, comm);
+}
+
+void ts_out_bool(struct ts_out *t, const char *key, bool v)
+{
+	if (!t->json)
+		return;
+	json_key(t, key);
+	if (v)
+		put(t, "true", 4);
+	else
+		put(t, "false", 5);
+}
+
+void ts_out_raw(struct ts_out *t, const char *key, const char *json)
+{
+	if (!t->json)
+		return;
+	json_key(t, key);
+	put(t, json, strlen(json));
+}
+
+/* An address in quotes; IPv4 by hand (glibc's inet_ntop() sprintf()s) */
+void ts_out_addr(struct ts_out *t, const char *key, int family,
+		 const uint8_t *addr)
+{
+	char a[INET6_ADDRSTRLEN + 2], *p = a;
+	int i;
+
+	if (!t->json)
+		return;
 	*p++ = '"';
 	if (family == AF_INET) {
 		for (i = 0; i < 4; i++) {
@@ -268,219 +577,11 @@ static char *put_addr(char *p, int family, const uint8_t *addr)
 			p = put_u64(p, addr[i]);
 		}
 	} else {
-		if (!inet_ntop(AF_INET6, addr, a, sizeof(a)))
-			strcpy(a, "?");
-		p = put_str(p, a);
+		if (!inet_ntop(AF_INET6, addr, p, INET6_ADDRSTRLEN))
+			strcpy(p, "?");
+		p += strlen(p);
 	}
 	*p++ = '"';
-	return p;
-}
-
-static void json_event(FILE *f, const struct ts_opts *o,
-		       const struct ts_nl_event *ev)
-{
-	/* keys ~300, numbers 10 x 20, addresses 2 x 48, comm 6 x 16 + 2 */
-	char line[1024], t[32], *p = line;
-
-	p = PUT(p, "{\"type\":\"event\",\"seq\":");
-	p = put_u64(p, ev->seq);
-	p = PUT(p, ",\"prev_seq\":");
-	p = put_u64(p, ev->prev_seq);
-	p = PUT(p, ",\"time_ns\":");
-	p = put_u64(p, ev->time_ns);
-	if (o->time) {
-		ts_format_walltime(ev->time_ns, t, sizeof(t));
-		p = PUT(p, ",\"time\":\"");
-		p = put_str(p, t);
-		*p++ = '"';
-	}
-	p = PUT(p, ",\"cookie\":");
-	p = put_u64(p, ev->cookie);
-	p = PUT(p, ",\"netns\":");
-	p = put_u64(p, ev->netns);
-	p = PUT(p, ",\"family\":\"");
-	p = put_str(p, family_name(ev->family));
-	p = PUT(p, "\",\"oldstate\":\"");
-	p = put_str(p, ts_state_kname(ev->oldstate));
-	p = PUT(p, "\",\"newstate\":\"");
-	p = put_str(p, ts_state_kname(ev->newstate));
-	p = PUT(p, "\",\"prev_ns\":");
-	if (ev->has_prev_ns)
-		p = put_u64(p, ev->prev_ns);
-	else
-		p = PUT(p, "null");
-	p = PUT(p, ",\"cause\":\"");
-	p = put_str(p, ts_nl_cause_name(ev->cause));
-	p = PUT(p, "\",\"role\":\"");
-	p = put_str(p, ts_nl_role_name(ev->role));
-	p = PUT(p, "\",\"local_addr\":");
-	p = put_addr(p, ev->family, ev->laddr);
-	p = PUT(p, ",\"local_port\":");
-	p = put_u64(p, ev->lport);
-	p = PUT(p, ",\"remote_addr\":");
-	p = put_addr(p, ev->family, ev->raddr);
-	p = PUT(p, ",\"remote_port\":");
-	p = put_u64(p, ev->rport);
-	p = PUT(p, ",\"snd_nxt\":");
-	p = put_u64(p, ev->snd_nxt);
-	p = PUT(p, ",\"rcv_nxt\":");
-	p = put_u64(p, ev->rcv_nxt);
-	if (ev->owner.known) {
-		p = PUT(p, ",\"tgid\":");
-		p = put_u64(p, ev->owner.tgid);
-		p = PUT(p, ",\"pid\":");
-		p = put_u64(p, ev->owner.pid);
-		p = PUT(p, ",\"uid\":");
-		p = put_u64(p, ev->owner.uid);
-		p = PUT(p, ",\"comm\":");
-		p = json_str(p, ev->owner.comm);
-	} else {
-		p = PUT(p, ",\"tgid\":null,\"pid\":null,\"uid\":null,\"comm\":null");
-	}
-	p = PUT(p, "}\n");
-	fwrite(line, 1, p - line, f);
-}
-
-void ts_print_event(FILE *f, const struct ts_opts *o,
-		    const struct ts_nl_event *ev)
-{
-	char l[64], r[64], pid[16], comm[80], ms[32], t[32];
-
-	if (o->json) {
-		json_event(f, o, ev);
-		return;
-	}
-	ts_format_addr(ev->family, ev->laddr, ev->lport, l, sizeof(l));
-	ts_format_addr(ev->family, ev->raddr, ev->rport, r, sizeof(r));
-	ts_format_ms(ev->has_prev_ns, ev->prev_ns, ms, sizeof(ms));
-	if (ev->owner.known) {
-		snprintf(pid, sizeof(pid), "%u", ev->owner.tgid);
-		ts_format_comm(ev->owner.comm, comm, sizeof(comm));
-	} else {
-		strcpy(pid, "-");
-		strcpy(comm, "-");
-	}
-	if (o->time) {
-		ts_format_walltime(ev->time_ns, t, sizeof(t));
-		fprintf(f, "%-12s ", t);
-	}
-	if (o->wide)
-		fprintf(f, "%-9llu %-10llu %-7s %-16s %-47s %-47s %-12s %-12s %-10s %s\n",
-			(unsigned long long)ev->seq,
-			(unsigned long long)ev->cookie, pid, comm, l, r,
-			ts_state_kname(ev->oldstate),
-			ts_state_kname(ev->newstate), ms,
-			ts_nl_cause_name(ev->cause));
-	else
-		fprintf(f, "%-6s %-9.9s %-17s %-17s %-10s %-10s %s\n", pid, comm,
-			l, r, ts_state_sname(ev->oldstate),
-			ts_state_sname(ev->newstate), ms);
-}
-
-/* Columns of a connection line: STATE FOR LOCAL REMOTE PID COMM HS_MS */
-void ts_print_conn_header(FILE *f, const struct ts_opts *o)
-{
-	if (o->json)
-		return;
-	if (o->wide)
-		fprintf(f, "%-10s %-12s %-9s %-9s %-8s %-47s %-47s %-7s %-16s %-10s %-10s %-10s %-10s %-10s %s\n",
-			"COOKIE", "STATE", "FOR", "AGE", "ROLE", "LOCAL",
-			"REMOTE", "PID", "COMM", "HS_MS", "ISN_LOCAL",
-			"ISN_REMOTE", "FIN_LOCAL", "FIN_REMOTE", "FLAGS");
-	else
-		fprintf(f, "%-10s %-8s %-17s %-17s %-6s %-9s %s\n", "STATE",
-			"FOR", "LOCAL", "REMOTE", "PID", "COMM", "HS_MS");
-}
-
-static void u32_or_dash(char *buf, size_t len, bool known, uint32_t v)
-{
-	if (known)
-		snprintf(buf, len, "%u", v);
-	else
-		snprintf(buf, len, "-");
-}
-
-static void json_u32(FILE *f, const char *key, bool known, uint32_t v)
-{
-	if (known)
-		fprintf(f, ",\"%s\":%u", key, v);
-	else
-		fprintf(f, ",\"%s\":null", key);
-}
-
-void ts_print_conn(FILE *f, const struct ts_opts *o, const struct ts_nl_conn *c)
-{
-	char l[64], r[64], pid[16], comm[80], hs[32], age[32], total[32];
-	char il[16], ir[16], fl[16], fr[16];
-	unsigned int s;
-	bool first = true;
-
-	if (o->json) {
-		fprintf(f, "{\"type\":\"conn\",\"cookie\":%llu,\"netns\":%u,\"family\":\"%s\",\"state\":\"%s\"",
-			(unsigned long long)c->cookie, c->netns,
-			family_name(c->family), ts_state_kname(c->state));
-		if (c->known & TS_NL_KNOW_STATE_NS)
-			fprintf(f, ",\"state_ns\":%llu", (unsigned long long)c->state_ns);
-		else
-			fputs(",\"state_ns\":null", f);
-		fprintf(f, ",\"age_ns\":%llu,\"role\":\"%s\",\"preexisting\":%s,\"timewait\":%s",
-			(unsigned long long)c->age_ns, ts_nl_role_name(c->role),
-			c->flags & TCPSTATES_CONN_F_PREEXISTING ? "true" : "false",
-			c->flags & TCPSTATES_CONN_F_TIMEWAIT ? "true" : "false");
-		json_addr(f, "local_addr", c->family, c->laddr);
-		fprintf(f, ",\"local_port\":%u", c->lport);
-		json_addr(f, "remote_addr", c->family, c->raddr);
-		fprintf(f, ",\"remote_port\":%u", c->rport);
-		json_u32(f, "isn_local", c->known & TS_NL_KNOW_ISN_LOCAL, c->isn_local);
-		json_u32(f, "isn_remote", c->known & TS_NL_KNOW_ISN_REMOTE, c->isn_remote);
-		json_u32(f, "fin_local", c->known & TS_NL_KNOW_FIN_LOCAL, c->fin_local);
-		json_u32(f, "fin_remote", c->known & TS_NL_KNOW_FIN_REMOTE, c->fin_remote);
-		fprintf(f, ",\"first_fin\":\"%s\"", c->first_fin == 1 ? "local" :
-			c->first_fin == 2 ? "remote" : "none");
-		json_u32(f, "handshake_us", c->known & TS_NL_KNOW_HANDSHAKE, c->handshake_us);
-		fputs(",\"durations_us\":{", f);
-		for (s = 1; s < 13; s++) {
-			if (!c->duration_us[s])
-				continue;
-			fprintf(f, "%s\"%s\":%u", first ? "" : ",",
-				ts_state_kname(s), c->duration_us[s]);
-			first = false;
-		}
-		fputc('}', f);
-		json_owner(f, &c->owner);
-		fputs("}\n", f);
-		return;
-	}
-	ts_format_addr(c->family, c->laddr, c->lport, l, sizeof(l));
-	ts_format_addr(c->family, c->raddr, c->rport, r, sizeof(r));
-	if (c->known & TS_NL_KNOW_STATE_NS)
-		ts_format_age(c->state_ns, age, sizeof(age));
-	else
-		strcpy(age, "-");
-	ts_format_ms(c->known & TS_NL_KNOW_HANDSHAKE,
-		     (uint64_t)c->handshake_us * 1000, hs, sizeof(hs));
-	if (c->owner.known) {
-		snprintf(pid, sizeof(pid), "%u", c->owner.tgid);
-		ts_format_comm(c->owner.comm, comm, sizeof(comm));
-	} else {
-		strcpy(pid, "-");
-		strcpy(comm, "-");
-	}
-	if (!o->wide) {
-		fprintf(f, "%-10s %-8s %-17s %-17s %-6s %-9.9s %s\n",
-			ts_state_sname(c->state), age, l, r, pid, comm, hs);
-		return;
-	}
-	ts_format_age(c->age_ns, total, sizeof(total));
-	u32_or_dash(il, sizeof(il), c->known & TS_NL_KNOW_ISN_LOCAL, c->isn_local);
-	u32_or_dash(ir, sizeof(ir), c->known & TS_NL_KNOW_ISN_REMOTE, c->isn_remote);
-	u32_or_dash(fl, sizeof(fl), c->known & TS_NL_KNOW_FIN_LOCAL, c->fin_local);
-	u32_or_dash(fr, sizeof(fr), c->known & TS_NL_KNOW_FIN_REMOTE, c->fin_remote);
-	fprintf(f, "%-10llu %-12s %-9s %-9s %-8s %-47s %-47s %-7s %-16s %-10s %-10s %-10s %-10s %-10s %s\n",
-		(unsigned long long)c->cookie, ts_state_kname(c->state), age,
-		total, ts_nl_role_name(c->role), l, r, pid, comm, hs, il, ir,
-		fl, fr,
-		c->flags & TCPSTATES_CONN_F_PREEXISTING ?
-		(c->flags & TCPSTATES_CONN_F_TIMEWAIT ? "pre,tw" : "pre") :
-		(c->flags & TCPSTATES_CONN_F_TIMEWAIT ? "tw" : "-"));
+	json_key(t, key);
+	put(t, a, p - a);
 }

@@ -6,7 +6,11 @@
  * own cookie and ladder.
  *
  * Names as in the textbook: x is the client's ISN and y the server's; u is
- * the sequence number of the first FIN, w that of the second.
+ * the sequence number of the first FIN, w that of the second. A reader
+ * without privilege over the connection gets no sequence numbers: "?".
+ *
+ * The kernel sends only that connection's events and entry (a cookie
+ * filter, family version 2); with an older module they are picked here.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,15 +18,10 @@
 
 #include "tcpstates.h"
 
-enum {
-	S_ESTABLISHED = 1, S_SYN_SENT, S_SYN_RECV, S_FIN_WAIT1, S_FIN_WAIT2,
-	S_TIME_WAIT, S_CLOSE, S_CLOSE_WAIT, S_LAST_ACK, S_LISTEN, S_CLOSING,
-	S_NEW_SYN_RECV,
-};
-
-#define CAUSE_RESET_RECEIVED	2
-#define CAUSE_RESET_SENT	3
-#define CAUSE_REFUSED		4
+#define S(x)	TS_##x
+#define CAUSE_RESET_RECEIVED	TCPSTATES_CAUSE_RESET_RECEIVED
+#define CAUSE_RESET_SENT	TCPSTATES_CAUSE_RESET_SENT
+#define CAUSE_REFUSED		TCPSTATES_CAUSE_REFUSED
 
 struct ladder {
 	FILE *f;
@@ -66,80 +65,93 @@ static void step(struct ladder *l, const struct ts_nl_event *ev,
 	} else {
 		ts_format_walltime(ev->time_ns, t, sizeof(t));
 	}
-	fprintf(l->f, "%14s |  %s -> %s", t, ts_state_kname(ev->oldstate),
-		ts_state_kname(ev->newstate));
-	if (ev->newstate == S_CLOSE && ev->cause)
-		fprintf(l->f, "  (%s)", ts_nl_cause_name(ev->cause));
-	if (ev->has_prev_ns && ev->oldstate == S_TIME_WAIT) {
+	fprintf(l->f, "%14s |  %s -> %s", t, ts_state_name(ev->oldstate),
+		ts_state_name(ev->newstate));
+	if (ev->newstate == S(CLOSE) && ev->cause)
+		fprintf(l->f, "  (%s)", ts_cause_name(ev->cause));
+	if (ev->has_prev_ns && ev->oldstate == S(TIME_WAIT)) {
 		ts_format_ms(true, ev->prev_ns, ms, sizeof(ms));
 		fprintf(l->f, "  TIME_WAIT lasted %s ms", ms);
 	} else if (ev->has_prev_ns &&
-		   (ev->oldstate == S_CLOSE_WAIT || ev->oldstate == S_FIN_WAIT2)) {
+		   (ev->oldstate == S(CLOSE_WAIT) || ev->oldstate == S(FIN_WAIT2))) {
 		ts_format_ms(true, ev->prev_ns, ms, sizeof(ms));
 		fprintf(l->f, "  after %s ms in %s", ms,
-			ts_state_kname(ev->oldstate));
+			ts_state_name(ev->oldstate));
 	}
 	fputc('\n', l->f);
+}
+
+/* A sequence number plus @add, or "?" when the kernel did not send it */
+static const char *seqno(bool known, uint32_t v, int add)
+{
+	static char buf[4][16];
+	static int i;
+
+	i = (i + 1) % 4;
+	if (known)
+		snprintf(buf[i], sizeof(buf[i]), "%u", v + add);
+	else
+		snprintf(buf[i], sizeof(buf[i]), "?");
+	return buf[i];
 }
 
 static void draw_event(struct ladder *l, const struct ts_nl_event *ev,
 		       const struct ts_nl_event *prev)
 {
-	const char *x = l->active ? "x" : "y", *y = l->active ? "y" : "x";
+	bool sk = ev->known & TS_NL_EV_SND_NXT, rk = ev->known & TS_NL_EV_RCV_NXT;
 	const char *n;
 
 	switch (ev->oldstate * 16 + ev->newstate) {
-	case S_CLOSE * 16 + S_SYN_SENT:
+	case S(CLOSE) * 16 + S(SYN_SENT):
 		step(l, ev, prev);
-		arrow(l, true, "SYN seq=x (%u)", ev->snd_nxt);
+		arrow(l, true, "SYN seq=x (%s)", seqno(sk, ev->snd_nxt, 0));
 		return;
-	case S_SYN_SENT * 16 + S_ESTABLISHED:
-		arrow(l, false, "SYN-ACK seq=y (%u) ack=x+1 (%u)",
-		      ev->rcv_nxt - 1, ev->snd_nxt);
+	case S(SYN_SENT) * 16 + S(ESTABLISHED):
+		arrow(l, false, "SYN-ACK seq=y (%s) ack=x+1 (%s)",
+		      seqno(rk, ev->rcv_nxt, -1), seqno(sk, ev->snd_nxt, 0));
 		step(l, ev, prev);
-		arrow(l, true, "ACK ack=y+1 (%u)", ev->rcv_nxt);
+		arrow(l, true, "ACK ack=y+1 (%s)", seqno(rk, ev->rcv_nxt, 0));
 		return;
-	case S_NEW_SYN_RECV * 16 + S_SYN_RECV:
-		arrow(l, false, "SYN seq=x (%u)", ev->rcv_nxt - 1);
-		arrow(l, true, "SYN-ACK seq=y (%u) ack=x+1 (%u)",
-		      ev->snd_nxt - 1, ev->rcv_nxt);
-		arrow(l, false, "ACK ack=y+1 (%u)", ev->snd_nxt);
+	case S(NEW_SYN_RECV) * 16 + S(SYN_RECV):
+		arrow(l, false, "SYN seq=x (%s)", seqno(rk, ev->rcv_nxt, -1));
+		arrow(l, true, "SYN-ACK seq=y (%s) ack=x+1 (%s)",
+		      seqno(sk, ev->snd_nxt, -1), seqno(rk, ev->rcv_nxt, 0));
+		arrow(l, false, "ACK ack=y+1 (%s)", seqno(sk, ev->snd_nxt, 0));
 		step(l, ev, prev);
 		return;
-	case S_ESTABLISHED * 16 + S_FIN_WAIT1:
-	case S_CLOSE_WAIT * 16 + S_LAST_ACK:
+	case S(ESTABLISHED) * 16 + S(FIN_WAIT1):
+	case S(CLOSE_WAIT) * 16 + S(LAST_ACK):
 		step(l, ev, prev);
 		n = fin_name(l, true);
-		arrow(l, true, "FIN seq=%s (%u)", n, ev->snd_nxt);
+		arrow(l, true, "FIN seq=%s (%s)", n, seqno(sk, ev->snd_nxt, 0));
 		return;
-	case S_FIN_WAIT1 * 16 + S_FIN_WAIT2:
-	case S_LAST_ACK * 16 + S_CLOSE:
-	case S_CLOSING * 16 + S_TIME_WAIT:
+	case S(FIN_WAIT1) * 16 + S(FIN_WAIT2):
+	case S(LAST_ACK) * 16 + S(CLOSE):
+	case S(CLOSING) * 16 + S(TIME_WAIT):
 		if (ev->cause == CAUSE_RESET_RECEIVED) {
 			arrow(l, false, "RST");
 		} else {
 			n = fin_name(l, true);
-			arrow(l, false, "ACK ack=%s+1 (%u)", n, ev->snd_nxt);
+			arrow(l, false, "ACK ack=%s+1 (%s)", n,
+			      seqno(sk, ev->snd_nxt, 0));
 		}
 		step(l, ev, prev);
 		return;
-	case S_ESTABLISHED * 16 + S_CLOSE_WAIT:
-	case S_FIN_WAIT2 * 16 + S_TIME_WAIT:
-	case S_FIN_WAIT1 * 16 + S_CLOSING:
+	case S(ESTABLISHED) * 16 + S(CLOSE_WAIT):
+	case S(FIN_WAIT2) * 16 + S(TIME_WAIT):
+	case S(FIN_WAIT1) * 16 + S(CLOSING):
 		n = fin_name(l, false);
-		arrow(l, false, "FIN seq=%s (%u)", n, ev->rcv_nxt - 1);
+		arrow(l, false, "FIN seq=%s (%s)", n, seqno(rk, ev->rcv_nxt, -1));
 		step(l, ev, prev);
-		arrow(l, true, "ACK ack=%s+1 (%u)", n, ev->rcv_nxt);
+		arrow(l, true, "ACK ack=%s+1 (%s)", n, seqno(rk, ev->rcv_nxt, 0));
 		return;
 	}
-	if (ev->newstate == S_CLOSE && (ev->cause == CAUSE_RESET_RECEIVED ||
+	if (ev->newstate == S(CLOSE) && (ev->cause == CAUSE_RESET_RECEIVED ||
 					ev->cause == CAUSE_REFUSED))
 		arrow(l, false, "RST");
 	step(l, ev, prev);
-	if (ev->newstate == S_CLOSE && ev->cause == CAUSE_RESET_SENT)
+	if (ev->newstate == S(CLOSE) && ev->cause == CAUSE_RESET_SENT)
 		arrow(l, true, "RST");
-	(void)x;
-	(void)y;
 }
 
 void ts_print_ladder(FILE *f, const struct ts_nl_event *evs, int n,
@@ -160,10 +172,19 @@ void ts_print_ladder(FILE *f, const struct ts_nl_event *evs, int n,
 		ts_format_addr(e0->family, e0->raddr, e0->rport, re, sizeof(re));
 	}
 	fprintf(f, "connection %llu, %s", (unsigned long long)
-		(conn ? conn->cookie : e0->cookie), ts_nl_role_name(role));
-	if (o->known) {
+		(conn ? conn->cookie : e0->cookie), ts_role_name(role));
+	if (o->have & TS_NL_OWNER_COMM) {
 		ts_format_comm(o->comm, comm, sizeof(comm));
-		fprintf(f, ", owner %s (pid %u, uid %u)", comm, o->tgid, o->uid);
+		fprintf(f, ", owner %s", comm);
+	}
+	if (o->have & (TS_NL_OWNER_TGID | TS_NL_OWNER_UID)) {
+		fprintf(f, " (");
+		if (o->have & TS_NL_OWNER_TGID)
+			fprintf(f, "pid %u%s", o->tgid,
+				o->have & TS_NL_OWNER_UID ? ", " : "");
+		if (o->have & TS_NL_OWNER_UID)
+			fprintf(f, "uid %u", o->uid);
+		fputc(')', f);
 	}
 	fputc('\n', f);
 	fprintf(f, "%14s   %-30s %28s\n", "", lo, re);
@@ -177,7 +198,7 @@ void ts_print_ladder(FILE *f, const struct ts_nl_event *evs, int n,
 		fputc('\n', f);
 	if (conn && (conn->flags & TCPSTATES_CONN_F_PREEXISTING))
 		fprintf(f, "%14s   (opened before the module loaded: its handshake and owner are not known)\n", "");
-	if (e0 && e0->oldstate != S_CLOSE && e0->oldstate != S_NEW_SYN_RECV &&
+	if (e0 && e0->oldstate != S(CLOSE) && e0->oldstate != S(NEW_SYN_RECV) &&
 	    !(conn && (conn->flags & TCPSTATES_CONN_F_PREEXISTING)))
 		fprintf(f, "%14s   (its first events are no longer in the ring: from event %llu on)\n",
 			"", (unsigned long long)e0->seq);
@@ -190,7 +211,7 @@ void ts_print_ladder(FILE *f, const struct ts_nl_event *evs, int n,
 			ts_format_age(conn->state_ns, age, sizeof(age));
 		else
 			strcpy(age, "?");
-		fprintf(f, "%14s |  now %s, for %s\n", "", ts_state_kname(conn->state), age);
+		fprintf(f, "%14s |  now %s, for %s\n", "", ts_state_name(conn->state), age);
 	}
 }
 
@@ -236,15 +257,18 @@ static int show_conn_cb(const struct ts_nl_conn *c, void *data)
 int cmd_show(struct ts_nl *nl, const struct ts_opts *o)
 {
 	struct show s = { .cookie = strtoull(o->cookie, NULL, 10) };
+	uint32_t attrs = ts_nl_filter_attrs(nl);
 	struct ts_nl_filter k;
 	int ret;
 
-	ts_kernel_filter(&o->f, false, &k);
+	ts_kernel_filter(&o->f, attrs, &k);
+	if (attrs & (1U << TCPSTATES_A_FILTER_COOKIE)) {
+		k.cookie = s.cookie;
+		k.have |= 1U << TCPSTATES_A_FILTER_COOKIE;
+	}
 	ret = ts_nl_dump_conns(nl, &k, o->f.all_netns, show_conn_cb, &s);
 	if (ret < 0)
 		ts_nl_fail(nl, "connection dump", ret, o);
-	ts_kernel_filter(&o->f, true, &k);
-	k.have &= ~(1U << TCPSTATES_A_FILTER_STATES);
 	ret = ts_nl_dump_events(nl, 0, &k, o->f.all_netns, show_ev_cb, &s);
 	if (ret < 0)
 		ts_nl_fail(nl, "event dump", ret, o);
@@ -254,6 +278,7 @@ int cmd_show(struct ts_nl *nl, const struct ts_opts *o)
 		return 1;
 	}
 	ts_print_ladder(stdout, s.ev, s.n, s.have_conn ? &s.conn : NULL);
+	ts_flush(stdout);
 	free(s.ev);
 	return 0;
 }

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstates CLI: summary. Over the ring (or a live window, -d): counts per
- * transition, a log2 histogram of handshake latency (SYN_SENT ->
- * ESTABLISHED for clients, the SYN-ACK round trip for servers), close
+ * tcpstates CLI: summary. Over the ring (or a live window, --duration):
+ * counts per transition, a log2 histogram of handshake latency (SYN_SENT
+ * -> ESTABLISHED for clients, the SYN-ACK round trip for servers), close
  * causes; and, from the live table, the processes holding the most
  * connections in CLOSE_WAIT and TIME_WAIT.
+ *
+ * Linear in the records: holders are counted in a hash table keyed by
+ * owner (process id and command name); every connection whose owner is
+ * not known to the reader (opened before the module loaded, met mid-life,
+ * or not the reader's to see) counts under one owner, "-".
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,26 +18,28 @@
 
 #include "tcpstates.h"
 
-#define NST	13
 #define NBUCKETS 40
-#define NCAUSES	16
+#define NCAUSES	32
 #define NTOP	10
 
 struct holder {
+	bool used;
+	bool known;			/* false: the one unknown owner */
 	uint32_t tgid;
 	char comm[17];
 	unsigned long close_wait, time_wait;
 };
 
-struct summary {
+struct ts_summary {
 	const struct ts_opts *o;
+	struct ts_filter conns;		/* the filter, without the states */
 	unsigned long events;
-	unsigned long trans[NST][NST];
+	unsigned long trans[TS_NSTATES][TS_NSTATES];
 	unsigned long hist[NBUCKETS];
 	unsigned long handshakes;
 	unsigned long causes[NCAUSES];
-	struct holder *h;
-	int nh, caph;
+	struct holder *h;		/* open addressing, at most half full */
+	size_t mask, nh;
 };
 
 static int bucket(uint64_t us)
@@ -46,59 +53,131 @@ static int bucket(uint64_t us)
 	return us ? b + 1 : 0;	/* 0: [0, 1), b: [2^(b-1), 2^b) */
 }
 
-static int sum_ev_cb(const struct ts_nl_event *ev, void *data)
+struct ts_summary *ts_summary_new(const struct ts_opts *o)
 {
-	struct summary *s = data;
+	struct ts_summary *s = calloc(1, sizeof(*s));
 
+	if (!s) {
+		perror("tcpstates");
+		exit(1);
+	}
+	s->o = o;
+	s->conns = o->f;
+	s->conns.mask = TS_ALL_STATES;
+	s->mask = 63;
+	s->h = calloc(s->mask + 1, sizeof(*s->h));
+	if (!s->h) {
+		perror("tcpstates");
+		exit(1);
+	}
+	return s;
+}
+
+void ts_summary_free(struct ts_summary *s)
+{
+	free(s->h);
+	free(s);
+}
+
+void ts_summary_event(struct ts_summary *s, const struct ts_nl_event *ev)
+{
 	if (!ts_match_event(&s->o->f, ev))
-		return 0;
+		return;
 	s->events++;
-	if (ev->oldstate < NST && ev->newstate < NST)
+	if (ev->oldstate < TS_NSTATES && ev->newstate < TS_NSTATES)
 		s->trans[ev->oldstate][ev->newstate]++;
 	if (ev->has_prev_ns &&
-	    ((ev->oldstate == 2 && ev->newstate == 1) ||	/* SYN_SENT -> ESTABLISHED */
-	     (ev->oldstate == 12 && ev->newstate == 3))) {	/* NEW_SYN_RECV -> SYN_RECV */
+	    ((ev->oldstate == TS_SYN_SENT && ev->newstate == TS_ESTABLISHED) ||
+	     (ev->oldstate == TS_NEW_SYN_RECV && ev->newstate == TS_SYN_RECV))) {
 		s->hist[bucket(ev->prev_ns / 1000)]++;
 		s->handshakes++;
 	}
-	if (ev->newstate == 7 && ev->cause < NCAUSES)
+	if (ev->newstate == TS_CLOSE && ev->cause < NCAUSES)
 		s->causes[ev->cause]++;
-	return ts_stop;
 }
 
-static int sum_conn_cb(const struct ts_nl_conn *c, void *data)
+/* FNV-1a over what tells owners apart */
+static size_t owner_hash(bool known, uint32_t tgid, const char *comm)
 {
-	struct summary *s = data;
-	struct holder *h;
+	size_t h = 14695981039346656037ULL;
+	const unsigned char *c = (const unsigned char *)comm;
 	int i;
 
-	if ((c->state != 8 && c->state != 6) || !ts_match_conn(&s->o->f, c))
+	if (!known)
 		return 0;
-	for (i = 0; i < s->nh; i++)
-		if (s->h[i].tgid == c->owner.tgid &&
-		    !strcmp(s->h[i].comm, c->owner.comm))
-			break;
-	if (i == s->nh) {
-		if (s->nh == s->caph) {
-			s->caph = s->caph ? s->caph * 2 : 64;
-			h = realloc(s->h, s->caph * sizeof(*h));
-			if (!h) {
-				perror("tcpstates");
-				exit(1);
-			}
-			s->h = h;
-		}
-		memset(&s->h[i], 0, sizeof(s->h[i]));
-		s->h[i].tgid = c->owner.known ? c->owner.tgid : 0;
-		snprintf(s->h[i].comm, sizeof(s->h[i].comm), "%s",
-			 c->owner.known ? c->owner.comm : "-");
-		s->nh++;
+	for (i = 0; i < 4; i++) {
+		h ^= (tgid >> (8 * i)) & 0xff;
+		h *= 1099511628211ULL;
 	}
-	if (c->state == 8)
-		s->h[i].close_wait++;
+	for (; *c; c++) {
+		h ^= *c;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct holder *holder(struct ts_summary *s, bool known, uint32_t tgid,
+			     const char *comm)
+{
+	struct holder *h, *old;
+	size_t i, n;
+
+	if (2 * (s->nh + 1) > s->mask + 1) {
+		old = s->h;
+		n = s->mask + 1;
+		s->h = calloc(2 * n, sizeof(*s->h));
+		if (!s->h) {
+			perror("tcpstates");
+			exit(1);
+		}
+		s->mask = 2 * n - 1;
+		for (i = 0; i < n; i++) {
+			if (!old[i].used)
+				continue;
+			h = &s->h[owner_hash(old[i].known, old[i].tgid,
+					     old[i].comm) & s->mask];
+			while (h->used)
+				h = &s->h[(h - s->h + 1) & s->mask];
+			*h = old[i];
+		}
+		free(old);
+	}
+	for (i = owner_hash(known, tgid, comm) & s->mask; s->h[i].used;
+	     i = (i + 1) & s->mask) {
+		h = &s->h[i];
+		if (h->known == known &&
+		    (!known || (h->tgid == tgid && !strcmp(h->comm, comm))))
+			return h;
+	}
+	h = &s->h[i];
+	h->used = true;
+	h->known = known;
+	h->tgid = known ? tgid : 0;
+	snprintf(h->comm, sizeof(h->comm), "%s", known ? comm : "-");
+	s->nh++;
+	return h;
+}
+
+void ts_summary_conn(struct ts_summary *s, const struct ts_nl_conn *c)
+{
+	const struct ts_nl_owner *o = &c->owner;
+	bool known = (o->have & (TS_NL_OWNER_TGID | TS_NL_OWNER_COMM)) ==
+		     (TS_NL_OWNER_TGID | TS_NL_OWNER_COMM);
+	struct holder *h;
+
+	if ((c->state != TS_CLOSE_WAIT && c->state != TS_TIME_WAIT) ||
+	    !ts_match_conn(&s->conns, c))
+		return;
+	h = holder(s, known, o->tgid, o->comm);
+	if (c->state == TS_CLOSE_WAIT)
+		h->close_wait++;
 	else
-		s->h[i].time_wait++;
-	return 0;
+		h->time_wait++;
+}
+
+int ts_summary_holders(const struct ts_summary *s)
+{
+	return s->nh;
 }
 
 static int holder_cmp(const void *pa, const void *pb)
@@ -107,8 +186,12 @@ static int holder_cmp(const void *pa, const void *pb)
 	unsigned long ta = a->close_wait + a->time_wait;
 	unsigned long tb = b->close_wait + b->time_wait;
 
+	if (a->used != b->used)
+		return a->used ? -1 : 1;
 	if (ta != tb)
 		return ta < tb ? 1 : -1;
+	if (a->known != b->known)
+		return a->known ? -1 : 1;
 	return a->tgid < b->tgid ? -1 : a->tgid > b->tgid;
 }
 
@@ -129,22 +212,22 @@ static void bucket_label(int b, char *buf, size_t len)
 	snprintf(buf, len, "[%llu%s, %llu%s)", lo, unit[ul], hi, unit[uh]);
 }
 
-static void print_text(struct summary *s)
+static void print_text(struct ts_summary *s, FILE *f)
 {
 	unsigned long max = 0;
-	int i, j, lo = NBUCKETS, hi = -1, w;
-	char label[64];
+	int i, j, lo = NBUCKETS, hi = -1, w, wc = 4, wp = 3;
+	char label[64], comm[80];
 
-	printf("%lu events%s\n\ntransitions:\n", s->events,
-	       s->o->duration ? " seen live" : " in the ring");
-	for (i = 0; i < NST; i++)
-		for (j = 0; j < NST; j++)
+	fprintf(f, "%lu events%s\n\ntransitions:\n", s->events,
+		s->o->duration ? " seen live" : " in the ring");
+	for (i = 0; i < TS_NSTATES; i++)
+		for (j = 0; j < TS_NSTATES; j++)
 			if (s->trans[i][j]) {
 				snprintf(label, sizeof(label), "%s -> %s",
-					 ts_state_kname(i), ts_state_kname(j));
-				printf("  %-30s %lu\n", label, s->trans[i][j]);
+					 ts_state_name(i), ts_state_name(j));
+				fprintf(f, "  %-30s %lu\n", label, s->trans[i][j]);
 			}
-	printf("\nhandshake latency, us (%lu handshakes):\n", s->handshakes);
+	fprintf(f, "\nhandshake latency, us (%lu handshakes):\n", s->handshakes);
 	for (i = 0; i < NBUCKETS; i++) {
 		if (!s->hist[i])
 			continue;
@@ -155,72 +238,101 @@ static void print_text(struct summary *s)
 	for (i = lo; i <= hi; i++) {
 		bucket_label(i, label, sizeof(label));
 		w = max ? (int)(s->hist[i] * 50 / max) : 0;
-		printf("  %-14s %8lu |%-50.*s|\n", label, s->hist[i], w,
-		       "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+		fprintf(f, "  %-14s %8lu |%-50.*s|\n", label, s->hist[i], w,
+			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
 	}
-	printf("\nclose causes:\n");
+	fprintf(f, "\nclose causes:\n");
 	for (i = 1; i < NCAUSES; i++)
 		if (s->causes[i])
-			printf("  %-16s %lu\n", ts_nl_cause_name(i), s->causes[i]);
-	printf("\ntop holders of CLOSE_WAIT and TIME_WAIT (live table):\n");
-	printf("  %-7s %-16s %10s %10s\n", "PID", "COMM", "CLOSE_WAIT", "TIME_WAIT");
-	for (i = 0; i < s->nh && i < NTOP; i++) {
-		char comm[80];
-
+			fprintf(f, "  %-16s %lu\n", ts_cause_name(i), s->causes[i]);
+	fprintf(f, "\ntop holders of CLOSE_WAIT and TIME_WAIT (live table):\n");
+	for (i = 0; i < (int)s->nh && i < NTOP; i++) {
 		ts_format_comm(s->h[i].comm, comm, sizeof(comm));
-		if (s->h[i].tgid)
+		wc = (int)strlen(comm) > wc ? (int)strlen(comm) : wc;
+		snprintf(label, sizeof(label), "%u", s->h[i].tgid);
+		wp = (int)strlen(label) > wp ? (int)strlen(label) : wp;
+	}
+	fprintf(f, "  %-*s %-*s %10s %10s\n", wp, "PID", wc, "COMM", "CLOSE_WAIT",
+		"TIME_WAIT");
+	for (i = 0; i < (int)s->nh && i < NTOP; i++) {
+		ts_format_comm(s->h[i].comm, comm, sizeof(comm));
+		if (s->h[i].known)
 			snprintf(label, sizeof(label), "%u", s->h[i].tgid);
 		else
 			strcpy(label, "-");
-		printf("  %-7s %-16s %10lu %10lu\n", label, comm,
-		       s->h[i].close_wait, s->h[i].time_wait);
+		fprintf(f, "  %-*s %-*s %10lu %10lu\n", wp, label, wc, comm,
+			s->h[i].close_wait, s->h[i].time_wait);
 	}
 }
 
-static void print_json(struct summary *s)
+static void print_json(struct ts_summary *s, FILE *f)
 {
 	bool first = true;
 	int i, j;
 
-	printf("{\"type\":\"summary\",\"events\":%lu,\"transitions\":{", s->events);
-	for (i = 0; i < NST; i++)
-		for (j = 0; j < NST; j++)
+	fprintf(f, "{\"type\":\"summary\",\"events\":%lu,\"transitions\":{", s->events);
+	for (i = 0; i < TS_NSTATES; i++)
+		for (j = 0; j < TS_NSTATES; j++)
 			if (s->trans[i][j]) {
-				printf("%s\"%s->%s\":%lu", first ? "" : ",",
-				       ts_state_kname(i), ts_state_kname(j),
-				       s->trans[i][j]);
+				fprintf(f, "%s\"%s->%s\":%lu", first ? "" : ",",
+					ts_state_name(i), ts_state_name(j),
+					s->trans[i][j]);
 				first = false;
 			}
-	printf("},\"handshakes\":%lu,\"handshake_us_log2\":[", s->handshakes);
+	fprintf(f, "},\"handshakes\":%lu,\"handshake_us_log2\":[", s->handshakes);
 	first = true;
 	for (i = 0; i < NBUCKETS; i++)
 		if (s->hist[i]) {
-			printf("%s{\"from\":%llu,\"to\":%llu,\"count\":%lu}",
-			       first ? "" : ",", i ? 1ULL << (i - 1) : 0,
-			       1ULL << i, s->hist[i]);
+			fprintf(f, "%s{\"from\":%llu,\"to\":%llu,\"count\":%lu}",
+				first ? "" : ",", i ? 1ULL << (i - 1) : 0,
+				1ULL << i, s->hist[i]);
 			first = false;
 		}
-	printf("],\"close_causes\":{");
+	fprintf(f, "],\"close_causes\":{");
 	first = true;
 	for (i = 1; i < NCAUSES; i++)
 		if (s->causes[i]) {
-			printf("%s\"%s\":%lu", first ? "" : ",",
-			       ts_nl_cause_name(i), s->causes[i]);
+			fprintf(f, "%s\"%s\":%lu", first ? "" : ",",
+				ts_cause_name(i), s->causes[i]);
 			first = false;
 		}
-	printf("},\"top_holders\":[");
-	for (i = 0; i < s->nh && i < NTOP; i++) {
-		printf("%s{\"tgid\":", i ? "," : "");
-		if (s->h[i].tgid)
-			printf("%u", s->h[i].tgid);
+	fprintf(f, "},\"top_holders\":[");
+	for (i = 0; i < (int)s->nh && i < NTOP; i++) {
+		fprintf(f, "%s{\"tgid\":", i ? "," : "");
+		if (s->h[i].known)
+			fprintf(f, "%u,\"comm\":", s->h[i].tgid);
 		else
-			printf("null");
-		printf(",\"comm\":");
-		ts_json_string(stdout, s->h[i].comm);
-		printf(",\"close_wait\":%lu,\"time_wait\":%lu}",
-		       s->h[i].close_wait, s->h[i].time_wait);
+			fprintf(f, "null,\"comm\":");
+		if (s->h[i].known)
+			ts_json_string(f, s->h[i].comm);
+		else
+			fputs("null", f);
+		fprintf(f, ",\"close_wait\":%lu,\"time_wait\":%lu}",
+			s->h[i].close_wait, s->h[i].time_wait);
 	}
-	printf("]}\n");
+	fprintf(f, "]}\n");
+}
+
+/* Sorts the holders (the table is no longer looked up after) and prints */
+void ts_summary_print(struct ts_summary *s, FILE *f)
+{
+	qsort(s->h, s->mask + 1, sizeof(*s->h), holder_cmp);
+	if (s->o->json)
+		print_json(s, f);
+	else
+		print_text(s, f);
+}
+
+static int sum_ev_cb(const struct ts_nl_event *ev, void *data)
+{
+	ts_summary_event(data, ev);
+	return ts_stop;
+}
+
+static int sum_conn_cb(const struct ts_nl_conn *c, void *data)
+{
+	ts_summary_conn(data, c);
+	return 0;
 }
 
 static double now_s(void)
@@ -233,51 +345,42 @@ static double now_s(void)
 
 int cmd_summary(struct ts_nl *nl, const struct ts_opts *o)
 {
-	struct summary s = { .o = o };
+	struct ts_summary *s = ts_summary_new(o);
 	struct ts_nl_filter k;
+	struct ts_nl dump;
 	double end;
 	int ret;
 
+	/* a second socket for the dumps: the first may be subscribed */
+	ret = ts_nl_open(&dump);
+	if (ret)
+		ts_nl_fail(&dump, "netlink", ret, o);
 	if (o->duration) {
 		ts_nl_set_rcvbuf(nl, 8 << 20);
-		ret = ts_nl_subscribe(nl, o->f.all_netns);
+		ret = ts_subscribe(nl, &o->f);
 		if (ret)
 			ts_nl_fail(nl, "subscribing to live events", ret, o);
 		end = now_s() + o->duration;
 		while (!ts_stop && now_s() < end) {
-			ret = ts_nl_recv_events(nl, 200, sum_ev_cb, &s);
+			ret = ts_nl_recv_events(nl, 200, sum_ev_cb, s);
 			if (ret == -ENOBUFS)
 				fprintf(stderr, "tcpstates: receive buffer overflow: the summary misses events\n");
 			else if (ret < 0 && ret != -EINTR)
 				ts_nl_fail(nl, "receiving live events", ret, o);
 		}
 	} else {
-		ts_kernel_filter(&o->f, true, &k);
-		ret = ts_nl_dump_events(nl, 0, &k, o->f.all_netns, sum_ev_cb, &s);
+		ts_kernel_filter(&o->f, ts_filter_attrs(&dump, &o->f), &k);
+		ret = ts_nl_dump_events(&dump, 0, &k, o->f.all_netns, sum_ev_cb, s);
 		if (ret < 0)
-			ts_nl_fail(nl, "event dump", ret, o);
+			ts_nl_fail(&dump, "event dump", ret, o);
 	}
-	ts_kernel_filter(&o->f, false, &k);
-	k.have &= ~(1U << TCPSTATES_A_FILTER_STATES);
-	if (o->duration) {
-		/* the live socket is subscribed: ask on a fresh one */
-		struct ts_nl dump;
-
-		ret = ts_nl_open(&dump);
-		if (!ret) {
-			ret = ts_nl_dump_conns(&dump, &k, o->f.all_netns, sum_conn_cb, &s);
-			ts_nl_close(&dump);
-		}
-	} else {
-		ret = ts_nl_dump_conns(nl, &k, o->f.all_netns, sum_conn_cb, &s);
-	}
+	ts_kernel_filter(&s->conns, ts_filter_attrs(&dump, &s->conns), &k);
+	ret = ts_nl_dump_conns(&dump, &k, o->f.all_netns, sum_conn_cb, s);
 	if (ret < 0)
-		ts_nl_fail(nl, "connection dump", ret, o);
-	qsort(s.h, s.nh, sizeof(*s.h), holder_cmp);
-	if (o->json)
-		print_json(&s);
-	else
-		print_text(&s);
-	free(s.h);
+		ts_nl_fail(&dump, "connection dump", ret, o);
+	ts_nl_close(&dump);
+	ts_summary_print(s, stdout);
+	ts_flush(stdout);
+	ts_summary_free(s);
 	return 0;
 }

@@ -15,7 +15,12 @@
  * flushed whenever the socket has nothing more to read, before waiting:
  * one write(2) per burst rather than per event, and nothing held back
  * while the stream is quiet. Exit flushes the rest, a signal included
- * (SIGINT and SIGTERM only end the loop).
+ * (SIGINT and SIGTERM only end the loop); a reader that went away
+ * (| head) ends it at the next flush.
+ *
+ * Another namespace's events (-N) come only to the group of every
+ * namespace, events-all: watch subscribes to it and keeps that
+ * namespace's events (by the inode of the namespace file it holds open).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,6 +33,7 @@
 
 struct watch {
 	const struct ts_opts *o;
+	struct ts_out *out;
 	struct ts_nl *dump;		/* a second socket for fetching gaps */
 	unsigned long long last;	/* stream accounted for up to here */
 	unsigned long long printed;
@@ -52,11 +58,10 @@ static void emit(struct watch *w, const struct ts_nl_event *ev)
 {
 	if (done(w) || !ts_match_event(&w->o->f, ev))
 		return;
-	if (w->o->ladder) {
+	if (w->o->ladder)
 		ladder_add(ev);
-	} else {
-		ts_print_event(stdout, w->o, ev);
-	}
+	else
+		ts_out_row(w->out, ev);
 	w->printed++;
 }
 
@@ -74,7 +79,41 @@ static void say(const char *fmt, ...)
 static void flush_stdout(void *data)
 {
 	(void)data;
-	fflush(stdout);
+	ts_flush(stdout);
+}
+
+static int nothing_cb(const struct ts_nl_event *ev, void *data)
+{
+	(void)ev;
+	(void)data;
+	return 0;
+}
+
+/*
+ * The own namespace's group, or for another namespace (or all) the group
+ * of every namespace. That one reaches only readers with CAP_NET_ADMIN in
+ * the initial user namespace, where a container's root may subscribe and
+ * hear nothing: a dump of nothing (from past the newest event) with the
+ * same filter first asks the kernel, so that such a reader is told.
+ */
+int ts_subscribe(struct ts_nl *nl, const struct ts_filter *f)
+{
+	bool all = f->all_netns || f->netns_fd >= 0;
+	struct ts_nl_filter k;
+	struct ts_nl_stats st;
+	int ret;
+
+	if (all) {
+		ret = ts_nl_get_stats(nl, &st);
+		if (ret)
+			return ret;
+		ts_kernel_filter(f, ts_filter_attrs(nl, f), &k);
+		ret = ts_nl_dump_events(nl, st.v[TCPSTATES_A_STATS_EVENTS] + 1, &k,
+					f->all_netns, nothing_cb, NULL);
+		if (ret < 0)
+			return ret;
+	}
+	return ts_nl_subscribe(nl, all);
 }
 
 static int dump_cb(const struct ts_nl_event *ev, void *data)
@@ -105,7 +144,7 @@ static void fetch(struct watch *w, unsigned long long from,
 	unsigned long long lost0 = w->lost;
 	int ret;
 
-	ts_kernel_filter(&w->o->f, true, &k);
+	ts_kernel_filter(&w->o->f, ts_filter_attrs(w->dump, &w->o->f), &k);
 	w->upto = upto;
 	w->fetch_next = from;
 	/*
@@ -200,11 +239,11 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 	w.dump = &dump;
 	nl->idle = flush_stdout;
 	ts_nl_set_rcvbuf(nl, o->rcvbuf ? (int)o->rcvbuf : 8 << 20);
-	ret = ts_nl_subscribe(nl, o->f.all_netns);
+	ret = ts_subscribe(nl, &o->f);
 	if (ret)
 		ts_nl_fail(nl, "subscribing to live events", ret, o);
 	if (!o->ladder)
-		ts_print_event_header(stdout, o);
+		w.out = ts_events_open(stdout, o, true);
 	ret = ts_nl_get_stats(&dump, &w.base);
 	if (ret)
 		ts_nl_fail(&dump, "stats", ret, o);
@@ -249,7 +288,9 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 	}
 	if (o->ladder)
 		ladder_flush();
-	fflush(stdout);
+	else
+		ts_out_close(w.out);
+	ts_flush(stdout);
 	ts_nl_close(&dump);
 	if (w.lost)
 		say("tcpstates: %llu events lost in all\n", w.lost);
@@ -257,26 +298,33 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 }
 
 /* events: the ring, once */
+struct events {
+	const struct ts_opts *o;
+	struct ts_out *out;
+};
+
 static int events_cb(const struct ts_nl_event *ev, void *data)
 {
-	const struct ts_opts *o = data;
+	struct events *e = data;
 
-	if (ts_match_event(&o->f, ev))
-		ts_print_event(stdout, o, ev);
+	if (ts_match_event(&e->o->f, ev))
+		ts_out_row(e->out, ev);
 	return ts_stop;
 }
 
 int cmd_events(struct ts_nl *nl, const struct ts_opts *o)
 {
+	struct events e = { .o = o };
 	struct ts_nl_filter k;
 	int ret;
 
-	ts_kernel_filter(&o->f, true, &k);
-	ts_print_event_header(stdout, o);
-	ret = ts_nl_dump_events(nl, 0, &k, o->f.all_netns, events_cb,
-				(void *)o);
+	ts_kernel_filter(&o->f, ts_filter_attrs(nl, &o->f), &k);
+	e.out = ts_events_open(stdout, o, false);
+	ret = ts_nl_dump_events(nl, 0, &k, o->f.all_netns, events_cb, &e);
 	if (ret < 0)
 		ts_nl_fail(nl, "event dump", ret, o);
+	ts_out_close(e.out);
+	ts_flush(stdout);
 	return 0;
 }
 
@@ -338,7 +386,7 @@ static void ladder_add(const struct ts_nl_event *ev)
 	if (lc->n < LADDER_EVENTS)
 		lc->ev[lc->n++] = *ev;
 	/* the end: CLOSE, but not a timewait socket's hand-over */
-	if (ev->newstate == 7 /* CLOSE */)
+	if (ev->newstate == TS_CLOSE)
 		ladder_draw(lc);
 }
 

@@ -36,6 +36,7 @@
 #include <linux/genetlink.h>
 
 #include "nl.h"
+#include "names.h"
 
 static struct ts_nl nl;
 static bool quiet;
@@ -91,8 +92,8 @@ static void print_event(const struct ts_nl_event *ev)
 	printf("seq=%llu prev=%llu cookie=%llu netns=%u old=%s new=%s cause=%s role=%s local=%s remote=%s snd=%u rcv=%u filtered=%d",
 	       (unsigned long long)ev->seq, (unsigned long long)ev->prev_seq,
 	       (unsigned long long)ev->cookie, ev->netns,
-	       ts_nl_state_name(ev->oldstate), ts_nl_state_name(ev->newstate),
-	       ts_nl_cause_name(ev->cause), ts_nl_role_name(ev->role), l, r,
+	       ts_state_name(ev->oldstate), ts_state_name(ev->newstate),
+	       ts_cause_name(ev->cause), ts_role_name(ev->role), l, r,
 	       ev->snd_nxt, ev->rcv_nxt,
 	       !!(ev->nlmsg_flags & NLM_F_DUMP_FILTERED));
 	print_owner(&ev->owner);
@@ -123,7 +124,7 @@ static int conn_cb(const struct ts_nl_conn *c, void *data)
 	addr_str(c->family, c->raddr, c->rport, r, sizeof(r));
 	printf("cookie=%llu netns=%u state=%s role=%s flags=%u local=%s remote=%s",
 	       (unsigned long long)c->cookie, c->netns,
-	       ts_nl_state_name(c->state), ts_nl_role_name(c->role), c->flags,
+	       ts_state_name(c->state), ts_role_name(c->role), c->flags,
 	       l, r);
 	print_known("isn_local", c->known & TS_NL_KNOW_ISN_LOCAL, c->isn_local);
 	print_known("isn_remote", c->known & TS_NL_KNOW_ISN_REMOTE, c->isn_remote);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The CLI on the host (no module here): unit tests of parsing, filters,
-# formatting and JSON (cli_test), JSON checked by a real parser, and every
-# usage error answered with one line and exit status 2.
+# formatting and JSON (cli_test), JSON checked by a real parser, every
+# usage error answered with one line and exit status 2, ss's flags and
+# grammar accepted or refused with a hint.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/tap.sh"
 cli=$here/../../tcpstates
@@ -29,6 +30,21 @@ for line in open(sys.argv[1], "rb"):
 ' "$tmp/hostile.json"
 ok $? "JSON lines with a hostile comm parse back to the same characters"
 
+# what a reader without privilege gets (uid only, no sequence numbers),
+# and the fields of family version 2, as JSON
+"$here/cli_test" --partial-json >"$tmp/partial.json"
+python3 -c '
+import json, sys
+ev, conn = [json.loads(l) for l in open(sys.argv[1])]
+assert ev["tgid"] is None and ev["pid"] is None and ev["comm"] is None, ev
+assert ev["snd_nxt"] is None and ev["rcv_nxt"] is None and ev["uid"] == 0, ev
+assert ev["cause"] == "error" and ev["errno"] == 92, ev
+assert ev["netns_id"] == 99 and ev["partial"] is True, ev
+assert conn["partial"] is True and conn["isn_local"] is None and conn["tgid"] is None, conn
+assert conn["recv_q"] is None and conn["netns_id"] is None, conn
+' "$tmp/partial.json"
+ok $? "JSON: absent values are null, never 0 or a wrong label; errno, netns_id, partial"
+
 # usage errors: one line, naming the problem, exit 2
 usage() {	# usage WANT-REGEX DESCRIPTION ARGS...
 	local want=$1 desc=$2
@@ -42,31 +58,60 @@ usage() {	# usage WANT-REGEX DESCRIPTION ARGS...
 usage "unknown option --bogus" "unknown long option" conns --bogus
 usage "unknown option -Z" "unknown short option" -Z events
 usage "bad --lport '99999'" "port out of range" events -L 99999
-usage "bad --rport '80,x'" "junk in a port list" events -D 80,x
-usage "bad --state 'NOPE'" "unknown state" conns -s NOPE
+usage "bad --rport '80,x'" "junk in a port list" events --rport 80,x
+usage "bad --state 'NOPE'" "unknown state" conns --state NOPE
 usage "bad --addr '10.0.0.0/33'" "bad prefix" conns --addr 10.0.0.0/33
-usage "bad --pid 'abc'" "bad pid" conns -p abc
-usage "bad --netns 'x'" "bad netns" conns --netns x
+usage "bad --pid 'abc'" "bad pid" conns --pid abc
+usage "bad --netns 'no-such-ns': no network namespace named 'no-such-ns'" "a namespace name not in /run/netns" conns --netns no-such-ns
+usage "bad --netns '1': no process is in network namespace 1" "a namespace inode nobody is in" conns -N 1
+usage "bad --netns '/etc/hostname': /etc/hostname is not a network namespace" "a path that is no namespace" conns -N /etc/hostname
 usage "bad --sort 'size'" "bad sort key" conns --sort size
-usage "bad --count '-1'" "negative count" watch --count -1
-usage "bad --duration '0'" "zero duration" watch -d 0
+usage "bad --count '-1': want a number of events" "negative count" watch --count -1
+usage "bad --duration '0'" "zero duration" watch --duration 0
 usage "needs a value" "missing value" events -L
 usage "is for conns only" "--sort on events" events --sort age
 usage "is for watch only" "--since on conns" conns --since 5
 usage "unknown command 'frobnicate'" "unknown command" frobnicate
-usage "unexpected argument 'extra'" "extra argument" stats extra
-usage "show needs a connection COOKIE" "show without a cookie" show
+usage "unknown key 'extra'" "an argument that is no filter" stats extra
+usage "missing COOKIE: show needs a connection COOKIE" "show without a cookie" show
 usage "bad COOKIE 'abc'" "show with a bad cookie" show abc
-"$cli" >/dev/null 2>"$tmp/err"
-st=$?
-[ $st = 2 ] && grep -q '^Usage: tcpstates COMMAND' "$tmp/err"
-ok $? "no command: usage on stderr, exit 2"
+# flags ss has: the same meaning here, or refused with what to type
+usage "unknown option -w: it is ss's --raw .*wide output is -e" "-w (ss: raw sockets) refused, pointing to -e" events -w
+usage "unknown option -D: it is ss's --diag; a remote port is 'dport = :PORT'" "-D (ss: diag) refused" events -D 443
+usage "unknown option -S: it is ss's --sctp; sorting is --sort" "-S (ss: sctp) refused" conns -S age
+usage "unknown option -r: it is ss's --resolve" "-r (ss: resolve) refused" conns -r
+usage "unknown option -d: it is ss's --dccp; a duration is --duration" "-d (ss: dccp) refused" watch -d 5
+usage "-s is the summary command (as ss -s), not an option of conns" "-s is ss's summary" conns -s
+usage "'1234': a number needs a key (pid 1234" "bcc's -p PID: says to write pid 1234" events -p 1234
+# the filter grammar
+usage "bad filter: cgroup: not supported by this module version" "cgroup: parsed, refused" conns cgroup /sys/fs/cgroup/x
+usage "bad filter: '(' without ')'" "unbalanced parenthesis" conns '( dport = :443 or sport = :443'
+usage "'cause' is about events" "cause on conns" conns cause timeout
+usage "'dport' wants a port (:443 or a service), not ':x'" "a bad port" events dport = :x
 
 # the module is not loaded on this machine: say so and how to load it
-"$cli" conns >"$tmp/out" 2>"$tmp/err"
-st=$?
-[ $st = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q 'module is not loaded; load it with: sudo modprobe tcpstates' "$tmp/err"
-ok $? "module not loaded: one line, how to load it, exit 2 ($st)"
+notloaded() {	# notloaded DESCRIPTION ARGS...
+	local desc=$1
+	shift
+	"$cli" "$@" >"$tmp/out" 2>"$tmp/err"
+	local st=$?
+	[ $st = 2 ] && [ "$(wc -l <"$tmp/err")" = 1 ] &&
+		grep -q 'module is not loaded; load it with: sudo modprobe tcpstates' "$tmp/err"
+	ok $? "$desc: module not loaded, one line, how to load it, exit 2 ($st)"
+}
+notloaded "conns" conns
+notloaded "no command runs watch (as bcc's tcpstates)"
+notloaded "no command, with a filter, runs watch" -L 80 state established
+notloaded "ss habits are accepted: conns -tanp" conns -tanp
+notloaded "-s alone is the summary (as ss -s)" -s
+notloaded "the grammar: state established '( dport = :443 or sport = :443 )'" \
+	conns state established '( dport = :443 or sport = :443 )'
+notloaded "the grammar: dst 10.0.0.0/8 sport gt :1024 comm 'java*'" \
+	events dst 10.0.0.0/8 sport gt :1024 comm 'java*'
+notloaded "-N PATH of one's own namespace" conns -N /proc/self/ns/net
+"$cli" --help >"$tmp/help"
+head -n1 "$tmp/help" | grep -q '^Usage: tcpstates \[COMMAND\] \[OPTIONS\] \[FILTER\]   (no COMMAND: watch'
+ok $? "the usage line says what no command does: $(head -n1 "$tmp/help")"
 
 for c in watch events conns stats show summary; do
 	"$cli" "$c" --help >"$tmp/help" 2>&1 && grep -q "^Usage: tcpstates $c" "$tmp/help" &&
@@ -76,6 +121,6 @@ done
 "$cli" help conns | grep -q -- '--sort KEY'
 ok $? "help conns shows the conns options"
 "$cli" --version >"$tmp/v"
-grep -q '^tcpstates [0-9.]* (netlink family version 1)$' "$tmp/v" && grep -q '^module: not loaded$' "$tmp/v"
+grep -q '^tcpstates [0-9.]* (netlink family version 2)$' "$tmp/v" && grep -q '^module: not loaded$' "$tmp/v"
 ok $? "--version: tool and family versions, module state"
 echo "1..$n"

@@ -1,76 +1,52 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the CLI's parsing, filters, formatting and JSON (TAP).
- * JSON output is also checked by a real parser in cli.t.
+ * Unit tests of the CLI's parsing, filters (ss's grammar and what goes to
+ * the kernel), names, message parsing (family versions 1 and 2), text
+ * columns, JSON and the summary (TAP). JSON output is also checked by a
+ * real parser in cli.t.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
 
 #include "tcpstates.h"
 
 static int tests, failed;
 
-static void ok(int cond, const char *name)
+static void ok(int cond, const char *fmt, ...)
 {
+	va_list ap;
+
 	tests++;
 	if (!cond)
 		failed++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", tests, name);
+	printf("%sok %d - ", cond ? "" : "not ", tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
 }
 
 static void is(const char *got, const char *want, const char *name)
 {
-	ok(!strcmp(got, want), name);
+	ok(!strcmp(got, want), "%s", name);
 	if (strcmp(got, want))
 		printf("#   got:  '%s'\n#   want: '%s'\n", got, want);
 }
 
-static void test_parsing(void)
-{
-	struct ts_filter f;
-	uint32_t mask = 0;
-
-	memset(&f, 0, sizeof(f));
-	ok(!ts_parse_ports("80,443,0,65535", f.lports, &f.nlports) &&
-	   f.nlports == 4 && f.lports[1] == 443 && f.lports[3] == 65535,
-	   "ports: a list");
-	f.nlports = 0;
-	ok(ts_parse_ports("65536", f.lports, &f.nlports), "ports: 65536 refused");
-	f.nlports = 0;
-	ok(ts_parse_ports("80,x", f.lports, &f.nlports), "ports: junk refused");
-	f.nlports = 0;
-	ok(ts_parse_ports("-1", f.lports, &f.nlports), "ports: negative refused");
-	f.nlports = 0;
-	ok(ts_parse_ports("", f.lports, &f.nlports), "ports: empty refused");
-	ok(!ts_parse_pids("1,4194304", f.pids, &f.npids) && f.npids == 2,
-	   "pids: a list");
-	f.npids = 0;
-	ok(ts_parse_pids("0", f.pids, &f.npids), "pids: 0 refused");
-	ok(!ts_parse_states("CLOSE_WAIT,time-wait,estab,Listen", &mask) &&
-	   mask == ((1U << 8) | (1U << 6) | (1U << 1) | (1U << 10)),
-	   "states: kernel and ss names, any case");
-	mask = 0;
-	ok(!ts_parse_states("established,fin_wait1,fin-wait-2", &mask) &&
-	   mask == ((1U << 1) | (1U << 4) | (1U << 5)), "states: more spellings");
-	mask = 0;
-	ok(ts_parse_states("ESTABLISHED,NOPE", &mask), "states: unknown refused");
-	ok(ts_state_index("new-syn-recv") == 12 && ts_state_index("SYN_RECV") == 3,
-	   "state index");
-	ok(!ts_parse_prefix("10.1.0.0/16", &f) && f.addr_family == AF_INET &&
-	   f.addr_plen == 16 && f.addr[0] == 10 && f.addr[1] == 1, "prefix: IPv4/16");
-	ok(!ts_parse_prefix("::1", &f) && f.addr_family == AF_INET6 &&
-	   f.addr_plen == 128 && f.addr[15] == 1, "prefix: IPv6 address");
-	ok(ts_parse_prefix("10.0.0.0/33", &f), "prefix: /33 refused for IPv4");
-	ok(ts_parse_prefix("fe80::/129", &f), "prefix: /129 refused");
-	ok(ts_parse_prefix("10.0.0.300", &f), "prefix: bad address refused");
-	memset(&f, 0, sizeof(f));
-	ok(!ts_parse_netns("all", &f) && f.all_netns, "netns: all");
-	ok(!ts_parse_netns("4026531840", &f) && f.netns == 4026531840U, "netns: an id");
-	ok(ts_parse_netns("x", &f) && ts_parse_netns("0", &f), "netns: junk and 0 refused");
-}
+#define FB(x)	(1U << TCPSTATES_A_FILTER_##x)
+#define ALL_ATTRS	0xffffffffU
+#define V1_ATTRS	(((1U << (TCPSTATES_A_FILTER_TGID + 1)) - 1) & ~1U)
 
 static struct ts_nl_event event(int family, const char *l, uint16_t lport,
 				const char *r, uint16_t rport, int old, int new)
@@ -86,73 +62,617 @@ static struct ts_nl_event event(int family, const char *l, uint16_t lport,
 	ev.oldstate = old;
 	ev.newstate = new;
 	ev.netns = 4026531840U;
+	ev.cookie = 77;
 	ev.owner.known = true;
+	ev.owner.have = TS_NL_OWNER_TGID | TS_NL_OWNER_PID | TS_NL_OWNER_UID |
+			TS_NL_OWNER_COMM;
 	ev.owner.tgid = 42;
+	ev.owner.pid = 43;
 	strcpy(ev.owner.comm, "nginx");
+	ev.known = TS_NL_EV_SND_NXT | TS_NL_EV_RCV_NXT;
 	return ev;
 }
 
-static void test_filters(void)
+/* A filter from an ss expression, finished for events or conns */
+static int expr(struct ts_filter *f, bool conns, const char *s)
+{
+	char buf[1024], err[256], *argv[64], *tok, *save = NULL;
+	int argc = 0, ret;
+
+	ts_filter_init(f);
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, "\t", &save); tok && argc < 64;
+	     tok = strtok_r(NULL, "\t", &save))
+		argv[argc++] = tok;
+	ret = ts_expr_parse(argv, argc, f, err, sizeof(err));
+	ts_filter_finish(f, conns, true);
+	return ret;
+}
+
+static const char *expr_err(const char *s)
+{
+	static char err[256];
+	char buf[256], *argv[1] = { buf };
+	struct ts_filter f;
+
+	ts_filter_init(&f);
+	snprintf(buf, sizeof(buf), "%s", s);
+	err[0] = '\0';
+	if (!ts_expr_parse(argv, 1, &f, err, sizeof(err)))
+		return "(accepted)";
+	return err;
+}
+
+static void test_names(void)
+{
+	uint32_t m = 0;
+
+	is(ts_state_name(TS_NEW_SYN_RECV), "NEW_SYN_RECV", "kernel state name");
+	is(ts_state_name(99), "UNKNOWN", "unknown state");
+	ok(!ts_state_parse("close-wait", &m) && m == TS_STATE_BIT(TS_CLOSE_WAIT),
+	   "state: ss name");
+	m = 0;
+	ok(!ts_state_parse("FIN_WAIT1", &m) && !ts_state_parse("fin-wait-2", &m) &&
+	   !ts_state_parse("listening", &m) && !ts_state_parse("closed", &m) &&
+	   !ts_state_parse("estab", &m) &&
+	   m == (TS_STATE_BIT(TS_FIN_WAIT1) | TS_STATE_BIT(TS_FIN_WAIT2) |
+		 TS_STATE_BIT(TS_LISTEN) | TS_STATE_BIT(TS_CLOSE) |
+		 TS_STATE_BIT(TS_ESTABLISHED)),
+	   "state: kernel names, ss names, ss's ESTAB");
+	m = 0;
+	ok(!ts_state_parse("connected", &m) &&
+	   m == (TS_ALL_STATES & ~(TS_STATE_BIT(TS_LISTEN) | TS_STATE_BIT(TS_CLOSE))),
+	   "state group connected: all but listening and closed");
+	m = 0;
+	ok(!ts_state_parse("bucket", &m) &&
+	   m == (TS_STATE_BIT(TS_SYN_RECV) | TS_STATE_BIT(TS_NEW_SYN_RECV) |
+		 TS_STATE_BIT(TS_TIME_WAIT)), "state group bucket");
+	ok(ts_state_parse("nope", &m) == -1, "state: unknown refused");
+	is(ts_cause_name(TCPSTATES_CAUSE_TW_OVERFLOW), "tw_overflow", "cause tw_overflow");
+	is(ts_cause_name(TCPSTATES_CAUSE_HOST_UNREACHABLE), "host_unreachable",
+	   "cause host_unreachable");
+	is(ts_cause_name(TCPSTATES_CAUSE_NET_UNREACHABLE), "net_unreachable",
+	   "cause net_unreachable");
+	is(ts_cause_name(TCPSTATES_CAUSE_ERROR), "error", "cause error");
+	is(ts_cause_name(TCPSTATES_CAUSE_DISCARDED), "discarded", "cause discarded");
+	is(ts_cause_name(TCPSTATES_CAUSE_RESET_RECEIVED), "reset_received",
+	   "cause reset_received unchanged");
+	is(ts_cause_name(40), "cause_40", "a cause newer than the tool: by number");
+	ok(ts_cause_parse("reset-received") == TCPSTATES_CAUSE_RESET_RECEIVED &&
+	   ts_cause_parse("tw_netns") == TCPSTATES_CAUSE_TW_NETNS &&
+	   ts_cause_parse("bogus") == -1, "cause names parse");
+	ok(ts_role_parse("passive") == TCPSTATES_ROLE_PASSIVE &&
+	   ts_role_parse("unknown") == TCPSTATES_ROLE_UNKNOWN, "role names parse");
+}
+
+static void test_options(void)
+{
+	struct ts_host h;
+	struct ts_expr *e;
+	uint32_t mask = 0;
+	int port;
+
+	ok(!ts_parse_ports("80,443,0,65535", &e, TS_K_SPORT) && e->op == TS_E_OR,
+	   "ports: a list is an or");
+	ts_expr_free(e);
+	ok(ts_parse_ports("65536", &e, TS_K_SPORT) && ts_parse_ports("80,x", &e, TS_K_SPORT) &&
+	   ts_parse_ports("-1", &e, TS_K_SPORT) && ts_parse_ports("", &e, TS_K_SPORT),
+	   "ports: out of range, junk, negative, empty refused");
+	ok(!ts_parse_port(":https", &port) && port == 443, "port by service name");
+	ok(!ts_parse_pids("1,4194304", &e) && e->op == TS_E_OR, "pids: a list");
+	ts_expr_free(e);
+	ok(ts_parse_pids("0", &e), "pids: 0 refused");
+	ok(!ts_parse_states("CLOSE_WAIT,time-wait,estab,Listen", &mask) &&
+	   mask == (TS_STATE_BIT(8) | TS_STATE_BIT(6) | TS_STATE_BIT(1) | TS_STATE_BIT(10)),
+	   "states: kernel and ss names, any case");
+	ok(ts_parse_states("ESTABLISHED,NOPE", &mask), "states: unknown refused");
+	ok(!ts_parse_host("10.1.0.0/16", &h, false) && h.family == AF_INET &&
+	   h.plen == 16 && h.addr[1] == 1 && h.port == -1, "host: IPv4/16");
+	ok(!ts_parse_host("193.233.7/24", &h, false) && h.plen == 24 && h.addr[2] == 7 &&
+	   h.addr[3] == 0, "host: an IPv4 address cut short, as ss takes it");
+	ok(!ts_parse_host("10.1", &h, false) && h.plen == 16, "host: 10.1 is 10.1.0.0/16");
+	ok(!ts_parse_host("10.0.0.1:443", &h, false) && h.plen == 32 && h.port == 443,
+	   "host: ADDR:PORT");
+	ok(!ts_parse_host("[::1]:8080", &h, false) && h.family == AF_INET6 &&
+	   h.addr[15] == 1 && h.port == 8080, "host: [IPv6]:PORT");
+	ok(!ts_parse_host("[fe80::]/10", &h, false) && h.plen == 10 &&
+	   !ts_parse_host("fe80::/10", &h, false) && h.plen == 10 && h.port == -1,
+	   "host: IPv6 prefixes, bracketed or not");
+	ok(!ts_parse_host("[fe80::]/10:80", &h, false) && h.plen == 10 && h.port == 80 &&
+	   !ts_parse_host("[fe80::/10]:80", &h, false) && h.plen == 10 && h.port == 80,
+	   "host: an IPv6 prefix with a port");
+	ok(!ts_parse_host("*:22", &h, false) && !h.family && h.port == 22,
+	   "host: *:PORT");
+	ok(!ts_parse_host("inet6:[::1]:1", &h, false) && h.family == AF_INET6,
+	   "host: FAMILY:ADDR");
+	ok(ts_parse_host("10.0.0.0/33", &h, false) && ts_parse_host("fe80::/129", &h, false) &&
+	   ts_parse_host("10.0.0.300", &h, false) && ts_parse_host("host.example", &h, false) &&
+	   ts_parse_host("inet:[::1]", &h, false),
+	   "host: bad prefixes, addresses, names refused");
+}
+
+static void test_netns(void)
+{
+	struct ts_filter f;
+	char err[256], own[64];
+	ssize_t n;
+
+	ts_filter_init(&f);
+	ok(!ts_netns_resolve("all", &f, err, sizeof(err)) && f.all_netns, "-N all");
+	ts_filter_init(&f);
+	ok(!ts_netns_resolve("/proc/self/ns/net", &f, err, sizeof(err)) &&
+	   f.netns_fd < 0, "-N PATH of one's own namespace: no filter");
+	n = readlink("/proc/self/ns/net", own, sizeof(own) - 1);
+	own[n > 0 ? n : 0] = '\0';
+	if (n > 6) {
+		memmove(own, own + 5, strlen(own + 5) + 1);	/* net:[N] */
+		own[strlen(own) - 1] = '\0';
+	}
+	ts_filter_init(&f);
+	ok(!ts_netns_resolve(own, &f, err, sizeof(err)) && f.netns_fd < 0,
+	   "-N INODE (%s) found among the processes: one's own", own);
+	ok(ts_netns_resolve("4026531", &f, err, sizeof(err)) &&
+	   strstr(err, "no process is in network namespace 4026531"),
+	   "-N INODE of no namespace: %s", err);
+	ok(ts_netns_resolve("no-such-ns", &f, err, sizeof(err)) &&
+	   strstr(err, "no network namespace named 'no-such-ns'"),
+	   "-N NAME not in /run/netns: %s", err);
+	ok(ts_netns_resolve("/etc/hostname", &f, err, sizeof(err)) &&
+	   strstr(err, "not a network namespace"), "-N PATH of another file: %s", err);
+}
+
+static void test_expr(void)
 {
 	struct ts_nl_event v4 = event(AF_INET, "10.1.2.3", 443, "192.168.0.9", 5555, 1, 8);
 	struct ts_nl_event v6 = event(AF_INET6, "::1", 8080, "::1", 40000, 2, 1);
-	struct ts_nl_event mapped = event(AF_INET6, "::ffff:10.1.2.3", 443, "::ffff:10.9.9.9", 1, 1, 4);
-	struct ts_nl_filter k;
+	struct ts_nl_event mapped = event(AF_INET6, "::ffff:10.1.2.3", 443,
+					  "::ffff:10.9.9.9", 1, 1, 4);
+	struct ts_nl_conn c;
 	struct ts_filter f;
 
-	memset(&f, 0, sizeof(f));
-	ok(ts_match_event(&f, &v4) && ts_match_event(&f, &v6), "no filter: all");
-	f.family = AF_INET;
-	ok(ts_match_event(&f, &v4) && !ts_match_event(&f, &v6), "-4");
-	memset(&f, 0, sizeof(f));
-	ts_parse_ports("80,443", f.lports, &f.nlports);
-	ok(ts_match_event(&f, &v4) && !ts_match_event(&f, &v6), "-L 80,443");
-	memset(&f, 0, sizeof(f));
-	ts_parse_ports("40000", f.rports, &f.nrports);
-	ok(!ts_match_event(&f, &v4) && ts_match_event(&f, &v6), "-D 40000");
-	memset(&f, 0, sizeof(f));
-	ts_parse_states("CLOSE_WAIT", &f.states);
-	ok(ts_match_event(&f, &v4) && !ts_match_event(&f, &v6),
-	   "-s CLOSE_WAIT: events by their new state");
-	memset(&f, 0, sizeof(f));
-	ts_parse_prefix("192.168.0.0/16", &f);
-	ok(ts_match_event(&f, &v4) && !ts_match_event(&f, &v6),
-	   "--addr matches the remote end");
-	memset(&f, 0, sizeof(f));
-	ts_parse_prefix("10.1.0.0/16", &f);
-	ok(ts_match_event(&f, &v4) && ts_match_event(&f, &mapped) &&
-	   !ts_match_event(&f, &v6), "--addr IPv4 prefix matches v4-mapped too");
-	memset(&f, 0, sizeof(f));
-	ts_parse_prefix("10.1.2.4/31", &f);
-	ok(!ts_match_event(&f, &v4), "--addr /31 excludes .3");
-	memset(&f, 0, sizeof(f));
-	ts_parse_pids("7,42", f.pids, &f.npids);
-	ok(ts_match_event(&f, &v4), "-p 7,42");
-	v6.owner.known = false;
-	ok(!ts_match_event(&f, &v6), "-p: an unknown owner does not match");
-	memset(&f, 0, sizeof(f));
-	f.comm = "nginx";
-	ok(ts_match_event(&f, &v4) && !ts_match_event(&f, &v6), "-c nginx");
+	ok(!expr(&f, false, "") && ts_match_event(&f, &v4) && ts_match_event(&f, &v6),
+	   "no filter: all");
+	ok(!expr(&f, false, "state\testablished\t( dport = :443 or sport = :443 )") &&
+	   !ts_match_event(&f, &v4) && !expr(&f, false, "state\tclose-wait\t( dport = :443 or sport = :443 )") &&
+	   ts_match_event(&f, &v4) && !ts_match_event(&f, &v6),
+	   "ss: state close-wait '( dport = :443 or sport = :443 )'");
+	ok(!expr(&f, false, "dst 192.168.0.0/16") && ts_match_event(&f, &v4) &&
+	   !ts_match_event(&f, &v6), "ss: dst PREFIX");
+	ok(!expr(&f, false, "src 10.1.0.0/16") && ts_match_event(&f, &v4) &&
+	   ts_match_event(&f, &mapped) && !ts_match_event(&f, &v6),
+	   "src with an IPv4 prefix matches IPv4-mapped IPv6 too");
+	ok(!expr(&f, false, "sport > :1024") && !ts_match_event(&f, &v4) &&
+	   ts_match_event(&f, &v6), "ss: sport > :1024");
+	ok(!expr(&f, false, "sport ge :443 and sport leq :443") && ts_match_event(&f, &v4),
+	   "ss: ge, leq, and");
+	ok(!expr(&f, false, "not dport = :5555") && !ts_match_event(&f, &v4) &&
+	   ts_match_event(&f, &v6), "ss: not");
+	ok(!expr(&f, false, "! ( sport = :443 || sport = :8080 )") &&
+	   !ts_match_event(&f, &v4) && !ts_match_event(&f, &v6), "ss: ! ( || )");
+	ok(!expr(&f, false, "sport = :8080 dport = :40000") && ts_match_event(&f, &v6) &&
+	   !expr(&f, false, "sport = :8080 dport = :1") && !ts_match_event(&f, &v6),
+	   "an implicit and between predicates");
+	ok(!expr(&f, false, "dport = :1 or sport = :8080 and dport = :40000") &&
+	   ts_match_event(&f, &v6) && ts_match_event(&f, &mapped),
+	   "and binds tighter than or");
+	ok(!expr(&f, false, "(sport = :443)") && ts_match_event(&f, &v4),
+	   "parentheses without blanks");
+	ok(!expr(&f, false, "dst [::1]:40000") && ts_match_event(&f, &v6) &&
+	   !expr(&f, false, "dst *:40001") && !ts_match_event(&f, &v6),
+	   "dst with a port, IPv6 in brackets, * for any address");
+	ok(!expr(&f, false, "pid 7,42") && ts_match_event(&f, &v4), "pid a list");
+	v6.owner.have = TS_NL_OWNER_UID;	/* what a reader without privilege gets */
+	ok(!ts_match_event(&f, &v6), "pid: an owner not sent does not match");
+	ok(!expr(&f, false, "comm ngi*") && ts_match_event(&f, &v4) &&
+	   !ts_match_event(&f, &v6), "comm: a glob");
+	ok(!expr(&f, false, "comm nginx") && ts_match_event(&f, &v4) &&
+	   !expr(&f, false, "comm nginx2") && !ts_match_event(&f, &v4),
+	   "comm: an exact name still matches exactly");
+	ok(!expr(&f, false, "comm != ngi*") && !ts_match_event(&f, &v4), "comm !=");
+	v4.cause = TCPSTATES_CAUSE_TIMEOUT;
+	ok(!expr(&f, false, "cause timeout,refused") && ts_match_event(&f, &v4) &&
+	   !ts_match_event(&f, &v6), "cause: a list");
+	v4.role = TCPSTATES_ROLE_PASSIVE;
+	ok(!expr(&f, false, "role passive") && ts_match_event(&f, &v4) &&
+	   !ts_match_event(&f, &v6), "role");
+	ok(!expr(&f, false, "cookie = 77") && ts_match_event(&f, &v4) &&
+	   !expr(&f, false, "cookie != 77") && !ts_match_event(&f, &v4), "cookie");
+	v4.netns_id = 5;
+	v4.known |= TS_NL_EV_NETNS_ID;
+	ok(!expr(&f, false, "netns_id 5") && ts_match_event(&f, &v4) &&
+	   !ts_match_event(&f, &v6), "netns_id: only records that carry it");
+	ok(!expr(&f, false, "family inet6") && !ts_match_event(&f, &v4) &&
+	   ts_match_event(&f, &v6), "family");
+	ok(!expr(&f, false, "state time-wait") && !ts_match_event(&f, &v4),
+	   "events: state is the new state");
+	ok(!expr(&f, false, "exclude close-wait") && !ts_match_event(&f, &v4) &&
+	   ts_match_event(&f, &v6), "exclude STATE");
 
-	memset(&f, 0, sizeof(f));
-	f.family = AF_INET6;
-	ts_parse_ports("443", f.lports, &f.nlports);
-	ts_parse_ports("1,2", f.rports, &f.nrports);
-	ts_parse_pids("42", f.pids, &f.npids);
-	ts_parse_states("LISTEN", &f.states);
-	ts_kernel_filter(&f, true, &k);
-	ok(k.have == ((1U << TCPSTATES_A_FILTER_FAMILY) |
-		      (1U << TCPSTATES_A_FILTER_LOCAL_PORT) |
-		      (1U << TCPSTATES_A_FILTER_TGID) |
-		      (1U << TCPSTATES_A_FILTER_STATES)) &&
-	   k.family == AF_INET6 && k.lport == 443 && k.tgid == 42 &&
-	   k.states == 1U << 10,
-	   "kernel filter: family, one port, one pid, states; two ports stay here");
+	memset(&c, 0, sizeof(c));
+	c.family = AF_INET;
+	c.state = TS_LISTEN;
+	ok(!expr(&f, true, "") && !ts_match_conn(&f, &c),
+	   "conns: listeners left out by default, as ss");
+	ts_filter_init(&f);
+	f.all = true;
+	ts_filter_finish(&f, true, true);
+	ok(ts_match_conn(&f, &c), "conns -a: listeners too");
+	ok(!expr(&f, true, "state listening") && ts_match_conn(&f, &c),
+	   "conns state listening");
+	c.state = TS_TIME_WAIT;
+	ok(!expr(&f, true, "") && ts_match_conn(&f, &c), "conns: TIME_WAIT by default");
+
+	is(expr_err("cgroup /sys/fs/cgroup/a"),
+	   "bad filter: cgroup: not supported by this module version (it has no cgroup filter)",
+	   "cgroup: parsed, refused with a clear reason");
+	is(expr_err("dport = :99999"),
+	   "bad filter: 'dport' wants a port (:443 or a service), not ':99999'",
+	   "a bad port");
+	is(expr_err("sport"), "bad filter: 'sport' wants a port (:443)", "a key without value");
+	is(expr_err("( sport = :1"), "bad filter: '(' without ')'", "unbalanced parenthesis");
+	is(expr_err("sport = :1 )"), "bad filter: unexpected ')'", "a stray parenthesis");
+	is(expr_err("frob 1"),
+	   "bad filter: unknown key 'frob' (src, dst, sport, dport, state, pid, comm, cause, role, cookie, netns_id, family)",
+	   "an unknown key");
+	is(expr_err("1234"),
+	   "bad filter: '1234': a number needs a key (pid 1234, sport = :1234; -p shows processes, as in ss)",
+	   "bcc's -p 1234 habit: a bare number says what to type");
+	is(expr_err("state nope"),
+	   "bad filter: 'nope' is not a TCP state (established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing, new-syn-recv; all, connected, synchronized, bucket, big; or kernel names such as CLOSE_WAIT)",
+	   "an unknown state");
+	is(expr_err("comm < x"), "bad filter: 'comm' takes = or != only, not '<'",
+	   "an order on a name");
+	is(expr_err("dev = eth0"),
+	   "bad filter: dev: not supported (the module does not record it)",
+	   "ss's dev: refused");
+}
+
+/* What goes to the kernel */
+static void test_kernel_filter(void)
+{
+	struct ts_nl_filter k;
+	struct ts_filter f;
+	struct ts_expr *e;
+
+	expr(&f, false, "state\testablished\tsport = :443 dport = :1 pid 42 cookie 9");
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(k.have == (FB(STATES) | FB(LOCAL_PORT) | FB(REMOTE_PORT) | FB(TGID) | FB(COOKIE)) &&
+	   k.states == TS_STATE_BIT(TS_ESTABLISHED) && k.lport == 443 && k.rport == 1 &&
+	   k.tgid == 42 && k.cookie == 9,
+	   "kernel: states, one port each way, one pid, the cookie");
+	ts_kernel_filter(&f, V1_ATTRS, &k);
+	ok(!(k.have & FB(COOKIE)), "kernel: no cookie to a module without the filter");
+	expr(&f, false, "sport = :443 or sport = :80");
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(!k.have, "kernel: an or stays here");
+	expr(&f, false, "not sport = :443 sport > :10");
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(!k.have, "kernel: not and > stay here");
+	expr(&f, false, "dst 10.0.0.0/8");
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(!k.have, "kernel: an IPv4 prefix alone stays here (it matches IPv4-mapped)");
+	expr(&f, false, "dst 10.0.0.0/8");
+	ts_filter_and(&f, ts_pred(TS_K_FAMILY, TS_EQ, AF_INET));
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(k.have == (FB(FAMILY) | FB(REMOTE_ADDR) | FB(REMOTE_PREFIX)) &&
+	   k.family == AF_INET && k.raddr[0] == 10 && k.rplen == 8,
+	   "kernel: with -4 it goes");
+	expr(&f, false, "src fe80::/10");
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(k.have == (FB(FAMILY) | FB(LOCAL_ADDR) | FB(LOCAL_PREFIX)) &&
+	   k.family == AF_INET6 && k.lplen == 10,
+	   "kernel: an IPv6 prefix goes, with its family");
+	ts_filter_init(&f);
+	ts_parse_ports("1,2", &e, TS_K_SPORT);
+	ts_filter_and(&f, e);
+	ts_parse_ports("443", &e, TS_K_DPORT);
+	ts_filter_and(&f, e);
+	ts_filter_finish(&f, false, true);
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(k.have == FB(REMOTE_PORT) && k.rport == 443,
+	   "kernel: -L 1,2 stays here, --rport 443 goes");
+	expr(&f, true, "");
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(k.have == FB(STATES) && !(k.states & TS_STATE_BIT(TS_LISTEN)),
+	   "kernel: conns without -a: every state but LISTEN");
+	ts_filter_init(&f);
+	f.netns_fd = 7;
+	f.netns_ino = 4026532000ULL;
+	ts_filter_finish(&f, false, true);
+	ts_kernel_filter(&f, ALL_ATTRS & ~FB(NETNS), &k);
+	ok(k.have == FB(NETNS_FD) && k.netns_fd == 7,
+	   "kernel: -N as an open file of the namespace (version 2)");
+	ts_kernel_filter(&f, V1_ATTRS, &k);
+	ok(k.have == FB(NETNS) && k.netns == 4026532000U,
+	   "kernel: -N by its inode to a module that has no NETNS_FD (version 1)");
+	expr(&f, false, "netns_id 12");
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(k.have == FB(NETNS_ID) && k.netns_id == 12, "kernel: netns_id");
+}
+
+/* A netlink message as the module sends it */
+struct msg {
+	char buf[4096];
+	struct nlmsghdr *nlh;
+};
+
+static void msg_start(struct msg *m, uint8_t cmd)
+{
+	struct genlmsghdr *g;
+
+	memset(m->buf, 0, sizeof(m->buf));
+	m->nlh = mnl_nlmsg_put_header(m->buf);
+	m->nlh->nlmsg_type = 0x20;
+	g = mnl_nlmsg_put_extra_header(m->nlh, sizeof(*g));
+	g->cmd = cmd;
+}
+
+static void test_messages(void)
+{
+	struct nlattr *nest;
+	struct ts_nl_event ev;
+	struct ts_nl_conn c;
+	struct msg m;
+	uint32_t a4 = htonl(0x7f000001);
+
+	/* version 1: u32 durations */
+	msg_start(&m, TCPSTATES_CMD_GET_CONNS);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_CONN_COOKIE, 5);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_CONN_HANDSHAKE_US, 1500);
+	nest = mnl_attr_nest_start(m.nlh, TCPSTATES_A_CONN_DURATION);
+	mnl_attr_put_u8(m.nlh, TCPSTATES_A_DURATION_STATE, TS_ESTABLISHED);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_DURATION_US, 8474);
+	mnl_attr_nest_end(m.nlh, nest);
+	ts_nl_parse_conn(m.nlh, &c);
+	ok(c.handshake_us == 1500 && (c.known & TS_NL_KNOW_HANDSHAKE) &&
+	   c.duration_us[TS_ESTABLISHED] == 8474,
+	   "version 1: 4-byte HANDSHAKE_US and DURATION_US");
+	/* version 2: u64 */
+	msg_start(&m, TCPSTATES_CMD_GET_CONNS);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_CONN_HANDSHAKE_US, 5000000000ULL);
+	nest = mnl_attr_nest_start(m.nlh, TCPSTATES_A_CONN_DURATION);
+	mnl_attr_put_u8(m.nlh, TCPSTATES_A_DURATION_STATE, TS_CLOSE_WAIT);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_DURATION_US, 7000000000ULL);
+	mnl_attr_nest_end(m.nlh, nest);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_CONN_NETNS_ID, 3);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_CONN_FLAGS, TCPSTATES_CONN_F_PARTIAL);
+	nest = mnl_attr_nest_start(m.nlh, TCPSTATES_A_CONN_OWNER);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_OWNER_UID, 1000);
+	mnl_attr_nest_end(m.nlh, nest);
+	ts_nl_parse_conn(m.nlh, &c);
+	ok(c.handshake_us == 5000000000ULL &&
+	   c.duration_us[TS_CLOSE_WAIT] == 7000000000ULL,
+	   "version 2: 8-byte HANDSHAKE_US and DURATION_US (over 71 minutes)");
+	ok(c.netns_id == 3 && (c.known & TS_NL_KNOW_NETNS_ID) &&
+	   (c.flags & TCPSTATES_CONN_F_PARTIAL), "conn: NETNS_ID, partial flag");
+	ok(c.owner.known && c.owner.have == TS_NL_OWNER_UID && c.owner.uid == 1000,
+	   "an owner with its uid only (a reader without privilege)");
+	ok(!(c.known & (TS_NL_KNOW_ISN_LOCAL | TS_NL_KNOW_FIN_REMOTE)),
+	   "conn: sequence numbers left out stay unknown");
+
+	msg_start(&m, TCPSTATES_CMD_EVENT);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_EVENT_SEQ, 9);
+	mnl_attr_put_u8(m.nlh, TCPSTATES_A_EVENT_FAMILY, AF_INET);
+	mnl_attr_put(m.nlh, TCPSTATES_A_EVENT_LOCAL_ADDR, 4, &a4);
+	mnl_attr_put_u8(m.nlh, TCPSTATES_A_EVENT_NEWSTATE, TS_CLOSE);
+	mnl_attr_put_u8(m.nlh, TCPSTATES_A_EVENT_CAUSE, TCPSTATES_CAUSE_ERROR);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_EVENT_ERRNO, ENOPROTOOPT);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_EVENT_FLAGS, TCPSTATES_EVENT_F_PARTIAL);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_EVENT_NETNS_ID, 11);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_EVENT_RCV_NXT, 1234);
+	ts_nl_parse_event(m.nlh, &ev);
+	ok(ev.seq == 9 && ev.cause == TCPSTATES_CAUSE_ERROR && ev.err == ENOPROTOOPT &&
+	   (ev.known & TS_NL_EV_ERRNO) && (ev.flags & TCPSTATES_EVENT_F_PARTIAL) &&
+	   ev.netns_id == 11 && (ev.known & TS_NL_EV_NETNS_ID) && ev.laddr[0] == 127,
+	   "event: ERRNO, FLAGS, NETNS_ID");
+	ok(!(ev.known & TS_NL_EV_SND_NXT) && (ev.known & TS_NL_EV_RCV_NXT) &&
+	   !ev.owner.known, "event: SND_NXT and the owner left out stay unknown");
+}
+
+static char *capture(void (*print)(FILE *f, const void *arg), const void *arg)
+{
+	static char buf[65536];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	print(f, arg);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Every column starts where its header does, after a blank: no value runs
+ * into the next column. A header may come again (a live table that
+ * widened): the lines after it go by it. Return: the first line that
+ * breaks it (0: none).
+ */
+static int aligned(const char *text)
+{
+	const char *line, *nl;
+	int starts[64], n = 0, i, len, lineno = 0;
+	size_t first = strcspn(text, " \n");
+
+	for (line = text; *line; line = nl + 1) {
+		lineno++;
+		nl = strchr(line, '\n');
+		len = nl - line;
+		if (!strncmp(line, text, first) && line[first] == ' ') {
+			for (n = 0, i = 0; i < len && n < 64; i++)
+				if (line[i] != ' ' && (!i || line[i - 1] == ' '))
+					starts[n++] = i;
+			continue;
+		}
+		for (i = 1; i < n; i++)
+			if (starts[i] >= len || line[starts[i] - 1] != ' ' ||
+			    line[starts[i]] == ' ')
+				return lineno;
+	}
+	return 0;
+}
+
+/* The @n-th word (from 0) of the first line */
+static const char *word(const char *text, int n)
+{
+	static char w[64];
+	const char *p = text;
+	size_t l;
+
+	for (;;) {
+		p += strspn(p, " ");
+		l = strcspn(p, " \n");
+		if (!n-- || !l || p[l] == '\n') {
+			snprintf(w, sizeof(w), "%.*s", n < 0 ? (int)l : 0, p);
+			return w;
+		}
+		p += l;
+	}
+}
+
+static struct ts_nl_event sample[6];
+
+static void print_sample(FILE *f, const void *arg)
+{
+	struct ts_out *t = ts_events_open(f, arg, false);
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sample) / sizeof(sample[0]); i++)
+		ts_out_row(t, &sample[i]);
+	ts_out_close(t);
+}
+
+static void print_sample_live(FILE *f, const void *arg)
+{
+	struct ts_out *t = ts_events_open(f, arg, true);
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sample) / sizeof(sample[0]); i++)
+		ts_out_row(t, &sample[i]);
+	ts_out_close(t);
+}
+
+static void print_conns(FILE *f, const void *arg)
+{
+	struct ts_out *t = ts_conns_open(f, arg);
+	struct ts_conn_row r;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sample) / sizeof(sample[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.c.family = sample[i].family;
+		memcpy(r.c.laddr, sample[i].laddr, 16);
+		memcpy(r.c.raddr, sample[i].raddr, 16);
+		r.c.lport = sample[i].lport;
+		r.c.rport = sample[i].rport;
+		r.c.state = sample[i].newstate;
+		r.c.cookie = sample[i].cookie;
+		r.c.owner = sample[i].owner;
+		r.has_queues = i & 1;
+		r.rqueue = 123456;
+		ts_out_row(t, &r);
+	}
+	ts_out_close(t);
+}
+
+static void print_stats(FILE *f, const void *arg)
+{
+	struct ts_nl_stats st = { 0 };
+
+	st.v[TCPSTATES_A_STATS_EVENTS] = 10;
+	st.have[TCPSTATES_A_STATS_EVENTS] = true;
+	st.v[TCPSTATES_A_STATS_CONN_EVICTED_HELD] = 3;
+	st.have[TCPSTATES_A_STATS_CONN_EVICTED_HELD] = true;
+	st.v[TCPSTATES_A_STATS_EVENTS_PARTIAL] = 4;
+	st.have[TCPSTATES_A_STATS_EVENTS_PARTIAL] = true;
+	st.v[40] = 5;			/* newer than this tool */
+	st.have[40] = true;
+	ts_print_stats(f, arg, 2, &st);
+}
+
+static void test_output(void)
+{
+	struct ts_opts o = { 0 };
+	const char *out;
+
+	sample[0] = event(AF_INET, "127.0.0.1", 8080, "127.0.0.1", 43696, TS_CLOSE, TS_LISTEN);
+	sample[1] = event(AF_INET6, "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", 443,
+			  "2001:db8:1111:2222:3333:4444:5555:6666", 65535,
+			  TS_NEW_SYN_RECV, TS_SYN_RECV);
+	sample[2] = event(AF_INET6, "::ffff:192.168.100.200", 8080,
+			  "::ffff:192.168.100.201", 54321, TS_SYN_RECV, TS_ESTABLISHED);
+	sample[3] = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2, TS_LAST_ACK, TS_CLOSE);
+	sample[3].cause = TCPSTATES_CAUSE_ERROR;
+	sample[3].err = ENOPROTOOPT;
+	sample[3].known |= TS_NL_EV_ERRNO;
+	sample[4] = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2, TS_ESTABLISHED,
+			  TS_CLOSE_WAIT);
+	sample[4].owner.have = TS_NL_OWNER_UID;	/* no privilege: uid only */
+	sample[4].known = 0;			/* and no sequence numbers */
+	sample[4].flags = TCPSTATES_EVENT_F_PARTIAL;
+	sample[5] = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2, TS_FIN_WAIT2,
+			  TS_TIME_WAIT);
+	strcpy(sample[5].owner.comm, "a very long nam");
+	sample[5].cookie = 123456789012ULL;
+
+	out = capture(print_sample, &o);
+	printf("# narrow:\n# %.*s\n", (int)(strchr(out, '\n') - out), out);
+	ok(!aligned(out), "narrow events: no value overflows its column (line %d)",
+	   aligned(out));
+	ok(strstr(out, "COOKIE") && strstr(out, "123456789012"),
+	   "narrow events: the COOKIE column, for show");
+	ok(strstr(out, "NEW_SYN_RECV") && strstr(out, "CLOSE_WAIT") &&
+	   !strstr(out, "new-syn-recv") && !strstr(out, "estab "),
+	   "narrow events: the kernel's state names, as -e and -j");
+	ok(strstr(out, "[2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:443") &&
+	   strstr(out, "[::ffff:192.168.100.200]:8080"),
+	   "narrow events: IPv6 and IPv4-mapped endpoints whole");
+	out = capture(print_sample_live, &o);
+	ok(!aligned(out), "live events (watch): no overflow either, columns widen (line %d)",
+	   aligned(out));
+	ok(strstr(strchr(out, '\n'), "\nCOOKIE ") != NULL,
+	   "live events: the header again when a column widened");
+	o.wide = true;
+	o.threads = true;
+	o.time = true;
+	out = capture(print_sample, &o);
+	printf("# wide:\n# %.*s\n", (int)(strchr(out, '\n') - out), out);
+	ok(!aligned(out), "wide events: no overflow (line %d)", aligned(out));
+	ok(strstr(out, "error(ENOPROTOOPT)") != NULL, "wide: cause error(ENOPROTOOPT)");
+	ok(strstr(out, " NETNS ") && strstr(out, "4026531840") && strstr(out, " TID ") &&
+	   strstr(out, "partial"), "wide: NETNS, TID (-T), the partial flag");
+	o.time = false;
+	o.threads = false;
+	out = capture(print_sample, &o);
+	ok(!strcmp(word(out, 0), "SEQ") && !strcmp(word(out, 6), "OLDSTATE") &&
+	   !strcmp(word(out, 7), "NEWSTATE"),
+	   "wide: OLDSTATE and NEWSTATE are columns 7 and 8");
+	o.wide = false;
+	out = capture(print_conns, &o);
+	printf("# conns:\n# %.*s\n", (int)(strchr(out, '\n') - out), out);
+	ok(!aligned(out), "narrow conns: no overflow (line %d)", aligned(out));
+	ok(strstr(out, "COOKIE") && strstr(out, "RECV-Q") && strstr(out, "SEND-Q") &&
+	   strstr(out, "123456 "), "narrow conns: COOKIE, RECV-Q, SEND-Q");
+	o.no_header = true;
+	out = capture(print_conns, &o);
+	ok(!strstr(out, "COOKIE"), "-H: no header");
+	o.no_header = false;
+	o.wide = true;
+	out = capture(print_conns, &o);
+	ok(!aligned(out), "wide conns: no overflow (line %d)", aligned(out));
+	o.wide = false;
+	out = capture(print_stats, &o);
+	ok(strstr(out, "events ") && strstr(out, "conn_evicted_held") &&
+	   strstr(out, "events_partial") && strstr(out, "stat_40") &&
+	   strstr(out, "newer than this tool"),
+	   "stats: every counter sent, a new one by its number");
+	o.json = true;
+	out = capture(print_stats, &o);
+	ok(strstr(out, "\"conn_evicted_held\":3") && strstr(out, "\"stat_40\":5"),
+	   "stats -j: every counter sent");
 }
 
 static void test_format(void)
 {
 	char buf[256];
+	uint8_t a[16] = { 127, 0, 0, 1 };
 
 	ts_format_ms(true, 1484250, buf, sizeof(buf));
 	is(buf, "1.484", "ms with microseconds");
@@ -166,19 +686,13 @@ static void test_format(void)
 	is(buf, "4m05s", "age in minutes");
 	ts_format_age(7380000000000ULL, buf, sizeof(buf));
 	is(buf, "2h03m", "age in hours");
-	{
-		uint8_t a[16] = { 127, 0, 0, 1 };
-
-		ts_format_addr(AF_INET, a, 8080, buf, sizeof(buf));
-		is(buf, "127.0.0.1:8080", "IPv4 endpoint");
-		inet_pton(AF_INET6, "::ffff:10.0.0.1", a);
-		ts_format_addr(AF_INET6, a, 1, buf, sizeof(buf));
-		is(buf, "[::ffff:10.0.0.1]:1", "v4-mapped endpoint in brackets");
-	}
+	ts_format_addr(AF_INET, a, 8080, buf, sizeof(buf));
+	is(buf, "127.0.0.1:8080", "IPv4 endpoint");
+	inet_pton(AF_INET6, "::ffff:10.0.0.1", a);
+	ts_format_addr(AF_INET6, a, 1, buf, sizeof(buf));
+	is(buf, "[::ffff:10.0.0.1]:1", "v4-mapped endpoint in brackets");
 	ts_format_comm("a b\\c\n\xff", buf, sizeof(buf));
 	is(buf, "a\\040b\\134c\\012\\377", "comm for a terminal: octal escapes");
-	is(ts_state_sname(1), "estab", "ss name");
-	is(ts_state_kname(8), "CLOSE_WAIT", "kernel name");
 }
 
 static void json_of(const char *s, char *out, size_t len)
@@ -208,7 +722,114 @@ static void test_json(void)
 	is(buf, "\"\xf0\x9f\x98\x80\"", "4-byte UTF-8 passes through");
 }
 
-/* A hostile record printed as JSON, for cli.t to parse with a real parser */
+static struct ts_nl_conn tw_conn(uint32_t tgid, const char *comm, int state)
+{
+	struct ts_nl_conn c;
+
+	memset(&c, 0, sizeof(c));
+	c.family = AF_INET;
+	c.state = state;
+	if (comm) {
+		c.owner.known = true;
+		c.owner.have = TS_NL_OWNER_TGID | TS_NL_OWNER_PID |
+			       TS_NL_OWNER_UID | TS_NL_OWNER_COMM;
+		c.owner.tgid = tgid;
+		snprintf(c.owner.comm, sizeof(c.owner.comm), "%s", comm);
+	}
+	return c;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void test_summary(void)
+{
+	struct ts_opts o = { 0 };
+	struct ts_summary *s;
+	struct ts_nl_conn c;
+	struct ts_nl_event ev;
+	char name[17];
+	double t0, t1;
+	int i;
+
+	ts_filter_init(&o.f);
+	s = ts_summary_new(&o);
+	for (i = 0; i < 25; i++) {	/* seeded at load: no owner */
+		c = tw_conn(0, NULL, TS_TIME_WAIT);
+		ts_summary_conn(s, &c);
+	}
+	c = tw_conn(0, NULL, TS_CLOSE_WAIT);
+	c.owner.known = true;		/* an owner sent with its uid only */
+	c.owner.have = TS_NL_OWNER_UID;
+	ts_summary_conn(s, &c);
+	ok(ts_summary_holders(s) == 1,
+	   "summary: 26 connections of unknown owners are one holder, not %d",
+	   ts_summary_holders(s));
+	c = tw_conn(42, "nginx", TS_CLOSE_WAIT);
+	ts_summary_conn(s, &c);
+	ts_summary_conn(s, &c);
+	c = tw_conn(43, "nginx", TS_CLOSE_WAIT);
+	ts_summary_conn(s, &c);
+	ok(ts_summary_holders(s) == 3, "summary: holders by process id and name");
+	ts_summary_free(s);
+
+	/* 60,000 connections and 600,000 events: linear (a report, not a limit) */
+	s = ts_summary_new(&o);
+	t0 = now_ms();
+	for (i = 0; i < 60000; i++) {
+		snprintf(name, sizeof(name), "p%d", i % 20000);
+		c = tw_conn(1000 + i % 20000, name, i % 2 ? TS_TIME_WAIT : TS_CLOSE_WAIT);
+		ts_summary_conn(s, &c);
+	}
+	t1 = now_ms();
+	for (i = 0; i < 600000; i++) {
+		ev = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2, TS_SYN_SENT,
+			   TS_ESTABLISHED);
+		ev.has_prev_ns = true;
+		ev.prev_ns = 1000 * (i % 5000);
+		ts_summary_event(s, &ev);
+	}
+	printf("# summary of 60000 connections (20000 owners): %.1f ms; 600000 events: %.1f ms\n",
+	       t1 - t0, now_ms() - t1);
+	ok(ts_summary_holders(s) == 20000, "summary: 60000 connections, 20000 holders");
+	ts_summary_free(s);
+}
+
+/* A reader that went away (| head): ts_flush() ends the program with 0 */
+static void test_epipe(void)
+{
+	int fd[2], status = -1;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe(fd)) {
+		ok(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	pid = fork();
+	if (!pid) {
+		FILE *f;
+
+		signal(SIGPIPE, SIG_IGN);
+		close(fd[0]);
+		f = fdopen(fd[1], "w");
+		fputs("x\n", f);
+		ts_flush(f);
+		_exit(3);
+	}
+	close(fd[0]);
+	close(fd[1]);
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	   "a closed pipe: exit 0, quietly (status %d)", status);
+}
+
+/* Hostile and partial records printed as JSON, for cli.t's parser */
 static void print_hostile(void)
 {
 	struct ts_opts o = { .json = true };
@@ -224,6 +845,28 @@ static void print_hostile(void)
 	c.state = 6;
 	c.owner = ev.owner;
 	c.duration_us[1] = 5;
+	c.duration_us[8] = 5000000000ULL;
+	ts_print_conn(stdout, &o, &c);
+}
+
+static void print_partial(void)
+{
+	struct ts_opts o = { .json = true };
+	struct ts_nl_event ev = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2,
+				      TS_LAST_ACK, TS_CLOSE);
+	struct ts_nl_conn c;
+
+	ev.owner.have = TS_NL_OWNER_UID;
+	ev.known = TS_NL_EV_ERRNO | TS_NL_EV_NETNS_ID;
+	ev.cause = TCPSTATES_CAUSE_ERROR;
+	ev.err = ENOPROTOOPT;
+	ev.netns_id = 99;
+	ev.flags = TCPSTATES_EVENT_F_PARTIAL;
+	ts_print_event(stdout, &o, &ev);
+	memset(&c, 0, sizeof(c));
+	c.family = AF_INET;
+	c.state = TS_ESTABLISHED;
+	c.flags = TCPSTATES_CONN_F_PARTIAL;
 	ts_print_conn(stdout, &o, &c);
 }
 
@@ -233,10 +876,21 @@ int main(int argc, char **argv)
 		print_hostile();
 		return 0;
 	}
-	test_parsing();
-	test_filters();
+	if (argc > 1 && !strcmp(argv[1], "--partial-json")) {
+		print_partial();
+		return 0;
+	}
+	test_names();
+	test_options();
+	test_netns();
+	test_expr();
+	test_kernel_filter();
+	test_messages();
+	test_output();
 	test_format();
 	test_json();
+	test_summary();
+	test_epipe();
 	printf("1..%d\n", tests);
 	return failed != 0;
 }

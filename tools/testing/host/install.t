@@ -43,7 +43,7 @@ tar -C "$root" --exclude=./.git --exclude=./build --exclude='*.o' \
 mk() { make -C "$src" --no-print-directory "$@"; }
 version=$(sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' "$src/module/main.c")
 
-echo "1..$((37 + ${#releases[@]}))"
+echo "1..$((39 + ${#releases[@]}))"
 
 # --- one version -----------------------------------------------------------
 conf() {	# conf EXPR: EXPR evaluated after sourcing dkms.conf, as dkms does
@@ -141,7 +141,7 @@ ok "$([ "$rc" = 0 ] && [ ! -s "$tmp/groff.err" ]; echo $?)" \
 rc=0; LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings=w -l "$man8" >"$tmp/man.txt" 2>"$tmp/man.err" || rc=$?
 sections=$(grep -E '^[A-Z][A-Z ]+$' "$tmp/man.txt" | tr '\n' ,)
 ok "$([ "$rc" = 0 ] && [ ! -s "$tmp/man.err" ] &&
-	[ "$sections" = "NAME,SYNOPSIS,DESCRIPTION,COMMANDS,OPTIONS,OUTPUT,EXIT STATUS,EXAMPLES,FILES,PERMISSIONS,SEE ALSO," ]; echo $?)" \
+	[ "$sections" = "NAME,SYNOPSIS,DESCRIPTION,COMMANDS,OPTIONS,FILTERS,OUTPUT,EXIT STATUS,EXAMPLES,FILES,PERMISSIONS,SEE ALSO," ]; echo $?)" \
 	"man -l renders, no warning, sections in order (${sections%,})"
 out=$(lexgrog "$man8" 2>&1) || true
 ok "$([[ $out == *': "tcpstates - '* ]]; echo $?)" "lexgrog finds the NAME line"
@@ -149,7 +149,8 @@ missing=""
 text=$(tr -s ' \n' ' ' <"$tmp/man.txt")
 for w in "tcpstates conns --state CLOSE_WAIT --sort age" "tcpstates watch -L 443" \
 	"tcpstates watch --since 1200" "tcpstates events -j | jq" "tcpstates show 4242" \
-	"tcpstates summary -d 30" /proc/tcpstates_conns /proc/tcpstates_stats \
+	"tcpstates summary --duration 30" /proc/tcpstates_conns /proc/tcpstates_stats \
+	"state established '( dport = :443 or sport = :443 )'" "Flags of ss and bcc" \
 	'multicast groups events' events-all CAP_NET_ADMIN "--netns all" \
 	"sudo modprobe tcpstates" "sudo insmod tcpstates.ko" "ss(8)" "conntrack(8)" \
 	"tcpstates-bpfcc(8)" "genl(8)" NEW_SYN_RECV "receive buffer overflowed"; do
@@ -185,13 +186,19 @@ out=$(words tcpstates s)
 ok "$([ "$out" = "show stats summary" ]; echo $?)" "commands starting with s (got: $out)"
 out=$(words tcpstates conns --sort "")
 ok "$([ "$out" = "age comm cookie handshake local pid remote state" ]; echo $?)" "--sort keys (got: $out)"
-out=$(words tcpstates conns -S h)/$(words tcpstates conns --sort = ag)/$(words tcpstates -rS c)
-ok "$([ "$out" = "handshake/age/comm cookie" ]; echo $?)" "-S h, --sort=ag, -rS c (got: $out)"
-out=$(words tcpstates watch --state CLOSE_WAIT,TI)/$(words tcpstates conns -s close-)/$(words tcpstates -s FIN)
+out=$(words tcpstates conns --sort h)/$(words tcpstates conns --sort = ag)/$(words tcpstates -aH --sort c)
+ok "$([ "$out" = "handshake/age/comm cookie" ]; echo $?)" "--sort h, --sort=ag, -aH --sort c (got: $out)"
+out=$(words tcpstates watch --state CLOSE_WAIT,TI)/$(words tcpstates conns state close-)/$(words tcpstates events exclude FIN)
 ok "$([ "$out" = "CLOSE_WAIT,TIME_WAIT/close-wait/FIN_WAIT1 FIN_WAIT2" ]; echo $?)" \
-	"--state: kernel and ss names, after a comma (got: $out)"
+	"--state, state, exclude: kernel and ss names, after a comma (got: $out)"
 out=$(words tcpstates events --netns "")/$(words tcpstates -N a)
 ok "$([[ $out == *all*/all ]]; echo $?)" "--netns offers all (got: ${out#*/})"
+out=$(words tcpstates events cause t)/$(words tcpstates conns role p)/$(words tcpstates conns -f i)
+ok "$([ "$out" = "timeout tw_early tw_netns tw_overflow tw_timer/passive/inet inet6" ]; echo $?)" \
+	"the filter expression: cause, role, family values (got: $out)"
+out=$(words tcpstates conns s)/$(words tcpstates events sport = "")/$(words tcpstates stats "")
+ok "$([ "$out" = "sport src state/-/" ] || [ "$out" = "sport src state//" ]; echo $?)" \
+	"the filter expression's keys after a command; nothing after an operator or stats (got: $out)"
 w=" $(words tcpstates watch --) " c=" $(words tcpstates conns --) "
 s=" $(words tcpstates summary --) " e=" $(words tcpstates events --) "
 ok "$(for o in --since --replay --ladder --count --duration --state --json; do
@@ -202,8 +209,8 @@ ok "$(for o in --since --replay --ladder --count --duration --state --json; do
 	[[ $w != *" --sort "* && $c != *" --since "* && $c != *" --duration "* &&
 	   $s != *" --ladder "* && $e != *" --duration "* && $e != *" --sort "* ]]; echo $?)" \
 	"options per command (watch: --since --replay --ladder --count, conns: --sort --reverse, summary: --duration)"
-out=$(words tcpstates -c watch s)/$(words tcpstates -L 80 conns "")/$(words tcpstates help "")
-ok "$([ "$out" = "show stats summary//conns events show stats summary watch" ]; echo $?)" \
+out=$(words tcpstates -c watch s)/$(words tcpstates -L 80 conns st)/$(words tcpstates help "")
+ok "$([ "$out" = "show stats summary/state/conns events show stats summary watch" ]; echo $?)" \
 	"option values are not commands; help completes commands (got: $out)"
 
 # The completion and the CLI agree: the options of each command (as its
@@ -239,8 +246,31 @@ rc=0; "$cli" conns --sort bogus --help >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || bad+=" (--sort bogus: exit $rc, not 2)"
 rc=0; "$cli" events --state BOGUS --help >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || bad+=" (--state BOGUS: exit $rc, not 2)"
+# shellcheck disable=SC2016
+for v in $(bash --norc --noprofile -c '. "$1"; echo $_tcpstates_causes' x "$comp"); do
+	"$cli" events cause "$v" --help >/dev/null 2>&1 || bad+=" cause $v"
+done
+# shellcheck disable=SC2016
+for v in $(bash --norc --noprofile -c '. "$1"; echo $_tcpstates_roles' x "$comp"); do
+	"$cli" events role "$v" --help >/dev/null 2>&1 || bad+=" role $v"
+done
+# shellcheck disable=SC2016
+for v in $(bash --norc --noprofile -c '. "$1"; echo $_tcpstates_keys' x "$comp"); do
+	case $v in
+	and | or) "$cli" events sport = :1 "$v" sport = :2 --help ;;
+	not) "$cli" events not sport = :1 --help ;;
+	state | exclude) "$cli" events "$v" established --help ;;
+	src | dst) "$cli" events "$v" 10.0.0.0/8 --help ;;
+	sport | dport) "$cli" events "$v" = :1 --help ;;
+	comm) "$cli" events comm 'x*' --help ;;
+	cause) "$cli" events cause normal --help ;;
+	role) "$cli" events role active --help ;;
+	family) "$cli" events family inet --help ;;
+	*) "$cli" events "$v" 1 --help ;;
+	esac >/dev/null 2>&1 || bad+=" key $v"
+done
 ok "$([ -z "$bad" ]; echo $?)" \
-	"the CLI takes every state and sort key the completion offers, refuses others${bad:+; refused:$bad}"
+	"the CLI takes every state, sort key, cause, role and filter key the completion offers, refuses others${bad:+; refused:$bad}"
 
 # --- DKMS: a build for every kernel with headers ---------------------------
 ntests=$((2 + ${#releases[@]}))
