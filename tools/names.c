@@ -67,7 +67,6 @@ static const char *const causes[] = {
 	[TCPSTATES_CAUSE_HOST_UNREACHABLE] = "host_unreachable",
 	[TCPSTATES_CAUSE_NET_UNREACHABLE] = "net_unreachable",
 	[TCPSTATES_CAUSE_ERROR] = "error",
-	[TCPSTATES_CAUSE_DISCARDED] = "discarded",
 };
 
 static const char *const roles[] = {

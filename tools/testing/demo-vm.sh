@@ -53,7 +53,7 @@ say "\$ tcpstates events -L 8080      # the CLI (over netlink), server side of p
 "$cli" events -L 8080
 say "\$ tcpstates conns                # live connections, like ss, with their lifecycle"
 "$cli" conns
-client=$("$cli" conns -j -4 -D 8080 | sed -n 's/.*"cookie":\([0-9]*\).*/\1/p' | head -n1)
+client=$("$cli" conns -j -4 dport = :8080 | sed -n 's/.*"cookie":\([0-9]*\).*/\1/p' | head -n1)
 say "\$ tcpstates show $client           # the IPv4 client as the textbook draws it"
 "$cli" show "$client"
 say "\$ tcpstates summary"

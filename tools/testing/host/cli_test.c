@@ -134,7 +134,6 @@ static void test_names(void)
 	is(ts_cause_name(TCPSTATES_CAUSE_NET_UNREACHABLE), "net_unreachable",
 	   "cause net_unreachable");
 	is(ts_cause_name(TCPSTATES_CAUSE_ERROR), "error", "cause error");
-	is(ts_cause_name(TCPSTATES_CAUSE_DISCARDED), "discarded", "cause discarded");
 	is(ts_cause_name(TCPSTATES_CAUSE_RESET_RECEIVED), "reset_received",
 	   "cause reset_received unchanged");
 	is(ts_cause_name(40), "cause_40", "a cause newer than the tool: by number");

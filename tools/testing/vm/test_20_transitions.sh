@@ -63,7 +63,7 @@ is "$(snapstat /tmp/all events)" "$(awk 'NR > 1' /tmp/all | wc -l)" "stats count
 is "$(snapstat /tmp/all drops_ring_overwritten)" 0 "no drops"
 is "$(counter kprobe_missed)" 0 "no kprobe misses"
 
-"$TOP/tools/tcpstates" -L 5001 events -w >/tmp/cli.out
+"$TOP/tools/tcpstates" -L 5001 events -e >/tmp/cli.out
 ok $? "CLI reads the events over netlink"
 is "$(awk 'NR > 1 { print $7 "->" $8 }' /tmp/cli.out | sort | tr '\n' ' ')" \
 	"CLOSE->LISTEN CLOSE_WAIT->LAST_ACK ESTABLISHED->CLOSE_WAIT LAST_ACK->CLOSE LISTEN->CLOSE NEW_SYN_RECV->SYN_RECV SYN_RECV->ESTABLISHED " \
