@@ -38,6 +38,7 @@
  */
 #define _GNU_SOURCE		/* setresuid() */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
@@ -83,7 +84,13 @@ static bool opt_dry;
 
 static uint16_t family_id;
 static uint32_t own_netns;
+static uint64_t own_netns_id;	/* as the module calls our namespace */
 static uint32_t own_tgid;
+/* Files a NETNS_FD filter may name: our namespace's, another kind of
+ * namespace's (EINVAL), and a number no file is open at (EBADF).
+ */
+static int own_ns_fd = -1, mnt_ns_fd = -1;
+#define CLOSED_FD	900
 static bool priv;		/* may dump: CAP_NET_ADMIN over our namespace */
 static bool init_cap;		/* CAP_NET_ADMIN in the initial user namespace */
 /*
@@ -183,7 +190,8 @@ struct oracle {
 	uint8_t family, lplen, rplen;
 	uint8_t laddr[16], raddr[16];
 	uint16_t lport, rport;
-	uint32_t states, netns, tgid;
+	uint32_t states, tgid;
+	uint64_t netns_id, cookie;
 	uint64_t start;		/* events: the first sequence number */
 };
 
@@ -248,6 +256,7 @@ static const char *errname(int err)
 		{ ENOBUFS, "ENOBUFS" }, { EMSGSIZE, "EMSGSIZE" },
 		{ ENOMEM, "ENOMEM" }, { EPROTONOSUPPORT, "EPROTONOSUPPORT" },
 		{ ECONNREFUSED, "ECONNREFUSED" }, { EBADMSG, "EBADMSG" },
+		{ EBADF, "EBADF" },
 		{ 0, "0" },
 	};
 	static __thread char buf[16];
@@ -345,6 +354,9 @@ static const uint8_t filter_pol[TCPSTATES_A_FILTER_MAX + 1] = {
 	[TCPSTATES_A_FILTER_STATES] = P_U32_STATES,
 	[TCPSTATES_A_FILTER_NETNS] = P_U32,
 	[TCPSTATES_A_FILTER_TGID] = P_U32,
+	[TCPSTATES_A_FILTER_NETNS_ID] = P_U64,
+	[TCPSTATES_A_FILTER_NETNS_FD] = P_U32,
+	[TCPSTATES_A_FILTER_COOKIE] = P_U64,
 };
 
 static const uint8_t events_pol[TCPSTATES_A_EVENT_MAX + 1] = {
@@ -499,13 +511,30 @@ static int model_filter(struct oracle *o, const struct span *filter,
 		o->states = rd32(tb[TCPSTATES_A_FILTER_STATES].p);
 	if (tb[TCPSTATES_A_FILTER_TGID].p)
 		o->tgid = rd32(tb[TCPSTATES_A_FILTER_TGID].p);
-	if (tb[TCPSTATES_A_FILTER_NETNS].p) {
-		o->netns = rd32(tb[TCPSTATES_A_FILTER_NETNS].p);
-		if (o->netns != own_netns) {
-			if (!is_priv)
-				return -EPERM;
-			o->all = true;
-		}
+	if (tb[TCPSTATES_A_FILTER_COOKIE].p)
+		o->cookie = rd64(tb[TCPSTATES_A_FILTER_COOKIE].p);
+	/* tcpstates_filter_netns() */
+	if (tb[TCPSTATES_A_FILTER_NETNS].p)
+		return -EINVAL;		/* an inode number: refused */
+	if (tb[TCPSTATES_A_FILTER_NETNS_FD].p) {
+		int fd = (int)rd32(tb[TCPSTATES_A_FILTER_NETNS_FD].p);
+
+		if (fd != own_ns_fd)	/* get_net_ns_by_fd() */
+			return fd == mnt_ns_fd ? -EINVAL : -EBADF;
+		if (tb[TCPSTATES_A_FILTER_NETNS_ID].p &&
+		    rd64(tb[TCPSTATES_A_FILTER_NETNS_ID].p) != own_netns_id)
+			return -EINVAL;
+		o->netns_id = own_netns_id;
+		o->have |= 1U << TCPSTATES_A_FILTER_NETNS_ID;
+	} else if (tb[TCPSTATES_A_FILTER_NETNS_ID].p) {
+		o->netns_id = rd64(tb[TCPSTATES_A_FILTER_NETNS_ID].p);
+	} else {
+		return 0;
+	}
+	if (o->netns_id != own_netns_id) {
+		if (!is_priv)
+			return -EPERM;
+		o->all = true;
 	}
 	return 0;
 }
@@ -761,11 +790,18 @@ static void put_filter_attr(struct fz *f, struct dgram *d, int a,
 		own_netns, own_netns, 0, 1, UINT32_MAX, own_netns + 1,
 		4026531840U, (uint32_t)rnd(&f->rng),
 	};
+	const uint64_t netns_ids[] = {
+		own_netns_id, own_netns_id, own_netns_id, 0, 1, UINT64_MAX,
+		own_netns_id + 1, rnd(&f->rng),
+	};
+	const int fds[] = { own_ns_fd, own_ns_fd, own_ns_fd, mnt_ns_fd, CLOSED_FD };
+	const uint64_t cookies[] = { 0, 1, UINT64_MAX, rnd(&f->rng) };
 	const uint32_t tgids[] = { 0, 1, own_tgid, UINT32_MAX, (uint32_t)rnd(&f->rng) };
 	struct rng *r = &f->rng;
 	uint8_t addr[16] = { 0 }, u8;
 	uint16_t u16;
 	uint32_t u32;
+	uint64_t u64;
 	size_t alen;
 
 	switch (a) {
@@ -819,6 +855,18 @@ static void put_filter_attr(struct fz *f, struct dgram *d, int a,
 	case TCPSTATES_A_FILTER_TGID:
 		u32 = PICK(r, tgids);
 		attr(d, a, &u32, 4);
+		break;
+	case TCPSTATES_A_FILTER_NETNS_ID:
+		u64 = PICK(r, netns_ids);
+		attr(d, a, &u64, 8);
+		break;
+	case TCPSTATES_A_FILTER_NETNS_FD:
+		u32 = (uint32_t)PICK(r, fds);
+		attr(d, a, &u32, 4);
+		break;
+	case TCPSTATES_A_FILTER_COOKIE:
+		u64 = PICK(r, cookies);
+		attr(d, a, &u64, 8);
 		break;
 	}
 }
@@ -1333,25 +1381,29 @@ static const char *check_endpoints(const struct oracle *o,
 				   const int *at, uint32_t tgid)
 {
 	unsigned int alen;
+	uint64_t netns_id, cookie;
 	uint8_t family;
-	uint32_t netns;
 
-	/* at[]: netns, family, laddr, raddr, lport, rport */
+	/* at[]: netns, family, laddr, raddr, lport, rport, netns_id, cookie */
 	if (!len_is(tb[at[0]], 4) || !len_is(tb[at[1]], 1) ||
-	    !len_is(tb[at[4]], 2) || !len_is(tb[at[5]], 2))
+	    !len_is(tb[at[4]], 2) || !len_is(tb[at[5]], 2) ||
+	    !len_is(tb[at[6]], 8) || !len_is(tb[at[7]], 8))
 		return "an endpoint attribute missing or of a wrong size";
-	netns = mnl_attr_get_u32(tb[at[0]]);
+	netns_id = mnl_attr_get_u64(tb[at[6]]);
+	cookie = mnl_attr_get_u64(tb[at[7]]);
 	family = mnl_attr_get_u8(tb[at[1]]);
 	if (family != 2 && family != 10)
 		return "family neither AF_INET nor AF_INET6";
 	alen = family == 2 ? 4 : 16;
 	if (!len_is(tb[at[2]], alen) || !len_is(tb[at[3]], alen))
 		return "address of the wrong size";
-	if (!o->all && netns != own_netns)
+	if (!o->all && netns_id != own_netns_id)
 		return "a record of another namespace";
 #define HAVE(x) (o->have & (1U << TCPSTATES_A_FILTER_##x))
-	if (HAVE(NETNS) && netns != o->netns)
+	if (HAVE(NETNS_ID) && netns_id != o->netns_id)
 		return "netns filter not applied";
+	if (HAVE(COOKIE) && cookie != o->cookie)
+		return "cookie filter not applied";
 	if (HAVE(FAMILY) && family != o->family)
 		return "family filter not applied";
 	if (HAVE(LOCAL_ADDR) &&
@@ -1389,6 +1441,7 @@ static const char *check_event(const struct nlmsghdr *nlh, struct req *r)
 		TCPSTATES_A_EVENT_NETNS, TCPSTATES_A_EVENT_FAMILY,
 		TCPSTATES_A_EVENT_LOCAL_ADDR, TCPSTATES_A_EVENT_REMOTE_ADDR,
 		TCPSTATES_A_EVENT_LOCAL_PORT, TCPSTATES_A_EVENT_REMOTE_PORT,
+		TCPSTATES_A_EVENT_NETNS_ID, TCPSTATES_A_EVENT_COOKIE,
 	};
 	const struct nlattr *tb[TCPSTATES_A_EVENT_MAX + 1];
 	uint64_t seq, prev;
@@ -1415,7 +1468,7 @@ static const char *check_event(const struct nlmsghdr *nlh, struct req *r)
 	old = mnl_attr_get_u8(tb[TCPSTATES_A_EVENT_OLDSTATE]);
 	new = mnl_attr_get_u8(tb[TCPSTATES_A_EVENT_NEWSTATE]);
 	if (old >= NSTATES || new >= NSTATES ||
-	    mnl_attr_get_u8(tb[TCPSTATES_A_EVENT_CAUSE]) > TCPSTATES_CAUSE_TW_NETNS ||
+	    mnl_attr_get_u8(tb[TCPSTATES_A_EVENT_CAUSE]) > TCPSTATES_CAUSE_ERROR ||
 	    mnl_attr_get_u8(tb[TCPSTATES_A_EVENT_ROLE]) > TCPSTATES_ROLE_LISTENER)
 		return "state, cause or role out of range";
 	if (seq < r->o.start)
@@ -1439,6 +1492,7 @@ static const char *check_conn(const struct nlmsghdr *nlh, struct req *r)
 		TCPSTATES_A_CONN_NETNS, TCPSTATES_A_CONN_FAMILY,
 		TCPSTATES_A_CONN_LOCAL_ADDR, TCPSTATES_A_CONN_REMOTE_ADDR,
 		TCPSTATES_A_CONN_LOCAL_PORT, TCPSTATES_A_CONN_REMOTE_PORT,
+		TCPSTATES_A_CONN_NETNS_ID, TCPSTATES_A_CONN_COOKIE,
 	};
 	const struct nlattr *tb[TCPSTATES_A_CONN_MAX + 1];
 	const char *why;
@@ -1928,6 +1982,44 @@ static int count_event(const struct ts_nl_event *ev, void *data)
 	return 0;
 }
 
+/* Our namespace's id, from a record of it (a dump shows our own only) */
+static int netns_id_of_conn(const struct ts_nl_conn *c, void *data)
+{
+	(void)data;
+	if (!own_netns_id)
+		own_netns_id = c->netns_id;
+	return 0;
+}
+
+static int netns_id_of_event(const struct ts_nl_event *ev, void *data)
+{
+	(void)data;
+	if (!own_netns_id)
+		own_netns_id = ev->netns_id;
+	return 0;
+}
+
+static void learn_own_netns_id(struct ts_nl *nl)
+{
+	struct ts_nl_filter none = { 0 };
+	socklen_t len = sizeof(own_netns_id);
+	int fd;
+
+	if (ts_nl_dump_conns(nl, &none, false, netns_id_of_conn, NULL) >= 0 &&
+	    own_netns_id)
+		return;
+	if (ts_nl_dump_events(nl, 0, &none, false, netns_id_of_event, NULL) >= 0 &&
+	    own_netns_id)
+		return;
+	/* no record yet: the kernel's own cookie, where it has one (5.12+) */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd >= 0 && getsockopt(fd, SOL_SOCKET, 71 /* SO_NETNS_COOKIE */,
+				  &own_netns_id, &len))
+		own_netns_id = 0;
+	if (fd >= 0)
+		close(fd);
+}
+
 static int ignore_conn(const struct ts_nl_conn *c, void *data)
 {
 	(void)c;
@@ -2023,6 +2115,11 @@ int main(int argc, char **argv)
 		die("/proc/self/ns/net: %s", strerror(errno));
 	own_netns = sb.st_ino;
 	own_tgid = getpid();
+	own_ns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	mnt_ns_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (own_ns_fd < 0 || mnt_ns_fd < 0)
+		die("/proc/self/ns: %s", strerror(errno));
+	close(CLOSED_FD);
 	if (opt_dry)
 		return dry_run();
 	/* sockets carry the credentials of their opener: drop first */
@@ -2047,10 +2144,13 @@ int main(int argc, char **argv)
 		ret = ts_nl_dump_conns(&nl, &probe, true, ignore_conn, NULL);
 		init_cap = ret != -EPERM;
 	}
+	if (priv)
+		learn_own_netns_id(&nl);
 	old_core = kernel_before_6_1();
-	printf("mode %s uid %u family_id %u netns %u messages %lu threads %d%s\n",
+	printf("mode %s uid %u family_id %u netns %u netns_id %llu messages %lu threads %d%s\n",
 	       init_cap ? "privileged" : priv ? "namespace-root" :
-	       "unprivileged", getuid(), family_id, own_netns, opt_n,
+	       "unprivileged", getuid(), family_id, own_netns,
+	       (unsigned long long)own_netns_id, opt_n,
 	       opt_threads, old_core ? " (genl core before 6.1)" : "");
 	printf("ring_size %llu ring_used %llu conn_used %llu\n",
 	       (unsigned long long)before.v[TCPSTATES_A_STATS_RING_SIZE],

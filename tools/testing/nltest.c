@@ -14,7 +14,10 @@
  *   nltest malformed              send bad requests; TAP, one line each
  *
  * FILTER: --family 4|6 --laddr A[/P] --raddr A[/P] --lport N --rport N
- *         --states MASK --netns INUM --tgid N
+ *         --states MASK --tgid N --cookie N
+ *         --netns-id ID | --netns-file PATH (a namespace by its id, or by an
+ *         open file of it) | --netns INUM (refused by the kernel: kept to
+ *         check that it is)
  *
  * Records are printed as key=value lines. listen ends with a summary line:
  * "received N gaps G missed M recovered R unrecovered U enobufs E first F
@@ -24,6 +27,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,13 +78,21 @@ static void addr_str(uint8_t family, const uint8_t *a, uint16_t port,
 	snprintf(buf, len, family == 2 ? "%s:%u" : "[%s]:%u", s, port);
 }
 
+static void print_known(const char *name, bool known, unsigned long long v)
+{
+	if (known)
+		printf(" %s=%llu", name, v);
+	else
+		printf(" %s=-", name);
+}
+
+/* What the kernel left out is "-" */
 static void print_owner(const struct ts_nl_owner *o)
 {
-	if (o->known)
-		printf(" tgid=%u pid=%u uid=%u comm=%s", o->tgid, o->pid,
-		       o->uid, o->comm);
-	else
-		printf(" tgid=-");
+	print_known("tgid", o->have & TS_NL_OWNER_TGID, o->tgid);
+	print_known("pid", o->have & TS_NL_OWNER_PID, o->pid);
+	print_known("uid", o->have & TS_NL_OWNER_UID, o->uid);
+	printf(" comm=%s", o->have & TS_NL_OWNER_COMM ? o->comm : "-");
 }
 
 static void print_event(const struct ts_nl_event *ev)
@@ -89,12 +101,16 @@ static void print_event(const struct ts_nl_event *ev)
 
 	addr_str(ev->family, ev->laddr, ev->lport, l, sizeof(l));
 	addr_str(ev->family, ev->raddr, ev->rport, r, sizeof(r));
-	printf("seq=%llu prev=%llu cookie=%llu netns=%u old=%s new=%s cause=%s role=%s local=%s remote=%s snd=%u rcv=%u filtered=%d",
+	printf("seq=%llu prev=%llu cookie=%llu netns=%u netns_id=%llu old=%s new=%s cause=%s role=%s local=%s remote=%s",
 	       (unsigned long long)ev->seq, (unsigned long long)ev->prev_seq,
 	       (unsigned long long)ev->cookie, ev->netns,
+	       (unsigned long long)ev->netns_id,
 	       ts_state_name(ev->oldstate), ts_state_name(ev->newstate),
-	       ts_cause_name(ev->cause), ts_role_name(ev->role), l, r,
-	       ev->snd_nxt, ev->rcv_nxt,
+	       ts_cause_name(ev->cause), ts_role_name(ev->role), l, r);
+	print_known("snd", ev->known & TS_NL_EV_SND_NXT, ev->snd_nxt);
+	print_known("rcv", ev->known & TS_NL_EV_RCV_NXT, ev->rcv_nxt);
+	print_known("errno", ev->known & TS_NL_EV_ERRNO, ev->err);
+	printf(" flags=%u filtered=%d", ev->flags,
 	       !!(ev->nlmsg_flags & NLM_F_DUMP_FILTERED));
 	print_owner(&ev->owner);
 	putchar('\n');
@@ -107,14 +123,6 @@ static int event_cb(const struct ts_nl_event *ev, void *data)
 	return 0;
 }
 
-static void print_known(const char *name, bool known, uint32_t v)
-{
-	if (known)
-		printf(" %s=%u", name, v);
-	else
-		printf(" %s=-", name);
-}
-
 static int conn_cb(const struct ts_nl_conn *c, void *data)
 {
 	char l[64], r[64];
@@ -122,8 +130,9 @@ static int conn_cb(const struct ts_nl_conn *c, void *data)
 	(void)data;
 	addr_str(c->family, c->laddr, c->lport, l, sizeof(l));
 	addr_str(c->family, c->raddr, c->rport, r, sizeof(r));
-	printf("cookie=%llu netns=%u state=%s role=%s flags=%u local=%s remote=%s",
+	printf("cookie=%llu netns=%u netns_id=%llu state=%s role=%s flags=%u local=%s remote=%s",
 	       (unsigned long long)c->cookie, c->netns,
+	       (unsigned long long)c->netns_id,
 	       ts_state_name(c->state), ts_role_name(c->role), c->flags,
 	       l, r);
 	print_known("isn_local", c->known & TS_NL_KNOW_ISN_LOCAL, c->isn_local);
@@ -158,6 +167,12 @@ static const char *const stats_names[] = {
 	[TCPSTATES_A_STATS_READERS_OPEN] = "readers_open",
 	[TCPSTATES_A_STATS_DUMPS_RUNNING] = "dumps_running",
 	[TCPSTATES_A_STATS_MCAST_UNHEARD] = "mcast_unheard",
+	[TCPSTATES_A_STATS_CONN_EVICTED_TIME_WAIT] = "conn_evicted_time_wait",
+	[TCPSTATES_A_STATS_CONN_EVICTED_CLOSING] = "conn_evicted_closing",
+	[TCPSTATES_A_STATS_CONN_EVICTED_OPEN] = "conn_evicted_open",
+	[TCPSTATES_A_STATS_CONN_EVICTED_HELD] = "conn_evicted_held",
+	[TCPSTATES_A_STATS_CONN_PARTIAL] = "conn_partial",
+	[TCPSTATES_A_STATS_EVENTS_PARTIAL] = "events_partial",
 };
 
 static int cmd_stats(void)
@@ -644,6 +659,9 @@ int main(int argc, char **argv)
 		{ "rport", required_argument, NULL, 'D' },
 		{ "states", required_argument, NULL, 'S' },
 		{ "netns", required_argument, NULL, 'N' },
+		{ "netns-id", required_argument, NULL, 'I' },
+		{ "netns-file", required_argument, NULL, 'F' },
+		{ "cookie", required_argument, NULL, 'C' },
 		{ "tgid", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -690,6 +708,22 @@ int main(int argc, char **argv)
 		case 'N':
 			f.netns = strtoul(optarg, NULL, 0);
 			f.have |= 1U << TCPSTATES_A_FILTER_NETNS;
+			break;
+		case 'I':
+			f.netns_id = strtoull(optarg, NULL, 0);
+			f.have |= 1U << TCPSTATES_A_FILTER_NETNS_ID;
+			break;
+		case 'F':
+			f.netns_fd = open(optarg, O_RDONLY | O_CLOEXEC);
+			if (f.netns_fd < 0) {
+				fprintf(stderr, "nltest: %s: %s\n", optarg, strerror(errno));
+				return 2;
+			}
+			f.have |= 1U << TCPSTATES_A_FILTER_NETNS_FD;
+			break;
+		case 'C':
+			f.cookie = strtoull(optarg, NULL, 0);
+			f.have |= 1U << TCPSTATES_A_FILTER_COOKIE;
 			break;
 		case 'T':
 			f.tgid = strtoul(optarg, NULL, 0);

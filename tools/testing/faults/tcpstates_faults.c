@@ -15,14 +15,16 @@
  *       dance, before the full socket's own tcp_done(), as a RST or a
  *       reuse could (the first CPU waits for it: a kprobe handler cannot
  *       do it itself, the kprobes it would hit meanwhile are skipped).
- *   fault=seed_delay port=P delay_ms=D   the process "insmod" waits D ms
- *       when it asks the cookie of an established socket of local port P
- *       (what tcpstates' seeding does, holding the socket's hash bucket
- *       lock), so that the socket can close meanwhile on another CPU.
+ *   fault=seed_delay port=P delay_ms=D   the process "insmod" waits when
+ *       it asks the cookie of an established socket of local port P (what
+ *       tcpstates' seeding does, holding the socket's hash bucket lock),
+ *       until the socket has closed on another CPU as far as it can with
+ *       that lock held (LAST_ACK for 500 ms), or D ms at most.
  */
 #include <linux/cpumask.h>
-#include <linux/delay.h>
 #include <linux/kprobes.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/string.h>
@@ -39,9 +41,9 @@ MODULE_PARM_DESC(fault, "child_race, tw_kill or seed_delay");
 static unsigned int port;
 module_param(port, uint, 0444);
 MODULE_PARM_DESC(port, "the port the fault applies to");
-static unsigned int delay_ms = 3000;
+static unsigned int delay_ms = 10000;
 module_param(delay_ms, uint, 0444);
-MODULE_PARM_DESC(delay_ms, "seed_delay: how long to wait");
+MODULE_PARM_DESC(delay_ms, "seed_delay: how long to wait at most");
 
 static atomic_t fired = ATOMIC_INIT(0);
 static DEFINE_PER_CPU(struct inet_timewait_sock *, tw_stash);
@@ -121,13 +123,36 @@ static int tw_kill_pre(struct kprobe *p, struct pt_regs *regs)
 static int seed_delay_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	u64 start, now, last_ack_since;
+	unsigned int ms, last_ack;
 
 	if (strcmp(current->comm, "insmod") || sk->sk_state != TCP_ESTABLISHED ||
 	    !is_tcp(sk) || sk->sk_num != port || !fire())
 		return 0;
-	pr_info("seed_delay: holding for %u ms\n", delay_ms);
-	mdelay(delay_ms);
-	pr_info("seed_delay: done\n");
+	pr_info("seed_delay: holding for up to %u ms\n", delay_ms);
+	/*
+	 * Until the socket has been in LAST_ACK for half a second: its
+	 * CLOSE then waits, in the unhash, for the bucket lock held here.
+	 * Timed by the clock (mdelay() is not, under an emulator).
+	 */
+	start = ktime_get_ns();
+	last_ack_since = 0;
+	for (;;) {
+		now = ktime_get_ns();
+		if (now - start >= (u64)delay_ms * NSEC_PER_MSEC)
+			break;
+		if (READ_ONCE(sk->sk_state) != TCP_LAST_ACK)
+			last_ack_since = 0;
+		else if (!last_ack_since)
+			last_ack_since = now;
+		else if (now - last_ack_since >= 500 * NSEC_PER_MSEC)
+			break;
+		cpu_relax();
+	}
+	ms = div_u64(now - start, NSEC_PER_MSEC);
+	last_ack = last_ack_since ? div_u64(now - last_ack_since, NSEC_PER_MSEC) : 0;
+	pr_info("seed_delay: done after %u ms, the socket in LAST_ACK for %u ms%s\n",
+		ms, last_ack, last_ack >= 500 ? " (closing)" : "");
 	return 0;
 }
 

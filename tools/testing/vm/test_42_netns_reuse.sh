@@ -2,42 +2,51 @@
 # SPDX-License-Identifier: GPL-2.0
 # Namespaces are told apart by an id the kernel never gives again, not by
 # their inode number, which the next namespace made gets as soon as one is
-# gone. A container's namespace makes connections and goes; new containers
-# are made until one really gets its inode number: that one's readers,
-# /proc and netlink alike, must see nothing of the dead one's events.
+# gone. A namespace makes connections and goes; new namespaces are made
+# until one really gets its inode number: that one's readers, /proc and
+# netlink alike, must see nothing of the dead one's events.
 . "$(dirname "$0")/lib.sh"
 
-# container SCRIPT: run SCRIPT as root of a new user + network namespace,
+# netns SCRIPT: run SCRIPT in a new network namespace (made by root: the
+# only namespace made, so the inode number freed last is the one it gets),
 # with $1 tcpconn and $2 nltest; it prints its namespace's inode first.
-container() {
-	unshare --user --map-root-user --net bash -c '
+netns() {
+	unshare --net bash -c '
 		ip link set lo up
 		readlink /proc/self/ns/net | tr -dc 0-9; echo
 		'"$1" _ "$TCPCONN" "$TESTING/nltest"
 }
 
 load_module
-dead=$(container '"$1" -4 -p 5431 -n 3 -q >/dev/null' | head -n1)
+# The kernel gives the lowest free number, once a namespace's teardown (a
+# workqueue) is done: let the teardowns of namespaces made before finish,
+# so that the lowest free number is the next one's, and again the next's.
+unshare --net true
+sleep 2
+dead=$(netns '"$1" -4 -p 5431 -n 3 -q >/dev/null' | head -n1)
 # Its end comes from a workqueue: its TIME_WAIT sockets go with it.
 for _ in $(seq 100); do
 	[ "$(evq /proc/tcpstates 'f["REMOTE"] ~ /:5431$/ && f["CAUSE"] == "tw_netns"' 1 | wc -w)" = 3 ] && break
 	sleep 0.2
 done
+sleep 1		# the teardown frees the number last
 is "$(evq /proc/tcpstates 'f["REMOTE"] ~ /:5431$/ && f["CAUSE"] == "tw_netns"' 1 | wc -w)" 3 \
-	"the first container's namespace ($dead) is gone, its 3 TIME_WAIT clients with it"
+	"the first namespace ($dead) is gone, its 3 TIME_WAIT clients with it"
 is "$(evq /proc/tcpstates 'f["NETNS"] == n' 1 -v n="$dead" | wc -w)" 35 \
 	"the ring holds its 35 events (3 connections, 3 TIME_WAIT ends), under inode number $dead"
 
 for try in $(seq 30); do
-	container '"$1" -4 -p 5432 -q >/dev/null
-		cat /proc/tcpstates >/tmp/reuse.events
-		cat /proc/tcpstates_conns >/tmp/reuse.conns
+	netns '"$1" -4 -p 5432 -q >/dev/null
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+			--bounding-set=-all bash -c "cat /proc/tcpstates >/tmp/reuse.events
+				cat /proc/tcpstates_conns >/tmp/reuse.conns"
 		"$2" events >/tmp/reuse.nlevents 2>&1
 		"$2" conns >/tmp/reuse.nlconns 2>&1' >/tmp/reuse.ns
 	[ "$(head -n1 /tmp/reuse.ns)" = "$dead" ] && break
-	sleep 0.5
+	echo "# try $try: namespace $(head -n1 /tmp/reuse.ns)"
+	sleep 1
 done
-is "$(head -n1 /tmp/reuse.ns)" "$dead" "a new container got the dead namespace's inode number (try $try)"
+is "$(head -n1 /tmp/reuse.ns)" "$dead" "a new namespace got the dead one's inode number (try $try)"
 is "$(grep -c ':5431' /tmp/reuse.events)" 0 "its /proc/tcpstates shows none of the dead namespace's events"
 is "$(grep -c ':5431' /tmp/reuse.conns)" 0 "nor its /proc/tcpstates_conns"
 is "$(grep -c ':5431' /tmp/reuse.nlevents)$(grep -c ':5431' /tmp/reuse.nlconns)" 00 \

@@ -64,7 +64,7 @@ unload_module
 "$TCPCONN" -4 -p 5483 -m hold >/tmp/race.hold &
 hold=$!
 for _ in $(seq 50); do grep -q client_port /tmp/race.hold && break; sleep 0.1; done
-fault seed_delay 5483 delay_ms=3000
+fault seed_delay 5483
 insmod "$KO" &
 loader=$!
 for _ in $(seq 100); do dmesg | grep -q 'seed_delay: holding' && break; sleep 0.1; done
@@ -75,9 +75,12 @@ wait $hold
 wait $loader
 ok $? "insmod completed"
 sleep 0.5
+dmesg | grep 'seed_delay: done' | sed 's/^/# /'
+dmesg | grep -q 'seed_delay: done.*(closing)'
+ok $? "the server child closed while the seeding held it"
 cat /proc/tcpstates >/tmp/race.events
 [ "$(on 5483 /tmp/race.events 'f["NEWSTATE"]' | tr ' ' '\n' | grep -c '^CLOSE$')" -ge 1 ]
-ok $? "the server child's CLOSE was seen during the seeding"
+ok $? "and its CLOSE was seen"
 is "$(on 5483 /proc/tcpstates_conns 'f["STATE"]' | wc -w)" 0 \
 	"the closed child was not seeded back into the table"
 rmmod tcpstates_faults

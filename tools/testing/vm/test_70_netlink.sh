@@ -31,6 +31,7 @@ load_module
 "$TCPCONN" -4 -p 5701 -n 3 -q >/dev/null
 "$TCPCONN" -6 -p 5702 -q >/dev/null
 "$TCPCONN" -M -p 5703 -q >/dev/null
+host_id=$("$NLT" conns --rport 5701 | kv netns_id | sort -u)
 
 # Dumps equal /proc (retried: a TIME_WAIT socket of an earlier test may
 # end between the two reads).
@@ -61,7 +62,7 @@ ok $? "event dump equals /proc/tcpstates ($(wc -l </tmp/nl.dump.events) events)"
 for k in ring_size conn_max drops_ring_overwritten conn_evicted kprobe_missed; do
 	is "$(awk -v k=$k '$1 == k { print $2 }' /tmp/nl.stats)" "$(counter $k)" "stats: $k as in /proc"
 done
-is "$(awk '$1 == "family_version" { print $2 }' /tmp/nl.stats)" 1 "family version 1"
+is "$(awk '$1 == "family_version" { print $2 }' /tmp/nl.stats)" 2 "family version 2"
 
 # Filters, done by the kernel, and flagged NLM_F_DUMP_FILTERED. A held
 # connection and a fresh TIME_WAIT: on a slow (debug) kernel the seeded
@@ -158,7 +159,7 @@ mstat() { "$NLT" stats | awk -v k="$1" '$1 == k { print $2 }'; }
 failed0=$(mstat mcast_failed) unheard0=$(mstat mcast_unheard)
 unshare --user --map-root-user --net bash -c '
 	ip link set lo up
-	NLT=$1 TCPCONN=$2 host_ns=$3 idle=${4:?idle time}
+	NLT=$1 TCPCONN=$2 host_id=$3 idle=${4:?idle time}
 	readlink /proc/self/ns/net | tr -dc 0-9 >/tmp/nl.child.ns
 	rm -f /tmp/nl.c.ready /tmp/nl.c.all.ready
 	"$NLT" listen --quiet --idle "$idle" --ready /tmp/nl.c.ready >/tmp/nl.c.listen &
@@ -173,9 +174,9 @@ unshare --user --map-root-user --net bash -c '
 	tail -n +2 /proc/tcpstates | wc -l >/tmp/nl.c.count
 	"$NLT" conns >/tmp/nl.c.conns
 	"$NLT" conns --all >/tmp/nl.c.connsall 2>&1
-	"$NLT" conns --netns "$host_ns" >/tmp/nl.c.connsns 2>&1
+	"$NLT" conns --netns-id "$host_id" >/tmp/nl.c.connsns 2>&1
 	"$NLT" subscribe >/tmp/nl.c.sub
-' _ "$NLT" "$TCPCONN" "$host_ns" "$(slow 2500)" &
+' _ "$NLT" "$TCPCONN" "$host_id" "$(slow 2500)" &
 child=$!
 waitfile /tmp/nl.c.go
 "$TCPCONN" -4 -p 5721 -n 5 -q >/dev/null
@@ -201,8 +202,19 @@ is "$(cut -d: -f1 /tmp/nl.c.connsall)" "error EPERM" "namespace root: --all refu
 is "$(cut -d: -f1 /tmp/nl.c.connsns)" "error EPERM" "namespace root: another namespace refused (EPERM)"
 grep -q 'initial user namespace' /tmp/nl.c.connsall
 ok $? "with a message naming the privilege: $(cut -d: -f2- /tmp/nl.c.connsall)"
-is "$("$NLT" events --netns "$child_ns" | kv cause | grep -vc tw_netns)" "$(cat /tmp/nl.c.count)" \
-	"privileged in the initial namespace: may dump another namespace's events"
+child_id=$(kv netns_id </tmp/nl.c.conns | sort -u)
+is "$("$NLT" events --netns-id "$child_id" | kv cause | grep -vc tw_netns)" "$(cat /tmp/nl.c.count)" \
+	"privileged in the initial namespace: may dump another namespace's events (by its id, $child_id)"
+
+# Namespaces are named by id or by an open file of them, never by inode
+is "$("$NLT" conns --netns-file /proc/self/ns/net | kv netns_id | sort -u)" "$host_id" \
+	"a namespace by an open file of it (NETNS_FD)"
+"$NLT" conns --netns "$host_ns" >/tmp/nl.inode 2>&1
+is "$(cut -d: -f1 /tmp/nl.inode)" "error EINVAL" "a namespace by inode number is refused (EINVAL)"
+grep -q 'inode number is given again' /tmp/nl.inode
+ok $? "saying why: $(cut -d: -f2- /tmp/nl.inode)"
+"$NLT" conns --netns-file /proc/self/ns/mnt >/tmp/nl.notnet 2>&1
+is "$(cut -d: -f1 /tmp/nl.notnet)" "error EINVAL" "a file of another kind of namespace is refused (EINVAL)"
 
 # The kernel's own tools: genl and YNL with our spec
 genl ctrl get name tcpstates >/tmp/nl.genl 2>&1
