@@ -74,6 +74,7 @@ common_opts=(
 	NET_SCH_NETEM VIRTIO VIRTIO_PCI NET_9P NET_9P_VIRTIO 9P_FS DEVTMPFS
 	TMPFS BLK_DEV_INITRD SERIAL_8250 SERIAL_8250_CONSOLE PVH
 	IKCONFIG IKCONFIG_PROC
+	IP_DCCP INET_DIAG_DESTROY NET_CLS_U32 NET_CLS_ACT NET_ACT_GACT CGROUPS
 )
 # What x86_64_defconfig brings and no test uses: the VM has no disk, no
 # display, no USB and no network card (loopback and namespaces only).

@@ -519,8 +519,12 @@ static int model_filter(struct oracle *o, const struct span *filter,
 	if (tb[TCPSTATES_A_FILTER_NETNS_FD].p) {
 		int fd = (int)rd32(tb[TCPSTATES_A_FILTER_NETNS_FD].p);
 
-		if (fd != own_ns_fd)	/* get_net_ns_by_fd() */
-			return fd == mnt_ns_fd ? -EINVAL : -EBADF;
+		/* get_net_ns_by_fd(): EBADF for no open file, EINVAL for a
+		 * file that is no network namespace (the other fds this
+		 * process has open stay open while it runs)
+		 */
+		if (fd != own_ns_fd)
+			return fcntl(fd, F_GETFD) < 0 ? -EBADF : -EINVAL;
 		if (tb[TCPSTATES_A_FILTER_NETNS_ID].p &&
 		    rd64(tb[TCPSTATES_A_FILTER_NETNS_ID].p) != own_netns_id)
 			return -EINVAL;

@@ -19,11 +19,17 @@ netns() {
 
 load_module
 # The kernel gives the lowest free number, once a namespace's teardown (a
-# workqueue) is done: let the teardowns of namespaces made before finish,
-# so that the lowest free number is the next one's, and again the next's.
-unshare --net true
-sleep 2
+# workqueue) is done: wait until that number is stable (two namespaces
+# made a second apart get the same), then make the one that will die.
+prev=
+for _ in $(seq 30); do
+	next=$(unshare --net readlink /proc/self/ns/net | tr -dc 0-9)
+	[ "$next" = "$prev" ] && break
+	prev=$next
+	sleep 1
+done
 dead=$(netns '"$1" -4 -p 5431 -n 3 -q >/dev/null' | head -n1)
+echo "# the next namespace number is $next; the one that will die got $dead"
 # Its end comes from a workqueue: its TIME_WAIT sockets go with it.
 for _ in $(seq 100); do
 	[ "$(evq /proc/tcpstates 'f["REMOTE"] ~ /:5431$/ && f["CAUSE"] == "tw_netns"' 1 | wc -w)" = 3 ] && break
