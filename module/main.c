@@ -3,9 +3,9 @@
  * tcpstates: trace TCP state transitions into /proc/tcpstates and a
  * generic netlink family; the module's parameters, init and exit.
  *
- * ORDER: the ring and the connection table exist before anything can write
- * or read them, and the per-namespace state before anything asks a
- * namespace's id; the proc files, the netlink family and its multicast
+ * ORDER: the ring, the connection table and the aggregates exist before
+ * anything can write or read them, and the per-namespace state before
+ * anything asks a namespace's id; the proc files, the netlink family and its multicast
  * sender exist before the probes fire, so that nothing recorded is
  * unreachable (and the ring knows whom to wake); the table starts keeping
  * tombstones before the probes fire, and the connections that already
@@ -13,8 +13,8 @@
  * comes back after it closed. Exit undoes it in reverse: once the probes
  * are unregistered no handler runs and nothing wakes the multicast
  * sender, which then sends what it was woken for and is stopped before
- * the family goes; proc_remove() waits for readers; then the namespaces'
- * state, the table and the ring go.
+ * the family goes; proc_remove() waits for readers; then the aggregates,
+ * the namespaces' state, the table and the ring go.
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -85,9 +85,12 @@ static int __init tcpstates_init(void)
 	ret = tcpstates_netns_init();
 	if (ret)
 		goto out_free_table;
-	ret = tcpstates_proc_init();
+	ret = tcpstates_aggr_init();
 	if (ret)
 		goto out_drop_netns;
+	ret = tcpstates_proc_init();
+	if (ret)
+		goto out_free_aggr;
 	ret = tcpstates_nl_init();
 	if (ret)
 		goto out_remove_proc;
@@ -109,6 +112,8 @@ out_unregister_nl:
 	tcpstates_nl_exit();
 out_remove_proc:
 	tcpstates_proc_exit();
+out_free_aggr:
+	tcpstates_aggr_exit();
 out_drop_netns:
 	tcpstates_netns_exit();
 out_free_table:
@@ -124,6 +129,7 @@ static void __exit tcpstates_exit(void)
 	tcpstates_mcast_exit();
 	tcpstates_nl_exit();
 	tcpstates_proc_exit();
+	tcpstates_aggr_exit();
 	tcpstates_netns_exit();
 	tcpstates_conn_exit();
 	tcpstates_ring_exit();

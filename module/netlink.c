@@ -51,6 +51,10 @@ static const struct nla_policy tcpstates_conns_policy[TCPSTATES_A_CONN_MAX + 1] 
 	[TCPSTATES_A_CONN_ALL_NETNS] = { .type = NLA_FLAG },
 };
 
+static const struct nla_policy tcpstates_aggr_policy[TCPSTATES_A_AGGR_MAX + 1] = {
+	[TCPSTATES_A_AGGR_ALL_NETNS] = { .type = NLA_FLAG },
+};
+
 static struct genl_family tcpstates_family;
 
 enum tcpstates_nl_mcgrp {
@@ -319,7 +323,7 @@ static int tcpstates_put_owner(struct sk_buff *skb, int attr,
  * needs it, by the pad attribute nla_put_u64_64bit() would put there.
  */
 #define TCPSTATES_EVENT_ATTRS_MAX					\
-	(6 * nla_total_size_64bit(8) +	/* seqs, times, cookie, netns id */ \
+	(7 * nla_total_size_64bit(8) +	/* seqs, times, cookie, netns id */ \
 	 5 * nla_total_size(1) +	/* states, cause, role, family */ \
 	 5 * nla_total_size(4) +	/* snd, rcv, netns, flags, errno */ \
 	 2 * nla_total_size(16) +	/* addresses */			\
@@ -440,6 +444,8 @@ int tcpstates_nl_fill_event(struct sk_buff *skb,
 	p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_TIME_NS, ev->ts_ns);
 	if (ev->prev_ns != TCPSTATES_UNKNOWN)
 		p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_PREV_NS, ev->prev_ns);
+	if (ev->life_ns != TCPSTATES_UNKNOWN)
+		p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_LIFE_NS, ev->life_ns);
 	p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_COOKIE, ev->cookie);
 	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_OLDSTATE, ev->oldstate);
 	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_NEWSTATE, ev->newstate);
@@ -626,6 +632,44 @@ static int tcpstates_nl_get_stats(struct sk_buff *skb, struct genl_info *info)
 	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
+
+/* GET_AGGR: the aggregates of the requester's namespace, or of all */
+static int tcpstates_nl_get_aggr(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *all = info->attrs[TCPSTATES_A_AGGR_ALL_NETNS];
+	struct tcpstates_viewer v;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	ret = tcpstates_nl_check_header(info->nlhdr, info->extack);
+	if (ret)
+		return ret;
+	tcpstates_viewer_of_request(&v, skb);
+	if (all && !v.may_all) {
+		NL_SET_ERR_MSG_ATTR(info->extack, all,
+				    "every namespace needs CAP_NET_ADMIN in the initial user namespace");
+		return -EPERM;
+	}
+	msg = genlmsg_new(32768, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &tcpstates_family, 0,
+				TCPSTATES_CMD_GET_AGGR);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto out_free;
+	}
+	ret = tcpstates_aggr_put(msg, sock_net(skb->sk), !!all);
+	if (ret)
+		goto out_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+out_free:
+	nlmsg_free(msg);
+	return ret;
 }
 
 /**
@@ -824,6 +868,13 @@ static const struct genl_ops tcpstates_nl_ops[] = {
 		.doit = tcpstates_nl_get_stats,
 		.policy = tcpstates_stats_policy,
 		.maxattr = ARRAY_SIZE(tcpstates_stats_policy) - 1,
+	},
+	{
+		.cmd = TCPSTATES_CMD_GET_AGGR,
+		.doit = tcpstates_nl_get_aggr,
+		.policy = tcpstates_aggr_policy,
+		.maxattr = TCPSTATES_A_AGGR_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = TCPSTATES_CMD_GET_EVENTS,

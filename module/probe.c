@@ -104,6 +104,9 @@ static struct tcpstates_conn *conn_met(struct tcpstates_conn_lock *l,
 	conn->state = state;
 	tcpstates_conn_adopt(l, conn);
 	tcpstates_conn_update(l, conn);
+	/* Met while seeding: a connection there at load, as if seeded */
+	if (conn->flags & TCPSTATES_CONN_F_PREEXISTING)
+		tcpstates_aggr_seed(state, sock_net(sk));
 	return conn;
 }
 
@@ -124,6 +127,9 @@ static void conn_event(struct tcpstates_conn_lock *l,
 	}
 	ev->ts_ns = now;
 	ev->prev_ns = prev;
+	ev->life_ns = new == TCP_CLOSE && !(conn->flags & (TCPSTATES_CONN_F_PREEXISTING |
+							     TCPSTATES_CONN_F_PARTIAL)) &&
+		      now >= conn->created_ns ? now - conn->created_ns : TCPSTATES_UNKNOWN;
 	ev->cookie = conn->cookie;
 	ev->ep = conn->ep;
 	ev->owner = conn->owner;
@@ -148,6 +154,7 @@ static void event_unrecorded(struct tcpstates_event *ev, struct sock *sk,
 	tcpstates_sk_endpoints(sk, &ev->ep);
 	ev->ts_ns = now;
 	ev->prev_ns = TCPSTATES_UNKNOWN;
+	ev->life_ns = TCPSTATES_UNKNOWN;
 	ev->cookie = cookie;
 	ev->oldstate = old;
 	ev->newstate = new;

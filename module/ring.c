@@ -113,6 +113,7 @@ void tcpstates_ring_push(struct tcpstates_event *ev, struct net *net)
 	unsigned long flags;
 
 	ev->watched = c && c->wants(net);
+	tcpstates_aggr_event(ev, net);
 	raw_spin_lock_irqsave(&ring.lock, flags);
 	ev->seq = ring.next_seq++;
 	if (ev->watched) {

@@ -51,6 +51,8 @@ static void seed_one(struct sock *sk)
 		tcpstates_conn_update(&l, conn);
 	}
 	tcpstates_conn_unlock(&l);
+	if (conn)
+		tcpstates_aggr_seed(state, sock_net(sk));
 }
 
 static void seed_hashinfo(struct inet_hashinfo *h)

@@ -4,7 +4,8 @@
  *
  * Data flows one way: sources -> store -> views.
  *   sources  sock.c (socket helpers), probe.c (kprobes), seed.c (at load)
- *   store    netns.c (per namespace), ring.c (events), conntable.c (table)
+ *   store    netns.c (per namespace), ring.c (events), conntable.c (table),
+ *            aggr.c (aggregates)
  *   rules    view.c (who sees what), stats.c (the counters, read from all)
  *   views    procfs.c, netlink.c (family, dumps), mcast.c (live events)
  * Sources write into the store; views read it, through the rules; the
@@ -97,6 +98,8 @@ struct tcpstates_endpoints {
  *	knows exactly how many events it lost
  * @ts_ns: CLOCK_MONOTONIC time of the transition
  * @prev_ns: time spent in @oldstate, or TCPSTATES_UNKNOWN
+ * @life_ns: on a connection's last event, the time since its first, or
+ *	TCPSTATES_UNKNOWN
  * @cookie: socket cookie: the connection's id, kept by its TIME_WAIT socket
  * @ns_prev: the previous watched event of the same namespace (0: none)
  * @all_prev: the previous watched event of any namespace (0: none)
@@ -118,6 +121,7 @@ struct tcpstates_event {
 	u64 seq;
 	u64 ts_ns;
 	u64 prev_ns;
+	u64 life_ns;
 	u64 cookie;
 	u64 ns_prev;
 	u64 all_prev;
@@ -310,6 +314,13 @@ int tcpstates_netns_init(void);
 void tcpstates_netns_exit(void);
 u64 tcpstates_netns_id(struct net *net);
 u64 tcpstates_netns_chain(struct net *net, u64 seq);
+
+/* aggr.c */
+int tcpstates_aggr_init(void);
+void tcpstates_aggr_exit(void);
+void tcpstates_aggr_event(const struct tcpstates_event *ev, struct net *net);
+void tcpstates_aggr_seed(int state, struct net *net);
+int tcpstates_aggr_put(struct sk_buff *skb, struct net *net, bool all);
 
 /* ring.c */
 int tcpstates_ring_init(unsigned int size);

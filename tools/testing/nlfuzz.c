@@ -370,6 +370,10 @@ static const uint8_t conns_pol[TCPSTATES_A_CONN_MAX + 1] = {
 	[TCPSTATES_A_CONN_ALL_NETNS] = P_FLAG,
 };
 
+static const uint8_t aggr_pol[TCPSTATES_A_AGGR_MAX + 1] = {
+	[TCPSTATES_A_AGGR_ALL_NETNS] = P_FLAG,
+};
+
 static const uint8_t stats_pol[2] = { P_REJECT, P_REJECT };
 
 struct span {
@@ -591,6 +595,25 @@ static void model_msg(struct req *r, const uint8_t *p, uint32_t len,
 			return expect_err(r, ret);
 		if (bad_hdr)
 			return expect_err(r, -EINVAL);
+		r->cls = X_DATA;
+		return;
+	case TCPSTATES_CMD_GET_AGGR:
+		/* a do, with the dumps' permission (checked first) */
+		if (dump)
+			return expect_err(r, -EOPNOTSUPP);
+		if (!priv) {
+			expect_err(r, -EPERM);
+			r->err_alt = EOPNOTSUPP;
+			return;
+		}
+		ret = model_stream(attrs, alen, TCPSTATES_A_AGGR_MAX, aggr_pol, tb);
+		if (!ret && bad_hdr)
+			ret = -EINVAL;
+		if (!ret && tb[TCPSTATES_A_AGGR_ALL_NETNS].p && !init_cap)
+			ret = -EPERM;
+		if (ret)
+			return expect_err(r, ret);
+		r->o.cmd = g->cmd;
 		r->cls = X_DATA;
 		return;
 	case TCPSTATES_CMD_GET_EVENTS:
@@ -914,8 +937,12 @@ static void gen_valid(struct fz *f, enum cat cat)
 	uint64_t start;
 	int k = rn(r, 10);
 
-	if (k < 2) {
+	if (k < 1) {
 		msg_begin(f, cat, TCPSTATES_CMD_GET_STATS, false);
+	} else if (k < 2) {
+		msg_begin(f, cat, TCPSTATES_CMD_GET_AGGR, false);
+		if (!rn(r, 3))
+			attr(d, TCPSTATES_A_AGGR_ALL_NETNS, NULL, 0);
 	} else if (k < 7) {
 		msg_begin(f, cat, TCPSTATES_CMD_GET_EVENTS, true);
 		if (rn(r, 2)) {
@@ -945,7 +972,8 @@ static void gen_badcmd(struct fz *f)
 	uint8_t cmd = PICK(&f->rng, cmds);
 	uint32_t v = 1;
 
-	if (cmd >= TCPSTATES_CMD_GET_STATS && cmd <= TCPSTATES_CMD_GET_CONNS)
+	if ((cmd >= TCPSTATES_CMD_GET_STATS && cmd <= TCPSTATES_CMD_GET_CONNS) ||
+	    cmd == TCPSTATES_CMD_GET_AGGR)
 		cmd = TCPSTATES_CMD_EVENT;
 	msg_begin(f, CAT_BADCMD, cmd, rn(&f->rng, 2));
 	if (rn(&f->rng, 3) == 0)
@@ -1340,6 +1368,20 @@ static bool len_is(const struct nlattr *a, unsigned int len)
 	return a && mnl_attr_get_payload_len(a) == len;
 }
 
+/* A GET_AGGR reply: attributes well formed, histograms of the right size */
+static const char *check_aggr(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[TCPSTATES_A_AGGR_MAX + 1];
+	const char *why;
+
+	why = reply_attrs(nlh, TCPSTATES_A_AGGR_MAX, tb);
+	if (why)
+		return why;
+	if (tb[TCPSTATES_A_AGGR_ALL_NETNS])
+		return "a request attribute in a reply";
+	return NULL;
+}
+
 static const char *check_stats(const struct nlmsghdr *nlh)
 {
 	const struct nlattr *tb[TCPSTATES_A_STATS_MAX + 1];
@@ -1538,10 +1580,15 @@ static const char *check_data(const struct nlmsghdr *nlh, struct req *r)
 	if (r->cls == X_DATA) {
 		if (nlh->nlmsg_flags & NLM_F_MULTI)
 			return "NLM_F_MULTI in a reply to a do request";
+		r->single = true;
+		if (r->ndata)
+			return "more than one reply";
+		if (r->o.cmd == TCPSTATES_CMD_GET_AGGR)
+			return g->cmd != TCPSTATES_CMD_GET_AGGR ? "not GET_AGGR" :
+			       check_aggr(nlh);
 		if (g->cmd != TCPSTATES_CMD_GET_STATS)
 			return "not GET_STATS";
-		r->single = true;
-		return r->ndata ? "more than one reply" : check_stats(nlh);
+		return check_stats(nlh);
 	}
 	if (r->cls != X_DUMP)
 		return "data where none is due";
@@ -1843,7 +1890,8 @@ static void abandon(struct fz *f)
 	a.d->n = 0;
 	open_sock(&a, true);
 	gen_valid(&a, CAT_ABANDON);
-	if (cur_genl(a.d)->cmd == TCPSTATES_CMD_GET_STATS)
+	if (cur_genl(a.d)->cmd == TCPSTATES_CMD_GET_STATS ||
+	    cur_genl(a.d)->cmd == TCPSTATES_CMD_GET_AGGR)
 		cur_genl(a.d)->cmd = TCPSTATES_CMD_GET_EVENTS;
 	model_dgram(a.d);
 	f->rng = a.rng;

@@ -36,6 +36,19 @@
  *	Request attributes, optional: TCPSTATES_A_CONN_FILTER,
  *	TCPSTATES_A_CONN_ALL_NETNS (as for events).
  *
+ * TCPSTATES_CMD_GET_AGGR (do): aggregates the module keeps as events
+ *	happen, summed over CPUs: transitions by (old, new) state, the
+ *	connections now in each state (from the transitions and the
+ *	connections seeded at load: not limited by conn_max), closes by cause
+ *	and role, and, for every namespace together only, log2 histograms of
+ *	handshake time (by role), connection lifetime and time spent in each
+ *	state. One message of TCPSTATES_A_AGGR_* attributes. Request
+ *	attribute, optional: TCPSTATES_A_AGGR_ALL_NETNS, every namespace
+ *	(CAP_NET_ADMIN in the initial user namespace; counts of namespaces
+ *	gone included); else the requester's own namespace. Needs
+ *	CAP_NET_ADMIN over the requester's namespace. The reply is large
+ *	(about 12 KiB): read it with a buffer of 64 KiB.
+ *
  * TCPSTATES_CMD_EVENT (notification): one event, TCPSTATES_A_EVENT_*
  *	attributes, sent to the multicast groups:
  *	  TCPSTATES_MCGRP_EVENTS_NAME ("events"): the events of the subscriber's
@@ -101,6 +114,7 @@ enum tcpstates_cmd {
 	TCPSTATES_CMD_GET_EVENTS,
 	TCPSTATES_CMD_GET_CONNS,
 	TCPSTATES_CMD_EVENT,
+	TCPSTATES_CMD_GET_AGGR,
 
 	__TCPSTATES_CMD_MAX,
 	TCPSTATES_CMD_MAX = __TCPSTATES_CMD_MAX - 1
@@ -235,6 +249,12 @@ enum tcpstates_event_attr {
 	TCPSTATES_A_EVENT_NETNS_ID,	/* u64: network namespace, never reused */
 	TCPSTATES_A_EVENT_FLAGS,	/* u32: TCPSTATES_EVENT_F_* */
 	TCPSTATES_A_EVENT_ERRNO,	/* u32: the socket error, with CAUSE_ERROR */
+	/* u64: on a connection's last event (its CLOSE, after TIME_WAIT if
+	 * it had one), the time since its first (connect, listen, or its
+	 * creation as a passive child); left out when the module did not see
+	 * the start (pre-existing or partial)
+	 */
+	TCPSTATES_A_EVENT_LIFE_NS,
 
 	__TCPSTATES_A_EVENT_MAX,
 	TCPSTATES_A_EVENT_MAX = __TCPSTATES_A_EVENT_MAX - 1
@@ -346,6 +366,71 @@ enum tcpstates_stats_attr {
 
 	__TCPSTATES_A_STATS_MAX,
 	TCPSTATES_A_STATS_MAX = __TCPSTATES_A_STATS_MAX - 1
+};
+
+/*
+ * Histograms (TCPSTATES_A_AGGR_HIST): TCPSTATES_HIST_BUCKETS counts of
+ * values in microseconds, by their log2: bucket 0 holds 0 us, bucket b
+ * (1 <= b < last) values v with 2^(b-1) <= v < 2^b, the last one all
+ * values from 2^(TCPSTATES_HIST_BUCKETS - 2) us (about 76 hours) on. As
+ * Prometheus buckets: bucket b's upper bound is 2^b us (exclusive).
+ */
+#define TCPSTATES_HIST_BUCKETS	40
+
+/* TCPSTATES_A_HIST_KIND: what a histogram measures */
+enum tcpstates_hist_kind {
+	TCPSTATES_HIST_HANDSHAKE_ACTIVE,	/* SYN sent -> ESTABLISHED */
+	TCPSTATES_HIST_HANDSHAKE_PASSIVE,	/* SYN-ACK sent -> child made */
+	TCPSTATES_HIST_LIFETIME,		/* first event -> CLOSE (after TIME_WAIT) */
+	TCPSTATES_HIST_STATE_TIME,		/* time in TCPSTATES_A_HIST_STATE, per stay */
+};
+
+/* One count of a keyed aggregate: TCPSTATES_A_AGGR_TRANSITION, _STATE, _CLOSE */
+enum tcpstates_count_attr {
+	TCPSTATES_A_COUNT_UNSPEC,
+	TCPSTATES_A_COUNT_PAD,
+	TCPSTATES_A_COUNT_OLDSTATE,	/* u8: TCP_* (transitions) */
+	TCPSTATES_A_COUNT_NEWSTATE,	/* u8: TCP_* (transitions) */
+	TCPSTATES_A_COUNT_STATE,	/* u8: TCP_* (current states) */
+	TCPSTATES_A_COUNT_CAUSE,	/* u8: enum tcpstates_cause (closes) */
+	TCPSTATES_A_COUNT_ROLE,		/* u8: enum tcpstates_role (closes) */
+	TCPSTATES_A_COUNT_VALUE,	/* u64 (s64 for current states) */
+
+	__TCPSTATES_A_COUNT_MAX,
+	TCPSTATES_A_COUNT_MAX = __TCPSTATES_A_COUNT_MAX - 1
+};
+
+/* One histogram: TCPSTATES_A_AGGR_HIST */
+enum tcpstates_hist_attr {
+	TCPSTATES_A_HIST_UNSPEC,
+	TCPSTATES_A_HIST_PAD,
+	TCPSTATES_A_HIST_KIND,		/* u8: enum tcpstates_hist_kind */
+	TCPSTATES_A_HIST_STATE,		/* u8: TCP_*, for TCPSTATES_HIST_STATE_TIME */
+	TCPSTATES_A_HIST_SUM_US,	/* u64: the sum of the values */
+	/* binary: TCPSTATES_HIST_BUCKETS u64 counts, host order */
+	TCPSTATES_A_HIST_BUCKETS,
+
+	__TCPSTATES_A_HIST_MAX,
+	TCPSTATES_A_HIST_MAX = __TCPSTATES_A_HIST_MAX - 1
+};
+
+/* The aggregates: TCPSTATES_A_AGGR_* */
+enum tcpstates_aggr_attr {
+	TCPSTATES_A_AGGR_UNSPEC,
+	TCPSTATES_A_AGGR_PAD,
+	TCPSTATES_A_AGGR_ALL_NETNS,	/* flag, request: every namespace */
+	/* nest, repeated: old, new, value; the transitions seen, not 0 */
+	TCPSTATES_A_AGGR_TRANSITION,
+	/* nest, repeated: state, value (s64); connections now in each state
+	 * but CLOSE and NEW_SYN_RECV (a timewait socket in its substate)
+	 */
+	TCPSTATES_A_AGGR_STATE,
+	TCPSTATES_A_AGGR_CLOSE,		/* nest, repeated: cause, role, value; not 0 */
+	TCPSTATES_A_AGGR_HIST,		/* nest, repeated: every namespace only */
+	TCPSTATES_A_AGGR_NETNS_ID,	/* u64: whose (absent: every namespace) */
+
+	__TCPSTATES_A_AGGR_MAX,
+	TCPSTATES_A_AGGR_MAX = __TCPSTATES_A_AGGR_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_TCPSTATES_H */
