@@ -44,6 +44,7 @@
 #ifndef _TCPSTATES_COMPAT_H
 #define _TCPSTATES_COMPAT_H
 
+#include <linux/cgroup.h>
 #include <linux/ptrace.h>
 #include <net/sock.h>
 #include <net/net_namespace.h>
@@ -93,6 +94,16 @@ static inline u64 tcpstates_net_cookie(const struct net *net)
 {
 #ifdef TCPSTATES_NET_COOKIE
 	return net->net_cookie;
+#else
+	return 0;
+#endif
+}
+
+/* A socket's cgroup (v2) id; 0 without CONFIG_SOCK_CGROUP_DATA */
+static inline u64 tcpstates_sock_cgroup_id(const struct sock *sk)
+{
+#ifdef CONFIG_SOCK_CGROUP_DATA
+	return cgroup_id(sock_cgroup_ptr((struct sock_cgroup_data *)&sk->sk_cgrp_data));
 #else
 	return 0;
 #endif

@@ -37,6 +37,7 @@ static const struct nla_policy tcpstates_filter_policy[TCPSTATES_A_FILTER_MAX + 
 	[TCPSTATES_A_FILTER_NETNS_ID] = { .type = NLA_U64 },
 	[TCPSTATES_A_FILTER_NETNS_FD] = { .type = NLA_U32 },
 	[TCPSTATES_A_FILTER_COOKIE] = { .type = NLA_U64 },
+	[TCPSTATES_A_FILTER_CGROUP_ID] = { .type = NLA_U64 },
 };
 
 /* Request attributes only: every other attribute is refused. */
@@ -75,6 +76,7 @@ enum tcpstates_nl_mcgrp {
  * @tgid: the owner wanted
  * @netns_id: the one namespace wanted (NETNS_ID or NETNS_FD)
  * @cookie: the one connection wanted
+ * @cgroup_id: the one cgroup wanted
  * @laddr: local address
  * @raddr: remote address
  */
@@ -90,6 +92,7 @@ struct tcpstates_filter {
 	u32 tgid;
 	u64 netns_id;
 	u64 cookie;
+	u64 cgroup_id;
 	union tcpstates_addr laddr;
 	union tcpstates_addr raddr;
 };
@@ -242,6 +245,8 @@ static int tcpstates_filter_parse(struct tcpstates_filter *f,
 		f->tgid = nla_get_u32(tb[TCPSTATES_A_FILTER_TGID]);
 	if (tb[TCPSTATES_A_FILTER_COOKIE])
 		f->cookie = nla_get_u64(tb[TCPSTATES_A_FILTER_COOKIE]);
+	if (tb[TCPSTATES_A_FILTER_CGROUP_ID])
+		f->cgroup_id = nla_get_u64(tb[TCPSTATES_A_FILTER_CGROUP_ID]);
 	return tcpstates_filter_netns(f, tb, extack);
 }
 
@@ -256,6 +261,7 @@ static bool tcpstates_addr_match(u8 family, const union tcpstates_addr *a,
 
 /* Does a record of this connection pass the filter and the viewer? */
 static bool tcpstates_filter_match(const struct tcpstates_filter *f, u64 cookie,
+				   u64 cgroup_id,
 				   const struct tcpstates_endpoints *ep,
 				   const struct tcpstates_owner *o)
 {
@@ -264,6 +270,9 @@ static bool tcpstates_filter_match(const struct tcpstates_filter *f, u64 cookie,
 	if (!f->have)
 		return true;
 	if ((f->have & BIT(TCPSTATES_A_FILTER_COOKIE)) && cookie != f->cookie)
+		return false;
+	if ((f->have & BIT(TCPSTATES_A_FILTER_CGROUP_ID)) &&
+	    cgroup_id != f->cgroup_id)
 		return false;
 	if ((f->have & BIT(TCPSTATES_A_FILTER_NETNS_ID)) &&
 	    ep->netns_id != f->netns_id)
@@ -323,9 +332,13 @@ static int tcpstates_put_owner(struct sk_buff *skb, int attr,
  * needs it, by the pad attribute nla_put_u64_64bit() would put there.
  */
 #define TCPSTATES_EVENT_ATTRS_MAX					\
-	(7 * nla_total_size_64bit(8) +	/* seqs, times, cookie, netns id */ \
+	(9 * nla_total_size_64bit(8) +	/* seqs, times, cookie, netns id, \
+					 * cgroup, handshake wait */	\
 	 5 * nla_total_size(1) +	/* states, cause, role, family */ \
-	 5 * nla_total_size(4) +	/* snd, rcv, netns, flags, errno */ \
+	 12 * nla_total_size(4) +	/* snd, rcv, netns, flags, errno, \
+					 * handshake retrans, segments */ \
+	 nla_total_size(0) +		/* data nest */			\
+	 2 * nla_total_size_64bit(8) + 7 * nla_total_size(4) +		\
 	 2 * nla_total_size(16) +	/* addresses */			\
 	 2 * nla_total_size(2) +	/* ports */			\
 	 nla_total_size(0) +		/* owner nest */		\
@@ -387,6 +400,103 @@ static __always_inline u8 *tcpstates_nla_addr(u8 *p, int type, u16 family,
 	p = tcpstates_nla(p, type, sizeof(a->v6));
 	memcpy(p, &a->v6, sizeof(a->v6));
 	return p + sizeof(a->v6);
+}
+
+/*
+ * The segments of the textbook's diagram an event stands for
+ * (TCPSTATES_A_EVENT_SEG_*), from the connection's numbers as known then.
+ */
+static u8 *tcpstates_nla_segs(u8 *p, const struct tcpstates_event *ev)
+{
+	bool xl = ev->seqs & TCPSTATES_KNOW_ISN_LOCAL;
+	bool xr = ev->seqs & TCPSTATES_KNOW_ISN_REMOTE;
+	bool fl = ev->seqs & TCPSTATES_KNOW_FIN_LOCAL;
+	bool fr = ev->seqs & TCPSTATES_KNOW_FIN_REMOTE;
+
+#define TCPSTATES_T(o, n)	((o) << 4 | (n))
+	switch (TCPSTATES_T(ev->oldstate, ev->newstate)) {
+	case TCPSTATES_T(TCP_CLOSE, TCP_SYN_SENT):
+		if (xl)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYN_SEQ,
+					      ev->isn_local);
+		break;
+	case TCPSTATES_T(TCP_NEW_SYN_RECV, TCP_SYN_RECV):
+		if (xr)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYN_SEQ,
+					      ev->isn_remote);
+		if (xl)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYNACK_SEQ,
+					      ev->isn_local);
+		if (xr)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYNACK_ACK,
+					      ev->isn_remote + 1);
+		break;
+	case TCPSTATES_T(TCP_SYN_SENT, TCP_ESTABLISHED):
+		if (xr)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYNACK_SEQ,
+					      ev->isn_remote);
+		if (xl)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYNACK_ACK,
+					      ev->isn_local + 1);
+		if (xr)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_ACK,
+					      ev->isn_remote + 1);
+		break;
+	case TCPSTATES_T(TCP_SYN_RECV, TCP_ESTABLISHED):
+		if (xl)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_ACK,
+					      ev->isn_local + 1);
+		break;
+	case TCPSTATES_T(TCP_ESTABLISHED, TCP_FIN_WAIT1):
+	case TCPSTATES_T(TCP_CLOSE_WAIT, TCP_LAST_ACK):
+		if (fl)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_FIN_SEQ,
+					      ev->fin_local);
+		break;
+	case TCPSTATES_T(TCP_FIN_WAIT1, TCP_FIN_WAIT2):
+	case TCPSTATES_T(TCP_LAST_ACK, TCP_CLOSE):
+	case TCPSTATES_T(TCP_CLOSING, TCP_TIME_WAIT):
+		if (fl)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_FIN_ACK,
+					      ev->fin_local + 1);
+		break;
+	case TCPSTATES_T(TCP_FIN_WAIT1, TCP_CLOSING):
+		if (fr)
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_FIN_SEQ,
+					      ev->fin_remote);
+		break;
+	case TCPSTATES_T(TCP_ESTABLISHED, TCP_CLOSE_WAIT):
+	case TCPSTATES_T(TCP_FIN_WAIT2, TCP_TIME_WAIT):
+		if (fr) {
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_FIN_SEQ,
+					      ev->fin_remote);
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_FIN_ACK,
+					      ev->fin_remote + 1);
+		}
+		break;
+	}
+#undef TCPSTATES_T
+	return p;
+}
+
+/* The data phase nest (TCPSTATES_A_EVENT_DATA) */
+static u8 *tcpstates_nla_data(u8 *p, const struct tcpstates_data *d)
+{
+	struct nlattr *nest = (struct nlattr *)p;
+
+	p = tcpstates_nla(p, TCPSTATES_A_EVENT_DATA | NLA_F_NESTED, 0);
+	p = tcpstates_nla_u64(p, TCPSTATES_A_DATA_BYTES_ACKED, d->bytes_acked);
+	p = tcpstates_nla_u64(p, TCPSTATES_A_DATA_BYTES_RECEIVED,
+			      d->bytes_received);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_DATA_SEGS_OUT, d->segs_out);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_DATA_SEGS_IN, d->segs_in);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_DATA_RETRANS, d->retrans);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_DATA_RTO, d->rto);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_DATA_TLP, d->tlp);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_DATA_SRTT_US, d->srtt_us);
+	p = tcpstates_nla_u32(p, TCPSTATES_A_DATA_MIN_RTT_US, d->min_rtt_us);
+	nest->nla_len = p - (u8 *)nest;
+	return p;
 }
 
 static u8 *tcpstates_nla_owner(u8 *p, const struct tcpstates_owner *o)
@@ -459,6 +569,17 @@ int tcpstates_nl_fill_event(struct sk_buff *skb,
 	if (ev->cause == TCPSTATES_CAUSE_ERROR)
 		p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_ERRNO, ev->err);
 	p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_NETNS_ID, ep->netns_id);
+	p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_CGROUP_ID, ev->cgroup_id);
+	p = tcpstates_nla_segs(p, ev);
+	if (ev->known & TCPSTATES_EV_HS) {
+		p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_HS_RETRANS,
+				      ev->hs_retrans);
+		if (ev->hs_wait_ns != TCPSTATES_UNKNOWN)
+			p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_HS_WAIT_NS,
+					      ev->hs_wait_ns);
+	}
+	if (ev->known & TCPSTATES_EV_DATA)
+		p = tcpstates_nla_data(p, &ev->data);
 	p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_NETNS, ep->netns_ino);
 	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_FAMILY, ep->family);
 	p = tcpstates_nla_addr(p, TCPSTATES_A_EVENT_LOCAL_ADDR, ep->family,
@@ -501,6 +622,47 @@ static int tcpstates_put_durations(struct sk_buff *skb,
 		}
 		nla_nest_end(skb, nest);
 	}
+	return 0;
+}
+
+static int tcpstates_put_conn_data(struct sk_buff *skb,
+				   const struct tcpstates_data *d)
+{
+	struct nlattr *nest = nla_nest_start(skb, TCPSTATES_A_CONN_DATA);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, TCPSTATES_A_DATA_BYTES_ACKED, d->bytes_acked,
+			      TCPSTATES_A_DATA_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATES_A_DATA_BYTES_RECEIVED,
+			      d->bytes_received, TCPSTATES_A_DATA_PAD) ||
+	    nla_put_u32(skb, TCPSTATES_A_DATA_SEGS_OUT, d->segs_out) ||
+	    nla_put_u32(skb, TCPSTATES_A_DATA_SEGS_IN, d->segs_in) ||
+	    nla_put_u32(skb, TCPSTATES_A_DATA_RETRANS, d->retrans) ||
+	    nla_put_u32(skb, TCPSTATES_A_DATA_RTO, d->rto) ||
+	    nla_put_u32(skb, TCPSTATES_A_DATA_TLP, d->tlp) ||
+	    nla_put_u32(skb, TCPSTATES_A_DATA_SRTT_US, d->srtt_us) ||
+	    nla_put_u32(skb, TCPSTATES_A_DATA_MIN_RTT_US, d->min_rtt_us)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* A listener's accept queue and what it dropped */
+static int tcpstates_put_conn_listener(struct sk_buff *skb,
+				       const struct tcpstates_conn *c)
+{
+	if (c->role != TCPSTATES_ROLE_LISTENER)
+		return 0;
+	if (nla_put_u32(skb, TCPSTATES_A_CONN_ACCEPTQ_LEN, c->acceptq_len) ||
+	    nla_put_u32(skb, TCPSTATES_A_CONN_ACCEPTQ_MAX, c->acceptq_max) ||
+	    nla_put_u64_64bit(skb, TCPSTATES_A_CONN_SYN_DROPS, c->syn_drops,
+			      TCPSTATES_A_CONN_PAD) ||
+	    nla_put_u64_64bit(skb, TCPSTATES_A_CONN_ACK_DROPS, c->ack_drops,
+			      TCPSTATES_A_CONN_PAD))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -563,6 +725,13 @@ static int tcpstates_fill_conn(struct sk_buff *skb,
 			       c->handshake_us, TCPSTATES_A_CONN_PAD)) ||
 	    tcpstates_put_durations(skb, c) ||
 	    tcpstates_put_conn_endpoints(skb, &c->ep) ||
+	    nla_put_u64_64bit(skb, TCPSTATES_A_CONN_CGROUP_ID, c->cgroup_id,
+			      TCPSTATES_A_CONN_PAD) ||
+	    ((c->known & TCPSTATES_KNOW_DATA) &&
+	     tcpstates_put_conn_data(skb, &c->data)) ||
+	    ((c->known & TCPSTATES_KNOW_HS_RETRANS) &&
+	     nla_put_u32(skb, TCPSTATES_A_CONN_HS_RETRANS, c->hs_retrans)) ||
+	    tcpstates_put_conn_listener(skb, c) ||
 	    tcpstates_put_owner(skb, TCPSTATES_A_CONN_OWNER, &c->owner))
 		goto out_cancel;
 	genlmsg_end(skb, hdr);
@@ -798,7 +967,8 @@ static int tcpstates_events_dump(struct sk_buff *skb,
 		prev = d->prev;
 		if (d->ev.seq > d->next)	/* overwritten meanwhile */
 			prev = max(prev, d->ev.seq - 1);
-		if (tcpstates_filter_match(&d->filter, d->ev.cookie, &d->ev.ep,
+		if (tcpstates_filter_match(&d->filter, d->ev.cookie,
+					   d->ev.cgroup_id, &d->ev.ep,
 					   &d->ev.owner) &&
 		    (!d->filter.states ||
 		     (d->filter.states & (BIT(d->ev.oldstate) | BIT(d->ev.newstate))))) {
@@ -840,7 +1010,8 @@ static int tcpstates_conns_dump(struct sk_buff *skb,
 	if (d->filter.have)
 		flags |= NLM_F_DUMP_FILTERED;
 	while (tcpstates_conn_read(&cur, &d->conn)) {
-		if (tcpstates_filter_match(&d->filter, d->conn.cookie, &d->conn.ep,
+		if (tcpstates_filter_match(&d->filter, d->conn.cookie,
+					   d->conn.cgroup_id, &d->conn.ep,
 					   &d->conn.owner) &&
 		    (!d->filter.states ||
 		     (d->filter.states & BIT(d->conn.state)))) {

@@ -29,7 +29,12 @@
  * - __inet_twsk_schedule(tw, ...): a FIN_WAIT2 timewait socket got the
  *   peer's FIN: FIN_WAIT2 -> TIME_WAIT;
  * - tcp_twsk_destructor(tw): the timewait socket is gone: -> CLOSE, whether
- *   by its timer, by reuse or RST, or with its network namespace.
+ *   by its timer, by reuse or RST, or with its network namespace;
+ * - tcp_retransmit_timer(sk), tcp_send_loss_probe(sk): counts of the
+ *   retransmission timer's expiries and of tail loss probes (the kernel
+ *   keeps only the total of retransmitted segments per socket);
+ * - tcp_conn_request(..., listener, skb): a SYN the listener refuses
+ *   because its accept queue is full.
  *
  * Several of these are shared with DCCP (inet_csk_*, inet_timewait_sock):
  * every handler checks that the socket is TCP's. MPTCP's subflows are TCP
@@ -99,8 +104,10 @@ static struct tcpstates_conn *conn_met(struct tcpstates_conn_lock *l,
 	if (!conn || !created)
 		return conn;
 	tcpstates_sk_endpoints(sk, &conn->ep);
-	if (full)
+	if (full) {
 		tcpstates_sk_uid(sk, &conn->owner);
+		conn->cgroup_id = tcpstates_sk_cgroup(sk);
+	}
 	conn->state = state;
 	tcpstates_conn_adopt(l, conn);
 	tcpstates_conn_update(l, conn);
@@ -136,11 +143,56 @@ static void conn_event(struct tcpstates_conn_lock *l,
 	ev->oldstate = old;
 	ev->newstate = new;
 	ev->role = conn->role;
+	ev->cgroup_id = conn->cgroup_id;
+	ev->isn_local = conn->isn_local;
+	ev->isn_remote = conn->isn_remote;
+	ev->fin_local = conn->fin_local;
+	ev->fin_remote = conn->fin_remote;
+	ev->seqs = conn->known & TCPSTATES_KNOW_SEQS;
 	if (conn->flags & TCPSTATES_CONN_F_PARTIAL)
 		ev->flags |= TCPSTATES_EVENT_F_PARTIAL;
 	conn->state = new;
 	conn->state_ns = now;
 	tcpstates_conn_update(l, conn);
+}
+
+/*
+ * Read a full socket's data phase into its entry; the probes' counts
+ * stay. The kernel's byte counts include sequence numbers that carry no
+ * data: the client's SYN once acked (not a child's SYN-ACK), a FIN once
+ * acked or received. Those are taken out where the entry knows them (a
+ * connection met mid-life may keep them).
+ */
+static void conn_read_data(struct tcpstates_conn *conn, const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	u32 rto = conn->data.rto, tlp = conn->data.tlp;
+	u32 una = READ_ONCE(tp->snd_una), rcv = READ_ONCE(tp->rcv_nxt);
+	struct tcpstates_data *d = &conn->data;
+
+	tcpstates_sk_data(sk, d);
+	d->rto = rto;
+	d->tlp = tlp;
+	if (conn->role == TCPSTATES_ROLE_ACTIVE && d->bytes_acked)
+		d->bytes_acked--;
+	if ((conn->known & TCPSTATES_KNOW_FIN_LOCAL) && after(una, conn->fin_local) &&
+	    d->bytes_acked)
+		d->bytes_acked--;
+	if ((conn->known & TCPSTATES_KNOW_FIN_REMOTE) &&
+	    after(rcv, conn->fin_remote) && d->bytes_received)
+		d->bytes_received--;
+	conn->known |= TCPSTATES_KNOW_DATA;
+}
+
+/* The handshake's retransmissions, on the event that ends it */
+static void event_handshake(struct tcpstates_event *ev,
+			    const struct tcpstates_conn *conn, u64 first_ns)
+{
+	ev->hs_retrans = conn->hs_retrans;
+	ev->known |= TCPSTATES_EV_HS;
+	ev->hs_wait_ns = conn->last_rto_ns && first_ns != TCPSTATES_UNKNOWN &&
+			 conn->last_rto_ns > first_ns ?
+			 conn->last_rto_ns - first_ns : TCPSTATES_UNKNOWN;
 }
 
 /*
@@ -155,6 +207,7 @@ static void event_unrecorded(struct tcpstates_event *ev, struct sock *sk,
 	ev->ts_ns = now;
 	ev->prev_ns = TCPSTATES_UNKNOWN;
 	ev->life_ns = TCPSTATES_UNKNOWN;
+	ev->hs_wait_ns = TCPSTATES_UNKNOWN;
 	ev->cookie = cookie;
 	ev->oldstate = old;
 	ev->newstate = new;
@@ -243,7 +296,7 @@ static int tcp_set_state_pre(struct kprobe *p, struct pt_regs *regs)
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	int new = (int)tcpstates_arg(regs, 1);
 	int old = READ_ONCE(sk->sk_state);
-	struct tcpstates_event ev = {};
+	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -290,6 +343,16 @@ static int tcp_set_state_pre(struct kprobe *p, struct pt_regs *regs)
 			ev.err = 0;
 		}
 		note_numbers(conn, old, new, snd, rcv, una, now);
+		if (old == TCP_SYN_SENT && new == TCP_ESTABLISHED) {
+			conn->hs_retrans = READ_ONCE(tp->total_retrans);
+			conn->known |= TCPSTATES_KNOW_HS_RETRANS;
+			event_handshake(&ev, conn, conn->state_ns);
+		}
+		if (old == TCP_ESTABLISHED || new == TCP_CLOSE) {
+			conn_read_data(conn, sk);
+			ev.data = conn->data;
+			ev.known |= TCPSTATES_EV_DATA;
+		}
 		conn_event(&l, conn, &ev, old, new, now);
 		if (new == TCP_CLOSE)
 			tcpstates_conn_remove(&l, conn);
@@ -307,7 +370,7 @@ static int tcp_connect_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	u32 isn = READ_ONCE(tcp_sk(sk)->write_seq);
-	struct tcpstates_event ev = {};
+	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	struct tcpstates_owner o;
@@ -325,6 +388,7 @@ static int tcp_connect_pre(struct kprobe *p, struct pt_regs *regs)
 		conn_restart(conn, now);
 		tcpstates_sk_endpoints(sk, &conn->ep);
 		conn->owner = o;
+		conn->cgroup_id = tcpstates_sk_cgroup(sk);
 		conn->role = TCPSTATES_ROLE_ACTIVE;
 		conn->isn_local = isn;
 		conn->known = TCPSTATES_KNOW_ISN_LOCAL;
@@ -362,7 +426,7 @@ static int save_args(struct kretprobe_instance *ri, struct pt_regs *regs)
 static int listen_start_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct tcpstates_args *a = (struct tcpstates_args *)ri->data;
-	struct tcpstates_event ev = {};
+	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	struct tcpstates_owner o;
@@ -380,6 +444,8 @@ static int listen_start_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 		conn_restart(conn, now);
 		tcpstates_sk_endpoints(a->sk, &conn->ep);
 		conn->owner = o;
+		conn->cgroup_id = tcpstates_sk_cgroup(a->sk);
+		conn->acceptq_max = READ_ONCE(a->sk->sk_max_ack_backlog);
 		conn->role = TCPSTATES_ROLE_LISTENER;
 		conn_event(&l, conn, &ev, TCP_CLOSE, TCP_LISTEN, now);
 	}
@@ -393,19 +459,31 @@ static int listen_start_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 	return 0;
 }
 
-/* The owner of a listener, to give its children until they are accepted. */
-static void listener_owner(struct sock *listener, struct tcpstates_owner *o)
+/*
+ * A listener at a handshake: note its accept queue, and a final ACK it
+ * dropped (@dropped); @o, when not NULL, gets its owner, to give its child
+ * until the child is accepted.
+ */
+static void listener_note(struct sock *listener, struct tcpstates_owner *o,
+			  bool dropped)
 {
 	u64 cookie = atomic64_read(&listener->sk_cookie);
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 
-	memset(o, 0, sizeof(*o));
+	if (o)
+		memset(o, 0, sizeof(*o));
 	if (!cookie)
 		return;
 	conn = tcpstates_conn_lock(cookie, &l);
-	if (conn)
-		*o = conn->owner;
+	if (conn) {
+		if (o)
+			*o = conn->owner;
+		conn->acceptq_len = READ_ONCE(listener->sk_ack_backlog);
+		conn->acceptq_max = READ_ONCE(listener->sk_max_ack_backlog);
+		if (dropped)
+			conn->ack_drops++;
+	}
 	tcpstates_conn_unlock(&l);
 }
 
@@ -420,19 +498,25 @@ static int syn_recv_sock_ret(struct kretprobe_instance *ri,
 	struct sock *child = (struct sock *)regs_return_value(regs);
 	const struct request_sock *req = a->arg2;
 	const struct tcp_request_sock *treq = tcp_rsk(req);
-	struct tcpstates_event ev = {};
+	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	struct tcpstates_owner o;
 	u64 cookie, now, synack_ns;
 	bool created;
 
-	if (!child || !is_tcp_sk(a->sk) || !READ_ONCE(*(bool *)a->arg5))
+	if (!is_tcp_sk(a->sk) || a->sk->sk_family != family)
+		return 0;	/* (an IPv6 listener's IPv4 child: the IPv6 return tells) */
+	if (!child) {
+		/* no child: the accept queue full (tcp_v4/v6_syn_recv_sock()'s
+		 * exit_overflow) or no memory
+		 */
+		listener_note(a->sk, NULL, sk_acceptq_is_full(a->sk));
 		return 0;
-	/* An IPv6 listener's IPv4 child: the IPv6 function's return tells */
-	if (a->sk->sk_family != family)
+	}
+	if (!READ_ONCE(*(bool *)a->arg5))
 		return 0;
-	listener_owner(a->sk, &o);
+	listener_note(a->sk, &o, false);
 	cookie = tcpstates_sk_cookie(child);
 	now = ktime_get_ns();
 	/* snt_synack: tcp_clock_us() (CLOCK_MONOTONIC) of the first SYN-ACK */
@@ -445,9 +529,12 @@ static int syn_recv_sock_ret(struct kretprobe_instance *ri,
 		tcpstates_sk_endpoints(child, &conn->ep);
 		conn->role = TCPSTATES_ROLE_PASSIVE;
 		conn->owner = o;
+		conn->cgroup_id = tcpstates_sk_cgroup(child);
 		conn->isn_local = treq->snt_isn;
 		conn->isn_remote = treq->rcv_isn;
-		conn->known = TCPSTATES_KNOW_ISN_LOCAL | TCPSTATES_KNOW_ISN_REMOTE;
+		conn->hs_retrans = req->num_retrans;
+		conn->known = TCPSTATES_KNOW_ISN_LOCAL | TCPSTATES_KNOW_ISN_REMOTE |
+			      TCPSTATES_KNOW_HS_RETRANS;
 		conn->state = TCP_NEW_SYN_RECV;
 		if (synack_ns && synack_ns <= now) {
 			conn->state_ns = synack_ns;
@@ -455,6 +542,7 @@ static int syn_recv_sock_ret(struct kretprobe_instance *ri,
 						     NSEC_PER_USEC);
 			conn->known |= TCPSTATES_KNOW_HANDSHAKE;
 		}
+		event_handshake(&ev, conn, TCPSTATES_UNKNOWN);
 		conn_event(&l, conn, &ev, TCP_NEW_SYN_RECV, TCP_SYN_RECV, now);
 	}
 	tcpstates_conn_unlock(&l);
@@ -531,7 +619,7 @@ static int hashdance_pre(struct kprobe *p, struct pt_regs *regs)
 	int old = READ_ONCE(sk->sk_state);
 	int sub = READ_ONCE(tw->tw_substate);
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct tcpstates_event ev = {};
+	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	bool emit = false;
@@ -552,6 +640,8 @@ static int hashdance_pre(struct kprobe *p, struct pt_regs *regs)
 	if (conn) {
 		conn->flags |= TCPSTATES_CONN_F_TIMEWAIT;
 		conn->flags &= ~TCPSTATES_CONN_IN_TIME_WAIT;
+		/* the full socket's totals, for the timewait socket's end */
+		conn_read_data(conn, sk);
 		if (sub == TCP_TIME_WAIT) {
 			if (!(conn->known & TCPSTATES_KNOW_FIN_REMOTE)) {
 				conn->fin_remote = ev.rcv - 1;
@@ -576,7 +666,7 @@ static int twsk_schedule_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct inet_timewait_sock *tw = (void *)tcpstates_arg(regs, 0);
 	struct tcp_timewait_sock *tcptw = tcp_twsk((struct sock *)tw);
-	struct tcpstates_event ev = {};
+	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	bool emit = false;
@@ -618,7 +708,7 @@ static int twsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	struct inet_timewait_sock *tw = inet_twsk(sk);
 	struct tcp_timewait_sock *tcptw = tcp_twsk(sk);
-	struct tcpstates_event ev = {};
+	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	u64 cookie, now;
@@ -643,6 +733,10 @@ static int twsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
 	tcpstates_conn_lock(cookie, &l);
 	conn = conn_met(&l, cookie, sk, sub, false);
 	if (conn) {
+		if (conn->known & TCPSTATES_KNOW_DATA) {
+			ev.data = conn->data;
+			ev.known |= TCPSTATES_EV_DATA;
+		}
 		conn_event(&l, conn, &ev, conn->state, TCP_CLOSE, now);
 		tcpstates_conn_remove(&l, conn);
 	}
@@ -650,6 +744,67 @@ static int twsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
 	if (!conn)
 		event_unrecorded(&ev, sk, cookie, sub, TCP_CLOSE, now);
 	tcpstates_ring_push(&ev, twsk_net(tw));
+	return 0;
+}
+
+/* tcp_retransmit_timer(sk): the retransmission timer expired */
+static int rto_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
+	u64 cookie = atomic64_read(&sk->sk_cookie), now;
+	struct tcpstates_conn_lock l;
+	struct tcpstates_conn *conn;
+
+	if (!cookie || !is_tcp_sk(sk))
+		return 0;
+	now = ktime_get_ns();
+	conn = tcpstates_conn_lock(cookie, &l);
+	if (conn) {
+		conn->data.rto++;
+		conn->last_rto_ns = now;
+	}
+	tcpstates_conn_unlock(&l);
+	return 0;
+}
+
+/* tcp_send_loss_probe(sk): a tail loss probe */
+static int tlp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
+	u64 cookie = atomic64_read(&sk->sk_cookie);
+	struct tcpstates_conn_lock l;
+	struct tcpstates_conn *conn;
+
+	if (!cookie || !is_tcp_sk(sk))
+		return 0;
+	conn = tcpstates_conn_lock(cookie, &l);
+	if (conn)
+		conn->data.tlp++;
+	tcpstates_conn_unlock(&l);
+	return 0;
+}
+
+/*
+ * tcp_conn_request(rsk_ops, af_ops, listener, skb): a SYN; with the
+ * accept queue full, the kernel refuses it (tcp_listendrop()). Only then
+ * does this take a lock.
+ */
+static int conn_request_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)tcpstates_arg(regs, 2);
+	u64 cookie = atomic64_read(&sk->sk_cookie);
+	struct tcpstates_conn_lock l;
+	struct tcpstates_conn *conn;
+
+	if (!cookie || !is_tcp_sk(sk) || !sk_acceptq_is_full(sk))
+		return 0;
+	conn = tcpstates_conn_lock(cookie, &l);
+	if (conn) {
+		conn->syn_drops++;
+		conn->acceptq_len = READ_ONCE(sk->sk_ack_backlog);
+		conn->acceptq_max = READ_ONCE(sk->sk_max_ack_backlog);
+	}
+	tcpstates_conn_unlock(&l);
 	return 0;
 }
 
@@ -684,6 +839,9 @@ TCPSTATES_IRQSOFF(hashdance_pre, struct kprobe *)
 TCPSTATES_IRQSOFF(twsk_schedule_pre, struct kprobe *)
 TCPSTATES_IRQSOFF(twsk_destructor_pre, struct kprobe *)
 TCPSTATES_IRQSOFF(sock_graft_pre, struct kprobe *)
+TCPSTATES_IRQSOFF(rto_pre, struct kprobe *)
+TCPSTATES_IRQSOFF(tlp_pre, struct kprobe *)
+TCPSTATES_IRQSOFF(conn_request_pre, struct kprobe *)
 TCPSTATES_IRQSOFF(save_args, struct kretprobe_instance *)
 TCPSTATES_IRQSOFF(listen_start_ret, struct kretprobe_instance *)
 TCPSTATES_IRQSOFF(syn_recv_sock4_ret, struct kretprobe_instance *)
@@ -698,6 +856,9 @@ static struct kprobe tcpstates_kprobes[] = {
 	{ .symbol_name = "__inet_twsk_schedule", .pre_handler = twsk_schedule_pre_irqsoff },
 	{ .symbol_name = "tcp_twsk_destructor", .pre_handler = twsk_destructor_pre_irqsoff },
 	{ .symbol_name = TCPSTATES_ACCEPT_SYMBOL, .pre_handler = sock_graft_pre_irqsoff },
+	{ .symbol_name = "tcp_retransmit_timer", .pre_handler = rto_pre_irqsoff },
+	{ .symbol_name = "tcp_send_loss_probe", .pre_handler = tlp_pre_irqsoff },
+	{ .symbol_name = "tcp_conn_request", .pre_handler = conn_request_pre_irqsoff },
 };
 
 #define TCPSTATES_HASHDANCE_KP	3
@@ -774,6 +935,12 @@ int tcpstates_probe_init(void)
 	BUILD_BUG_ON(!__same_type(&__inet_twsk_schedule,
 				  void (*)(struct inet_timewait_sock *, int, bool)));
 	BUILD_BUG_ON(!__same_type(&tcp_twsk_destructor, void (*)(struct sock *)));
+	BUILD_BUG_ON(!__same_type(&tcp_retransmit_timer, void (*)(struct sock *)));
+	BUILD_BUG_ON(!__same_type(&tcp_send_loss_probe, void (*)(struct sock *)));
+	BUILD_BUG_ON(!__same_type(&tcp_conn_request,
+				  int (*)(struct request_sock_ops *,
+					  const struct tcp_request_sock_ops *,
+					  struct sock *, struct sk_buff *)));
 #ifdef CONFIG_SECURITY
 	BUILD_BUG_ON(!__same_type(&security_sock_graft,
 				  void (*)(struct sock *, struct socket *)));

@@ -362,6 +362,34 @@ static void *tcpstates_conns_next(struct seq_file *m, void *v, loff_t *pos)
 	return tcpstates_conns_fetch(r, &r->cur);
 }
 
+/* " TX_BYTES RX_BYTES RETRANS SRTT_US", as of the last event that read them */
+static void tcpstates_put_conn_data(struct seq_file *m,
+				    const struct tcpstates_conn *c)
+{
+	const struct tcpstates_data *d = &c->data;
+
+	if (!(c->known & TCPSTATES_KNOW_DATA)) {
+		seq_printf(m, " %-12s %-12s %-7s %-8s", "-", "-", "-", "-");
+		return;
+	}
+	seq_printf(m, " %-12llu %-12llu %-7u %-8u", d->bytes_acked,
+		   d->bytes_received, d->retrans, d->srtt_us);
+}
+
+/* " ACCEPTQ DROPS": a listener's queue (len/max) and what it dropped */
+static void tcpstates_put_conn_listener(struct seq_file *m,
+					const struct tcpstates_conn *c)
+{
+	char q[24];
+
+	if (c->role != TCPSTATES_ROLE_LISTENER) {
+		seq_printf(m, " %-9s %-9s", "-", "-");
+		return;
+	}
+	snprintf(q, sizeof(q), "%u/%u", c->acceptq_len, c->acceptq_max);
+	seq_printf(m, " %-9s %-9llu", q, c->syn_drops + c->ack_drops);
+}
+
 /* " FLAGS": pre, tw, part, comma-separated, or "-" */
 static void tcpstates_put_conn_flags(struct seq_file *m, u8 flags)
 {
@@ -384,12 +412,13 @@ static int tcpstates_conns_show(struct seq_file *m, void *v)
 	char buf[32];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_printf(m, "%-18s %-10s %-12s %-10s %-8s %-11s %-21s %-21s %-10s %-10s %-10s %-10s %-9s %-12s %s %-7s %-7s %-6s %s\n",
+		seq_printf(m, "%-18s %-10s %-12s %-10s %-8s %-11s %-21s %-21s %-10s %-10s %-10s %-10s %-9s %-12s %-10s %-7s %-12s %-12s %-7s %-8s %-9s %-9s %s %-7s %-7s %-6s %s\n",
 			   "COOKIE", "NETNS", "STATE", "STATE_MS", "ROLE",
 			   "FLAGS", "LOCAL", "REMOTE", "ISN_LOCAL",
 			   "ISN_REMOTE", "FIN_LOCAL", "FIN_REMOTE", "FIRST_FIN",
-			   "HANDSHAKE_US", "DURATIONS_MS", "TGID", "PID", "UID",
-			   "COMM");
+			   "HANDSHAKE_US", "HS_RETRANS", "CGROUP", "TX_BYTES",
+			   "RX_BYTES", "RETRANS", "SRTT_US", "ACCEPTQ", "DROPS",
+			   "DURATIONS_MS", "TGID", "PID", "UID", "COMM");
 		return 0;
 	}
 	seq_printf(m, "%-18llu %-10u %-12s", c->cookie, c->ep.netns_ino,
@@ -407,9 +436,14 @@ static int tcpstates_conns_show(struct seq_file *m, void *v)
 	seq_printf(m, " %-9s", c->first_fin == TCPSTATES_FIRST_FIN_LOCAL ? "local" :
 		   c->first_fin == TCPSTATES_FIRST_FIN_REMOTE ? "remote" : "-");
 	if (c->known & TCPSTATES_KNOW_HANDSHAKE)
-		seq_printf(m, " %-12llu ", c->handshake_us);
+		seq_printf(m, " %-12llu", c->handshake_us);
 	else
-		seq_printf(m, " %-12s ", "-");
+		seq_printf(m, " %-12s", "-");
+	tcpstates_put_u32(m, c->known & TCPSTATES_KNOW_HS_RETRANS, c->hs_retrans);
+	seq_printf(m, " %-7llu", c->cgroup_id);
+	tcpstates_put_conn_data(m, c);
+	tcpstates_put_conn_listener(m, c);
+	seq_putc(m, ' ');
 	/* Time spent in each state left so far: STATE=ms,... */
 	for (s = 1; s < TCPSTATES_NSTATES; s++) {
 		if (!c->state_us[s])

@@ -4,6 +4,7 @@
  * for the probes and the seeding: the connection's id (its socket
  * cookie), its endpoints and namespace, its owner.
  */
+#include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/sched.h>
 #include <linux/sock_diag.h>
@@ -13,7 +14,9 @@
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 
+#include "compat.h"
 #include "tcpstates.h"
 
 /**
@@ -67,6 +70,40 @@ void tcpstates_sk_uid(const struct sock *sk, struct tcpstates_owner *o)
 {
 	o->uid = from_kuid_munged(&init_user_ns, READ_ONCE(sk->sk_uid));
 	o->known |= TCPSTATES_OWNER_UID;
+}
+
+/**
+ * tcpstates_sk_cgroup() - the socket's cgroup (v2), by id
+ * @sk: a full socket (a timewait or request socket has none)
+ *
+ * Set when the socket was made (a child: its listener's), so valid in
+ * softirq context too.
+ *
+ * Return: the id (the inode number of the cgroup's directory), or 0.
+ */
+u64 tcpstates_sk_cgroup(const struct sock *sk)
+{
+	return tcpstates_sock_cgroup_id(sk);
+}
+
+/**
+ * tcpstates_sk_data() - the data phase of a TCP socket so far
+ * @sk: a full TCP socket
+ * @d: filled in, but for @rto and @tlp (the probes count those)
+ */
+void tcpstates_sk_data(const struct sock *sk, struct tcpstates_data *d)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	d->bytes_acked = READ_ONCE(tp->bytes_acked);
+	d->bytes_received = READ_ONCE(tp->bytes_received);
+	d->segs_out = READ_ONCE(tp->segs_out);
+	d->segs_in = READ_ONCE(tp->segs_in);
+	d->retrans = READ_ONCE(tp->total_retrans);
+	d->srtt_us = READ_ONCE(tp->srtt_us) >> 3;
+	d->min_rtt_us = tcp_min_rtt(tp);
+	if (d->min_rtt_us == ~0U)
+		d->min_rtt_us = 0;
 }
 
 /**

@@ -88,9 +88,35 @@ struct tcpstates_endpoints {
 	union tcpstates_addr daddr;
 };
 
+/**
+ * struct tcpstates_data - a connection's data phase so far, from its socket
+ * @bytes_acked: bytes sent and acked
+ * @bytes_received: bytes received in order
+ * @segs_out: segments sent
+ * @segs_in: segments received
+ * @retrans: segments sent again
+ * @rto: retransmission timer expiries (counted by a probe)
+ * @tlp: tail loss probes (counted by a probe)
+ * @srtt_us: smoothed round-trip time
+ * @min_rtt_us: minimum round-trip time
+ */
+struct tcpstates_data {
+	u64 bytes_acked;
+	u64 bytes_received;
+	u32 segs_out;
+	u32 segs_in;
+	u32 retrans;
+	u32 rto;
+	u32 tlp;
+	u32 srtt_us;
+	u32 min_rtt_us;
+};
+
 /* What struct tcpstates_event holds besides what is always there (@known) */
 #define TCPSTATES_EV_SND	BIT(0)	/* @snd */
 #define TCPSTATES_EV_RCV	BIT(1)	/* @rcv */
+#define TCPSTATES_EV_DATA	BIT(2)	/* @data */
+#define TCPSTATES_EV_HS		BIT(3)	/* @hs_retrans (and @hs_wait_ns if known) */
 
 /**
  * struct tcpstates_event - one state transition of one TCP connection
@@ -103,8 +129,17 @@ struct tcpstates_endpoints {
  * @cookie: socket cookie: the connection's id, kept by its TIME_WAIT socket
  * @ns_prev: the previous watched event of the same namespace (0: none)
  * @all_prev: the previous watched event of any namespace (0: none)
+ * @hs_wait_ns: SYN_SENT -> ESTABLISHED: first SYN to last SYN sent, or
+ *	TCPSTATES_UNKNOWN
+ * @cgroup_id: the socket's cgroup (v2)
+ * @data: the data phase (TCPSTATES_EV_DATA)
  * @snd: the local side's next sequence number (write_seq) then
  * @rcv: the next sequence number expected from the peer (rcv_nxt) then
+ * @isn_local: the connection's numbers as known then (@seqs)
+ * @isn_remote: ...
+ * @fin_local: ...
+ * @fin_remote: ...
+ * @hs_retrans: SYNs or SYN-ACKs sent again (TCPSTATES_EV_HS)
  * @ep: endpoints
  * @owner: the process that created, connected, listened or accepted
  * @err: the socket error, for TCPSTATES_CAUSE_ERROR
@@ -114,6 +149,7 @@ struct tcpstates_endpoints {
  * @role: enum tcpstates_role
  * @flags: TCPSTATES_EVENT_F_*
  * @known: TCPSTATES_EV_*
+ * @seqs: TCPSTATES_KNOW_* of @isn_local ... @fin_remote
  * @watched: someone listened for it when it happened: the multicast sender
  *	must send it
  */
@@ -125,8 +161,16 @@ struct tcpstates_event {
 	u64 cookie;
 	u64 ns_prev;
 	u64 all_prev;
+	u64 hs_wait_ns;
+	u64 cgroup_id;
+	struct tcpstates_data data;
 	u32 snd;
 	u32 rcv;
+	u32 isn_local;
+	u32 isn_remote;
+	u32 fin_local;
+	u32 fin_remote;
+	u16 hs_retrans;
 	struct tcpstates_endpoints ep;
 	struct tcpstates_owner owner;
 	u16 err;
@@ -136,6 +180,7 @@ struct tcpstates_event {
 	u8 role;
 	u8 flags;
 	u8 known;
+	u8 seqs;
 	u8 watched;
 };
 
@@ -152,6 +197,8 @@ struct tcpstates_event {
 #define TCPSTATES_KNOW_FIN_LOCAL	BIT(2)
 #define TCPSTATES_KNOW_FIN_REMOTE	BIT(3)
 #define TCPSTATES_KNOW_HANDSHAKE	BIT(4)
+#define TCPSTATES_KNOW_DATA		BIT(5)	/* @data */
+#define TCPSTATES_KNOW_HS_RETRANS	BIT(6)	/* @hs_retrans */
 #define TCPSTATES_KNOW_SEQS		(TCPSTATES_KNOW_ISN_LOCAL | \
 					 TCPSTATES_KNOW_ISN_REMOTE | \
 					 TCPSTATES_KNOW_FIN_LOCAL | \
@@ -180,12 +227,21 @@ enum tcpstates_class {
  * @handshake_us: active open: SYN_SENT -> ESTABLISHED; passive open:
  *	SYN-ACK round trip (SYN-ACK sent -> child created)
  * @state_us: time spent in each state so far, in microseconds
+ * @cgroup_id: the socket's cgroup (v2)
+ * @last_rto_ns: when the retransmission timer last expired
+ * @syn_drops: listener: SYNs refused, accept queue full
+ * @ack_drops: listener: handshakes' final ACKs dropped, accept queue full
+ * @data: the data phase, as of the last event that read it
  * @ep: endpoints
  * @owner: owning process
  * @isn_local: ISN of the local side (x for a client, y for a server)
  * @isn_remote: ISN of the peer
  * @fin_local: sequence number of the local FIN
  * @fin_remote: sequence number of the peer's FIN
+ * @hs_retrans: SYNs or SYN-ACKs sent again before the handshake completed
+ * @acceptq_len: listener: children waiting for accept(), at its last
+ *	handshake, drop or close
+ * @acceptq_max: listener: the accept queue's limit
  * @known: which of the numbers above are set (TCPSTATES_KNOW_*)
  * @state: current state (the timewait substate while held by a tw socket)
  * @role: enum tcpstates_role
@@ -201,12 +257,20 @@ struct tcpstates_conn {
 	u64 state_ns;
 	u64 handshake_us;
 	u64 state_us[TCPSTATES_NSTATES];
+	u64 cgroup_id;
+	u64 last_rto_ns;
+	u64 syn_drops;
+	u64 ack_drops;
+	struct tcpstates_data data;
 	struct tcpstates_endpoints ep;
 	struct tcpstates_owner owner;
 	u32 isn_local;
 	u32 isn_remote;
 	u32 fin_local;
 	u32 fin_remote;
+	u32 hs_retrans;
+	u32 acceptq_len;
+	u32 acceptq_max;
 	u8 known;
 	u8 state;
 	u8 role;
@@ -359,6 +423,8 @@ u64 tcpstates_sk_cookie(struct sock *sk);
 void tcpstates_sk_endpoints(const struct sock *sk,
 			    struct tcpstates_endpoints *ep);
 void tcpstates_sk_uid(const struct sock *sk, struct tcpstates_owner *o);
+u64 tcpstates_sk_cgroup(const struct sock *sk);
+void tcpstates_sk_data(const struct sock *sk, struct tcpstates_data *d);
 void tcpstates_owner_current(struct tcpstates_owner *o);
 
 /* probe.c */

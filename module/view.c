@@ -128,6 +128,11 @@ void tcpstates_view_event(const struct tcpstates_viewer *v,
 	ev->snd = 0;
 	ev->rcv = 0;
 	ev->known &= ~(TCPSTATES_EV_SND | TCPSTATES_EV_RCV);
+	ev->isn_local = 0;
+	ev->isn_remote = 0;
+	ev->fin_local = 0;
+	ev->fin_remote = 0;
+	ev->seqs = 0;
 }
 
 /**

@@ -429,6 +429,8 @@ static void ts_nl_put_filter(struct nlmsghdr *nlh, int attr,
 		mnl_attr_put_u32(nlh, TCPSTATES_A_FILTER_NETNS_FD, f->netns_fd);
 	if (HAVE(COOKIE))
 		mnl_attr_put_u64(nlh, TCPSTATES_A_FILTER_COOKIE, f->cookie);
+	if (HAVE(CGROUP_ID))
+		mnl_attr_put_u64(nlh, TCPSTATES_A_FILTER_CGROUP_ID, f->cgroup_id);
 #undef HAVE
 	mnl_attr_nest_end(nlh, nest);
 }

@@ -96,7 +96,7 @@ struct ts_nl_filter {
 	uint16_t lport, rport;
 	uint32_t states, netns, tgid;
 	int netns_fd;			/* an open file of the namespace */
-	uint64_t netns_id, cookie;
+	uint64_t netns_id, cookie, cgroup_id;
 };
 
 /*

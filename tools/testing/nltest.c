@@ -14,7 +14,7 @@
  *   nltest malformed              send bad requests; TAP, one line each
  *
  * FILTER: --family 4|6 --laddr A[/P] --raddr A[/P] --lport N --rport N
- *         --states MASK --tgid N --cookie N
+ *         --states MASK --tgid N --cookie N --cgroup ID
  *         --netns-id ID | --netns-file PATH (a namespace by its id, or by an
  *         open file of it) | --netns INUM (refused by the kernel: kept to
  *         check that it is)
@@ -662,6 +662,7 @@ int main(int argc, char **argv)
 		{ "netns-id", required_argument, NULL, 'I' },
 		{ "netns-file", required_argument, NULL, 'F' },
 		{ "cookie", required_argument, NULL, 'C' },
+		{ "cgroup", required_argument, NULL, 'G' },
 		{ "tgid", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -724,6 +725,10 @@ int main(int argc, char **argv)
 		case 'C':
 			f.cookie = strtoull(optarg, NULL, 0);
 			f.have |= 1U << TCPSTATES_A_FILTER_COOKIE;
+			break;
+		case 'G':
+			f.cgroup_id = strtoull(optarg, NULL, 0);
+			f.have |= 1U << TCPSTATES_A_FILTER_CGROUP_ID;
 			break;
 		case 'T':
 			f.tgid = strtoul(optarg, NULL, 0);

@@ -23,17 +23,26 @@
  *                   before a client-first close
  *     close-wait    the client closes, the server does not: its child
  *                   stays in CLOSE_WAIT (the leak SREs hunt) until SIGUSR1
+ *     data          the client sends BYTES (-b), the server sends them back,
+ *                   then a client-first close
+ *     data-hold     the same, but after the exchange it prints "ready" and
+ *                   waits for SIGUSR1 before closing
+ *     no-accept     a listener with backlog 1 that never accepts, and
+ *                   COUNT clients that connect without waiting; after 3 s
+ *                   it prints "ready" and waits for SIGUSR1
  *     accept-threads  COUNT threads block in accept(), then COUNT clients
  *                   connect; each thread prints "accepted TID PEER_PORT";
  *                   all stay connected until SIGUSR1
  *   -n COUNT, -t SECONDS   repeat (client-first and server-first only), or
- *                   the number of accept threads
+ *                   the number of accept threads or no-accept clients
+ *   -b BYTES  data sent each way (data, data-hold)
  *   -q       print only the summary
  *
  * Prints "pid N", then "client_port N" per connection, "connections N".
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <getopt.h>
 #include <netinet/in.h>
@@ -49,6 +58,7 @@
 #include "loopback.h"
 
 static int family = AF_INET, mapped;
+static long data_bytes;
 static volatile sig_atomic_t released;
 
 static void die(const char *what)
@@ -223,6 +233,34 @@ static void accept_threads(int lfd, unsigned int port, long count)
 	wait_released();
 }
 
+/* Send and receive exactly @n bytes on @fd */
+static void send_all(int fd, long n)
+{
+	char buf[4096];
+	ssize_t k;
+
+	memset(buf, 'x', sizeof(buf));
+	while (n > 0) {
+		k = write(fd, buf, n < (long)sizeof(buf) ? n : (long)sizeof(buf));
+		if (k <= 0)
+			die("write");
+		n -= k;
+	}
+}
+
+static void recv_all(int fd, long n)
+{
+	char buf[4096];
+	ssize_t k;
+
+	while (n > 0) {
+		k = read(fd, buf, n < (long)sizeof(buf) ? n : (long)sizeof(buf));
+		if (k <= 0)
+			die("read");
+		n -= k;
+	}
+}
+
 /* One connection: client-first, server-first, abort or simultaneous. */
 static void one(int lfd, unsigned int port, const char *mode, int quiet,
 		unsigned int lport)
@@ -258,6 +296,19 @@ static void one(int lfd, unsigned int port, const char *mode, int quiet,
 		close(cfd);
 		expect_eof(sfd);
 		close(sfd);
+	} else if (!strcmp(mode, "data") || !strcmp(mode, "data-hold")) {
+		send_all(cfd, data_bytes);
+		recv_all(sfd, data_bytes);
+		send_all(sfd, data_bytes);
+		recv_all(cfd, data_bytes);
+		if (!strcmp(mode, "data-hold")) {
+			printf("ready\n");
+			fflush(stdout);
+			wait_released();
+		}
+		close(cfd);
+		expect_eof(sfd);
+		close(sfd);
 	} else if (!strcmp(mode, "close-wait")) {
 		close(cfd);
 		expect_eof(sfd);
@@ -281,7 +332,7 @@ int main(int argc, char **argv)
 	unsigned int port = 0;
 	long count = 1, n = 0;
 
-	while ((c = getopt(argc, argv, "46Mp:m:n:t:q")) != -1) {
+	while ((c = getopt(argc, argv, "46Mp:m:n:t:qb:")) != -1) {
 		switch (c) {
 		case '4': family = AF_INET; break;
 		case '6': family = AF_INET6; break;
@@ -291,8 +342,9 @@ int main(int argc, char **argv)
 		case 'n': count = atol(optarg); break;
 		case 't': seconds = atof(optarg); break;
 		case 'q': quiet = 1; break;
+		case 'b': data_bytes = atol(optarg); break;
 		default:
-			fprintf(stderr, "usage: tcpconn [-4|-6|-M] -p PORT [-m MODE] [-n COUNT] [-t SECONDS] [-q]\n");
+			fprintf(stderr, "usage: tcpconn [-4|-6|-M] -p PORT [-m MODE] [-n COUNT] [-t SECONDS] [-b BYTES] [-q]\n");
 			return 2;
 		}
 	}
@@ -318,6 +370,27 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	if (!strcmp(mode, "no-accept")) {
+		struct sockaddr_storage a;
+		socklen_t alen = make_addr(port, &a);
+		long i;
+
+		lfd = new_socket();
+		if (bind(lfd, (struct sockaddr *)&a, alen) || listen(lfd, 1))
+			die("listen");
+		for (i = 0; i < count; i++) {
+			cfd = new_socket();
+			fcntl(cfd, F_SETFL, O_NONBLOCK);
+			if (connect(cfd, (struct sockaddr *)&a, alen) && errno != EINPROGRESS)
+				die("connect");
+		}
+		sleep(3);
+		printf("ready\n");
+		fflush(stdout);
+		wait_released();
+		printf("connections %ld\n", count);
+		return 0;
+	}
 	lfd = listener(port);
 	if (!strcmp(mode, "unaccepted")) {
 		cfd = client(port, 0);

@@ -216,6 +216,10 @@ enum tcpstates_filter_attr {
 	 */
 	TCPSTATES_A_FILTER_NETNS_FD,
 	TCPSTATES_A_FILTER_COOKIE,	/* u64: one connection */
+	/* u64: the cgroup (v2) the socket belongs to, by id (the inode number
+	 * of its directory under the cgroup2 mount)
+	 */
+	TCPSTATES_A_FILTER_CGROUP_ID,
 
 	__TCPSTATES_A_FILTER_MAX,
 	TCPSTATES_A_FILTER_MAX = __TCPSTATES_A_FILTER_MAX - 1
@@ -255,9 +259,81 @@ enum tcpstates_event_attr {
 	 * the start (pre-existing or partial)
 	 */
 	TCPSTATES_A_EVENT_LIFE_NS,
+	TCPSTATES_A_EVENT_CGROUP_ID,	/* u64: the socket's cgroup (v2) id; 0: none */
+	/*
+	 * The segments of the handshake and the teardown an event stands
+	 * for, as the textbook draws them (x, y: the ISNs of the client and
+	 * the server; u, w: the seq of the first and the second FIN), each
+	 * only on the events it belongs to (sequence numbers: left out for
+	 * readers without CAP_NET_ADMIN over the namespace, as SND_NXT):
+	 */
+	TCPSTATES_A_EVENT_SEG_SYN_SEQ,	/* u32: SYN seq=x (CLOSE -> SYN_SENT; the
+					 * passive child's first event)
+					 */
+	TCPSTATES_A_EVENT_SEG_SYNACK_SEQ,	/* u32: SYN-ACK seq=y (SYN_SENT ->
+						 * ESTABLISHED; the child's first)
+						 */
+	TCPSTATES_A_EVENT_SEG_SYNACK_ACK,	/* u32: SYN-ACK ack=x+1 (the same) */
+	TCPSTATES_A_EVENT_SEG_ACK,	/* u32: the handshake's ACK ack=y+1 (into
+					 * ESTABLISHED, either side)
+					 */
+	TCPSTATES_A_EVENT_SEG_FIN_SEQ,	/* u32: a FIN's seq (u or w): the FIN sent
+					 * (-> FIN_WAIT1, -> LAST_ACK) or received
+					 * (-> CLOSE_WAIT, -> CLOSING, FIN_WAIT2 ->
+					 * TIME_WAIT)
+					 */
+	TCPSTATES_A_EVENT_SEG_FIN_ACK,	/* u32: the ACK of a FIN, ack=u+1 or w+1:
+					 * received (FIN_WAIT1 -> FIN_WAIT2,
+					 * LAST_ACK -> CLOSE, CLOSING -> TIME_WAIT)
+					 * or sent (-> CLOSE_WAIT, FIN_WAIT2 ->
+					 * TIME_WAIT)
+					 */
+	/*
+	 * The data phase, on the events that leave ESTABLISHED and on every
+	 * connection's last event (its totals; a TIME_WAIT socket's as they
+	 * were when the full socket handed over): TCPSTATES_A_DATA_* nest.
+	 */
+	TCPSTATES_A_EVENT_DATA,
+	/* u32: SYNs (active side) or SYN-ACKs (passive side) sent again
+	 * before the handshake completed, on its event into ESTABLISHED
+	 * (active) or the child's first event (passive)
+	 */
+	TCPSTATES_A_EVENT_HS_RETRANS,
+	/* u64: active side, on SYN_SENT -> ESTABLISHED when a SYN was sent
+	 * again: the time from the first SYN to the last one sent (spent
+	 * waiting for the retransmission timer)
+	 */
+	TCPSTATES_A_EVENT_HS_WAIT_NS,
 
 	__TCPSTATES_A_EVENT_MAX,
 	TCPSTATES_A_EVENT_MAX = __TCPSTATES_A_EVENT_MAX - 1
+};
+
+/*
+ * A connection's data phase so far (TCPSTATES_A_EVENT_DATA,
+ * TCPSTATES_A_CONN_DATA), from its socket (struct tcp_sock, 4.1+).
+ */
+enum tcpstates_data_attr {
+	TCPSTATES_A_DATA_UNSPEC,
+	TCPSTATES_A_DATA_PAD,
+	/* u64: bytes of data sent and acked by the peer (the SYN and the FIN,
+	 * a sequence number each, not counted; a connection met mid-life may
+	 * count them)
+	 */
+	TCPSTATES_A_DATA_BYTES_ACKED,
+	TCPSTATES_A_DATA_BYTES_RECEIVED,	/* u64: bytes of data received in order
+						 * (the FIN not counted)
+						 */
+	TCPSTATES_A_DATA_SEGS_OUT,	/* u32: segments sent, retransmits included */
+	TCPSTATES_A_DATA_SEGS_IN,	/* u32: segments received */
+	TCPSTATES_A_DATA_RETRANS,	/* u32: segments sent again, all causes */
+	TCPSTATES_A_DATA_RTO,		/* u32: retransmission timer expiries */
+	TCPSTATES_A_DATA_TLP,		/* u32: tail loss probes sent */
+	TCPSTATES_A_DATA_SRTT_US,	/* u32: smoothed round-trip time; 0: none yet */
+	TCPSTATES_A_DATA_MIN_RTT_US,	/* u32: minimum round-trip time seen */
+
+	__TCPSTATES_A_DATA_MAX,
+	TCPSTATES_A_DATA_MAX = __TCPSTATES_A_DATA_MAX - 1
 };
 
 /* Time a connection spent in one state: TCPSTATES_A_CONN_DURATION */
@@ -301,6 +377,21 @@ enum tcpstates_conn_attr {
 	TCPSTATES_A_CONN_FILTER,	/* nest, request: TCPSTATES_A_FILTER_* */
 	TCPSTATES_A_CONN_ALL_NETNS,	/* flag, request: every namespace */
 	TCPSTATES_A_CONN_NETNS_ID,	/* u64: network namespace, never reused */
+	TCPSTATES_A_CONN_CGROUP_ID,	/* u64: the socket's cgroup (v2) id */
+	TCPSTATES_A_CONN_DATA,		/* nest: TCPSTATES_A_DATA_*, as of its last
+					 * event that carried them
+					 */
+	TCPSTATES_A_CONN_HS_RETRANS,	/* u32: SYNs or SYN-ACKs sent again */
+	/* A listener's accept queue (at its last handshake, drop or close) */
+	TCPSTATES_A_CONN_ACCEPTQ_LEN,	/* u32: children waiting for accept() */
+	TCPSTATES_A_CONN_ACCEPTQ_MAX,	/* u32: its limit (the listen() backlog) */
+	/* u64: SYNs refused because the accept queue was full */
+	TCPSTATES_A_CONN_SYN_DROPS,
+	/* u64: final ACKs of handshakes dropped because the accept queue was
+	 * full: the client believes it is ESTABLISHED, the server never
+	 * accepted
+	 */
+	TCPSTATES_A_CONN_ACK_DROPS,
 
 	__TCPSTATES_A_CONN_MAX,
 	TCPSTATES_A_CONN_MAX = __TCPSTATES_A_CONN_MAX - 1
