@@ -331,18 +331,19 @@ static int tcpstates_put_owner(struct sk_buff *skb, int attr,
  * is padded to 4); a u64 payload is 8-byte aligned where the architecture
  * needs it, by the pad attribute nla_put_u64_64bit() would put there.
  */
+/*
+ * The largest event: 9 u64 (seqs, times, cookie, netns id, cgroup,
+ * handshake wait), 5 u8 (states, cause, role, family), 12 u32 (snd, rcv,
+ * netns, flags, errno, handshake retransmissions, segments), the data nest
+ * (2 u64, 7 u32), 2 addresses, 2 ports, the owner nest (3 u32, comm).
+ */
 #define TCPSTATES_EVENT_ATTRS_MAX					\
-	(9 * nla_total_size_64bit(8) +	/* seqs, times, cookie, netns id, \
-					 * cgroup, handshake wait */	\
-	 5 * nla_total_size(1) +	/* states, cause, role, family */ \
-	 12 * nla_total_size(4) +	/* snd, rcv, netns, flags, errno, \
-					 * handshake retrans, segments */ \
-	 nla_total_size(0) +		/* data nest */			\
-	 2 * nla_total_size_64bit(8) + 7 * nla_total_size(4) +		\
-	 2 * nla_total_size(16) +	/* addresses */			\
-	 2 * nla_total_size(2) +	/* ports */			\
-	 nla_total_size(0) +		/* owner nest */		\
-	 3 * nla_total_size(4) +	/* tgid, pid, uid */		\
+	(9 * nla_total_size_64bit(8) + 5 * nla_total_size(1) +		\
+	 12 * nla_total_size(4) +					\
+	 nla_total_size(0) + 2 * nla_total_size_64bit(8) +		\
+	 7 * nla_total_size(4) +					\
+	 2 * nla_total_size(16) + 2 * nla_total_size(2) +		\
+	 nla_total_size(0) + 3 * nla_total_size(4) +			\
 	 nla_total_size(TASK_COMM_LEN))
 
 /* An attribute's header; returns where its payload goes */

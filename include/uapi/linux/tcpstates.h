@@ -378,9 +378,8 @@ enum tcpstates_conn_attr {
 	TCPSTATES_A_CONN_ALL_NETNS,	/* flag, request: every namespace */
 	TCPSTATES_A_CONN_NETNS_ID,	/* u64: network namespace, never reused */
 	TCPSTATES_A_CONN_CGROUP_ID,	/* u64: the socket's cgroup (v2) id */
-	TCPSTATES_A_CONN_DATA,		/* nest: TCPSTATES_A_DATA_*, as of its last
-					 * event that carried them
-					 */
+	/* nest: TCPSTATES_A_DATA_*, as of its last event that carried them */
+	TCPSTATES_A_CONN_DATA,
 	TCPSTATES_A_CONN_HS_RETRANS,	/* u32: SYNs or SYN-ACKs sent again */
 	/* A listener's accept queue (at its last handshake, drop or close) */
 	TCPSTATES_A_CONN_ACCEPTQ_LEN,	/* u32: children waiting for accept() */
