@@ -598,9 +598,15 @@ static void model_msg(struct req *r, const uint8_t *p, uint32_t len,
 		r->cls = X_DATA;
 		return;
 	case TCPSTATES_CMD_GET_AGGR:
-		/* a do, with the dumps' permission (checked first) */
-		if (dump)
-			return expect_err(r, -EOPNOTSUPP);
+		/* a do, with the dumps' permission (6.1 checks it first,
+		 * 6.2+ whether it is a do or a dump first)
+		 */
+		if (dump) {
+			expect_err(r, -EOPNOTSUPP);
+			if (!priv)
+				r->err_alt = EPERM;
+			return;
+		}
 		if (!priv) {
 			expect_err(r, -EPERM);
 			r->err_alt = EOPNOTSUPP;

@@ -104,7 +104,7 @@ ok $? "up to the end of the 100 connections (event $end), the last drops include
 # from the narrow view (it has a COOKIE column now)
 capture_one 5804 cli
 echo "# capture: x=$x y=$y u=$u w=$w"
-"$CLI" conns sport = :"$cport" >/tmp/cli.narrow
+"$CLI" conns sport = :"$cport" and dport = :5804 >/tmp/cli.narrow
 cookie=$(evq /tmp/cli.narrow 1 'f["COOKIE"]')
 [ -n "$cookie" ] && [ "$cookie" != - ]
 ok $? "conns: the narrow view has the COOKIE column ($cookie)"
