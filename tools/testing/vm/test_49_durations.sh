@@ -20,11 +20,11 @@ sleep "$hold_s"
 kill -USR1 $hold
 wait $hold
 # The client, now in TIME_WAIT, keeps its time per state in the table.
-est_ms=$(evq /proc/tcpstates_conns 'f["LOCAL"] == l' 'f["DURATIONS_MS"]' -v l="127.0.0.1:$cport" |
+est_ms=$(evq /proc/tcpstates_conns 'f["LOCAL"] == l && f["REMOTE"] == "127.0.0.1:5491"' 'f["DURATIONS_MS"]' -v l="127.0.0.1:$cport" |
 	tr ',' '\n' | sed -n 's/^ESTABLISHED=//p')
 awk -v t="$est_ms" -v h="$hold_s" 'BEGIN { exit !(t >= h * 1000 && t < (h + 60) * 1000) }'
 ok $? "the client's time in ESTABLISHED is the whole ${hold_s} s and more (${est_ms:-none} ms)"
-prev_ms=$(evq /proc/tcpstates 'f["LOCAL"] == l && f["NEWSTATE"] == "FIN_WAIT1"' 'f["PREV_MS"]' -v l="127.0.0.1:$cport")
+prev_ms=$(evq /proc/tcpstates 'f["LOCAL"] == l && f["REMOTE"] == "127.0.0.1:5491" && f["NEWSTATE"] == "FIN_WAIT1"' 'f["PREV_MS"]' -v l="127.0.0.1:$cport")
 awk -v t="$prev_ms" -v e="$est_ms" 'BEGIN { d = t - e; exit !(d < 1 && d > -1) }'
 ok $? "its ESTABLISHED -> FIN_WAIT1 event says the same (${prev_ms:-none} ms)"
 done_testing

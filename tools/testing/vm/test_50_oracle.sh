@@ -73,7 +73,8 @@ capture_one 6111 oracle
 echo "# capture: client ISN x=$x, server ISN y=$y, client FIN u=$u, server FIN w=$w"
 [ -n "$x" ] && [ -n "$y" ] && [ -n "$u" ] && [ -n "$w" ]
 ok $? "the capture shows SYN, SYN-ACK and both FINs"
-cc=$(evq /proc/tcpstates_conns 'f["LOCAL"] == l' 'f["COOKIE"]' -v l="127.0.0.1:$cport")
+# the client port may be the local port of a seeded TIME_WAIT of an earlier test
+cc=$(cookie /proc/tcpstates_conns "127.0.0.1:$cport" 127.0.0.1:6111)
 is "$(evq /proc/tcpstates_conns 'f["COOKIE"] == c' 'f["ISN_LOCAL"] " " f["ISN_REMOTE"] " " f["FIN_LOCAL"] " " f["FIN_REMOTE"] " " f["FIRST_FIN"]' -v c="$cc")" \
 	"$x $y $u $w local" "client record (in TIME_WAIT): x, y, u, w as on the wire, its FIN first"
 cat /proc/tcpstates >/tmp/oracle.events

@@ -14,12 +14,19 @@ col() { evq /proc/tcpstates_conns 'f["REMOTE"] ~ p' "f[\"$2\"]" -v p=":$1\$"; }
 # scol PORT COLUMN: the same for the server's child
 scol() { evq /proc/tcpstates_conns 'f["LOCAL"] ~ p && f["ROLE"] == "passive"' "f[\"$2\"]" -v p=":$1\$"; }
 # drop_first PORT FLAGS DIRECTION: drop the first TCP segment on lo to
-# (dport) or from (sport) PORT whose flags byte is FLAGS, for 0.4 s
+# (dport) or from (sport) PORT whose flags byte is FLAGS; the rule goes as
+# soon as it dropped one (the retransmission, 1 s later, must pass)
 drop_first() {
 	tc qdisc add dev lo root handle 1: prio
 	tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip protocol 6 0xff \
 		match ip "$3" "$1" 0xffff match u8 "$2" 0xff at 33 action drop
-	(sleep 0.4; tc qdisc del dev lo root) &
+	(
+		for _ in $(seq 400); do
+			tc -s qdisc show dev lo | grep -q 'dropped [1-9]' && break
+			sleep 0.02
+		done
+		tc qdisc del dev lo root
+	) &
 }
 
 for m in sch_prio cls_u32 act_gact sch_netem; do modprobe $m 2>/dev/null; done
@@ -52,19 +59,24 @@ wait
 [ "$(scol 5523 HS_RETRANS)" -ge 1 ]
 ok $? "a dropped SYN-ACK: the child's record says it was sent again ($(scol 5523 HS_RETRANS))"
 
-# Loss: the record's retransmissions are the kernel's own count
-tc qdisc add dev lo root netem loss 5%
-"$TCPCONN" -4 -p 5524 -m data-hold -b 1000000 >/tmp/story.loss &
-hold=$!
-for _ in $(seq 600); do grep -q ready /tmp/story.loss && break; sleep 0.2; done
-tc qdisc del dev lo root
-sleep 0.5
-kernel=$(ss -tni 'dport = :5524' | sed -n 's/.*retrans:[0-9]*\/\([0-9]*\).*/\1/p')
-kill -USR1 $hold
-wait $hold
+# Loss: the record's retransmissions are the kernel's own count. 2 MB
+# over lo are about 32 segments of 64 KiB: at 10 % loss the kernel resends
+# none with a chance of 3 %, so up to 5 tries, on their own ports.
+for port in 5530 5531 5532 5533 5534; do
+	tc qdisc add dev lo root netem loss 10%
+	"$TCPCONN" -4 -p $port -m data-hold -b 2000000 >/tmp/story.loss &
+	hold=$!
+	for _ in $(seq 600); do grep -q ready /tmp/story.loss && break; sleep 0.2; done
+	tc qdisc del dev lo root
+	sleep 0.5
+	kernel=$(ss -tni "dport = :$port" | sed -n 's/.*retrans:[0-9]*\/\([0-9]*\).*/\1/p')
+	kill -USR1 $hold
+	wait $hold
+	[ "${kernel:-0}" -gt 0 ] && break
+done
 [ "${kernel:-0}" -gt 0 ]
-ok $? "5% loss on lo: the kernel resent ${kernel:-no} segments of the client's"
-is "$(col 5524 RETRANS)" "${kernel:-0}" "the client's record says the same"
+ok $? "10% loss on lo: the kernel resent ${kernel:-no} segments of the client's (port $port)"
+is "$(col $port RETRANS)" "${kernel:-0}" "the client's record says the same"
 
 # Delay: the smoothed RTT of a 50 ms each way loopback is about 100 ms
 tc qdisc add dev lo root netem delay 50ms
