@@ -361,7 +361,7 @@ static int tcp_set_state_pre(struct kprobe *p, struct pt_regs *regs)
 	ev.cause = cause;
 	ev.snd = snd;
 	ev.rcv = rcv;
-	ev.known = TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
+	ev.known |= TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
 	tcpstates_ring_push(&ev, sock_net(sk));
 	return 0;
 }
@@ -401,7 +401,7 @@ static int tcp_connect_pre(struct kprobe *p, struct pt_regs *regs)
 		ev.role = TCPSTATES_ROLE_ACTIVE;
 	}
 	ev.snd = isn;
-	ev.known = TCPSTATES_EV_SND;
+	ev.known |= TCPSTATES_EV_SND;
 	tcpstates_ring_push(&ev, sock_net(sk));
 	return 0;
 }
@@ -554,7 +554,7 @@ static int syn_recv_sock_ret(struct kretprobe_instance *ri,
 	}
 	ev.snd = treq->snt_isn + 1;
 	ev.rcv = treq->rcv_isn + 1;
-	ev.known = TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
+	ev.known |= TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
 	tcpstates_ring_push(&ev, sock_net(child));
 	return 0;
 }
@@ -597,17 +597,32 @@ static int sock_graft_pre(struct kprobe *p, struct pt_regs *regs)
 static int tcp_time_wait_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
+	int state = (int)tcpstates_arg(regs, 1);
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
+	u32 rcv;
 	u64 cookie;
 
 	if (!is_tcp_sk(sk))
 		return 0;
 	cookie = tcpstates_sk_cookie(sk);
+	rcv = READ_ONCE(tcp_sk(sk)->rcv_nxt);
 	tcpstates_conn_lock(cookie, &l);
 	conn = conn_met(&l, cookie, sk, READ_ONCE(sk->sk_state), true);
-	if (conn)
+	if (conn) {
 		conn->flags |= TCPSTATES_CONN_IN_TIME_WAIT;
+		/*
+		 * Into TIME_WAIT proper: the peer's FIN is in, the last
+		 * sequence number received (from FIN_WAIT2 no state change
+		 * told it). Its totals leave the FIN out, whether a timewait
+		 * socket takes over or there is no room for one.
+		 */
+		if (state == TCP_TIME_WAIT &&
+		    !(conn->known & TCPSTATES_KNOW_FIN_REMOTE)) {
+			conn->fin_remote = rcv - 1;
+			conn->known |= TCPSTATES_KNOW_FIN_REMOTE;
+		}
+	}
 	tcpstates_conn_unlock(&l);
 	return 0;
 }
@@ -726,7 +741,7 @@ static int twsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
 		ev.cause = TCPSTATES_CAUSE_TW_TIMER;
 	ev.snd = READ_ONCE(tcptw->tw_snd_nxt);
 	ev.rcv = READ_ONCE(tcptw->tw_rcv_nxt);
-	ev.known = TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
+	ev.known |= TCPSTATES_EV_SND | TCPSTATES_EV_RCV;
 	sub = READ_ONCE(tw->tw_substate);
 	now = ktime_get_ns();
 
