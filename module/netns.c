@@ -11,15 +11,17 @@
  *   modules cannot call; there the module numbers the namespaces itself,
  *   from 1, as it meets them (at load, and as they are made).
  * - The chain of its watched events: the sequence number of the last one,
- *   which the next one carries as its predecessor. The ring calls
- *   tcpstates_netns_chain() under its lock, so the chain follows the
- *   sequence numbers.
+ *   which the next one carries as its predecessor. A watched event takes
+ *   its sequence number under its namespace's lock, so that the chain
+ *   follows the sequence numbers; events of other namespaces, and events
+ *   nobody watches, take theirs without it.
  *
  * The state lives in the namespace (net_generic()) from when it is made,
  * or the module loaded, until every pernet exit has run, after the last
  * of the namespace's TCP sockets, timewait ones included, is gone.
  */
 #include <linux/atomic.h>
+#include <linux/spinlock.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -27,6 +29,7 @@
 #include "tcpstates.h"
 
 struct tcpstates_netns {
+	raw_spinlock_t lock;
 	u64 id;
 	u64 last_watched;
 };
@@ -38,6 +41,7 @@ static int __net_init tcpstates_netns_setup(struct net *net)
 {
 	struct tcpstates_netns *tn = net_generic(net, tcpstates_netns_gen);
 
+	raw_spin_lock_init(&tn->lock);
 	tn->id = atomic64_inc_return(&tcpstates_netns_next);
 	tn->last_watched = 0;
 	return 0;
@@ -84,20 +88,26 @@ u64 tcpstates_netns_id(struct net *net)
 }
 
 /**
- * tcpstates_netns_chain() - link a watched event into its namespace's chain
+ * tcpstates_netns_chain() - number a watched event and link it into its
+ *	namespace's chain
  * @net: the event's namespace
- * @seq: the event's sequence number
+ * @last_seq: the ring's counter of sequence numbers
+ * @seq: set to the event's sequence number
  *
- * Called under the ring's lock, in the order of @seq.
+ * Interrupts off (the probes run so).
  *
  * Return: the sequence number of the namespace's previous watched event,
  * or 0 for none.
  */
-u64 tcpstates_netns_chain(struct net *net, u64 seq)
+u64 tcpstates_netns_chain(struct net *net, atomic64_t *last_seq, u64 *seq)
 {
 	struct tcpstates_netns *tn = tcpstates_netns_of(net);
-	u64 prev = tn->last_watched;
+	u64 prev;
 
-	tn->last_watched = seq;
+	raw_spin_lock(&tn->lock);
+	*seq = atomic64_inc_return(last_seq);
+	prev = tn->last_watched;
+	tn->last_watched = *seq;
+	raw_spin_unlock(&tn->lock);
 	return prev;
 }

@@ -377,7 +377,7 @@ struct tcpstates_viewer {
 int tcpstates_netns_init(void);
 void tcpstates_netns_exit(void);
 u64 tcpstates_netns_id(struct net *net);
-u64 tcpstates_netns_chain(struct net *net, u64 seq);
+u64 tcpstates_netns_chain(struct net *net, atomic64_t *last_seq, u64 *seq);
 
 /* aggr.c */
 int tcpstates_aggr_init(void);
