@@ -75,6 +75,7 @@ common_opts=(
 	TMPFS BLK_DEV_INITRD SERIAL_8250 SERIAL_8250_CONSOLE PVH
 	IKCONFIG IKCONFIG_PROC
 	IP_DCCP INET_DIAG_DESTROY NET_CLS_U32 NET_CLS_ACT NET_ACT_GACT CGROUPS
+	NET_SCH_PRIO GACT_PROB CGROUP_BPF
 )
 # What x86_64_defconfig brings and no test uses: the VM has no disk, no
 # display, no USB and no network card (loopback and namespaces only).
@@ -116,11 +117,20 @@ configure() {
 	done
 }
 
+# The options a kernel is built with, as the cache remembers them
+options_of() {
+	echo "${common_opts[*]} / ${trim_opts[*]}"
+	[ "$1" != debug ] || echo "${debug_opts[*]}"
+}
+
 build_one() {
 	local name=$1 pkg suite tb dir=$TCPSTATES_CACHE/kernels/$1 work t0 t1 rel
 	if [ "$force" = 0 ] && [ -s "$dir/bzImage" ] && [ -s "$dir/release" ]; then
-		log "build-kernel: $name is cached: $(cat "$dir/release") in $dir"
-		return 0
+		if [ "$(cat "$dir/options" 2>/dev/null)" = "$(options_of "$name")" ]; then
+			log "build-kernel: $name is cached: $(cat "$dir/release") in $dir"
+			return 0
+		fi
+		log "build-kernel: $name is cached with other options: building it again"
 	fi
 	read -r pkg suite <<<"$(source_of "$name")"
 	tb=$(fetch_source "$pkg" "$suite")
@@ -144,6 +154,7 @@ build_one() {
 	cp "$work/arch/x86/boot/bzImage" "$work/bzImage"
 	echo "$rel" >"$work/release"
 	echo $((t1 - t0)) >"$work/build-seconds"
+	options_of "$name" >"$work/options"
 	mv "$work" "$dir"
 	ln -sfn . "$dir/build"
 	log "build-kernel: $name ($rel) built in $((t1 - t0)) s"

@@ -75,6 +75,11 @@ evcol() {
 }
 
 # counter NAME: a counter from /proc/tcpstates_stats
+# kconfig OPT: the running kernel has CONFIG_OPT (built in or a module)
+kconfig() {
+	{ zcat /proc/config.gz 2>/dev/null || cat "/boot/config-$(uname -r)" 2>/dev/null; } |
+		grep -q "^CONFIG_$1=[ym]"
+}
 counter() { awk -v n="$1" '$1 == n { print $2 }' /proc/tcpstates_stats; }
 
 # snapshot FILE: copy /proc/tcpstates to FILE and /proc/tcpstates_stats to
