@@ -77,6 +77,12 @@ bench:
 	$(MAKE) cli
 	scripts/bench.sh
 
+bench-scaling:
+	scripts/deps.sh
+	$(MAKE) cli
+	scripts/bench-scaling.sh -k 6.1
+	scripts/bench-scaling.sh -k 6.12
+
 krelease:
 	@test -n "$(KRELEASE)" || { echo "cannot tell the kernel release of KDIR='$(KDIR)': set KDIR=/lib/modules/<release>/build (or KRELEASE=<release>)" >&2; exit 2; }
 
@@ -156,5 +162,5 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf build
 
-.PHONY: all module cli test test-matrix stress demo check clean krelease modules_install install \
+.PHONY: all module cli test test-matrix stress demo check bench bench-scaling clean krelease modules_install install \
 	uninstall dkms-src dkms-add dkms-install dkms-uninstall

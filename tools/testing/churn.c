@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@
 
 struct worker {
 	pthread_t tid;
+	int cpu;		/* pinned to this CPU, or -1 */
 	int lfd;
 	unsigned int port;
 	unsigned long long conns;
@@ -49,6 +51,7 @@ static double duration;
 static unsigned long long total;	/* 0: no count limit */
 static atomic_ullong claimed;		/* connections started (count mode) */
 static atomic_bool stop;
+static bool pin;
 static pthread_barrier_t start_line;
 static double deadline;
 
@@ -56,7 +59,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: churn [-4|-6] [-t THREADS] [-d SECONDS] [-n COUNT] [-b BYTES]\n"
-		"             [-p PORT] [-j] [-q]\n"
+		"             [-p PORT] [-P] [-j] [-q]\n"
 		"\n"
 		"Loopback TCP connection churn: each thread connects to its own listener,\n"
 		"accepts, exchanges BYTES each way, closes the client first, then the server.\n"
@@ -70,6 +73,8 @@ static void usage(FILE *f)
 		"                         (default 0: connect and close only)\n"
 		"  -p, --port BASE        listen on ports BASE..BASE+THREADS-1 (default:\n"
 		"                         ephemeral ports)\n"
+		"  -P, --pin              pin thread i to the i-th CPU the process may use\n"
+		"                         (round robin), so that N threads load N CPUs\n"
 		"  -j, --json             print the result as one JSON object\n"
 		"  -q, --quiet            no progress messages on stderr\n"
 		"  -h, --help             this text\n"
@@ -242,6 +247,18 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	char *buf = NULL;
 
+	if (w->cpu >= 0) {
+		cpu_set_t set;
+		int err;
+
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+		if (err) {
+			errno = err;
+			fail("pthread_setaffinity_np");
+		}
+	}
 	if (xfer_bytes) {
 		buf = calloc(1, xfer_bytes);
 		if (!buf)
@@ -289,6 +306,7 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "bytes", required_argument, NULL, 'b' },
 		{ "port", required_argument, NULL, 'p' },
+		{ "pin", no_argument, NULL, 'P' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -303,7 +321,7 @@ int main(int argc, char **argv)
 	unsigned int i;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "46t:d:n:b:p:jqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "46t:d:n:b:p:Pjqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case '4':
 			family = AF_INET;
@@ -336,6 +354,9 @@ int main(int argc, char **argv)
 		case 'p':
 			if (!parse_ull(optarg, 1, 65535, &base))
 				bad("--port", optarg);
+			break;
+		case 'P':
+			pin = true;
 			break;
 		case 'j':
 			json = true;
@@ -373,6 +394,24 @@ int main(int argc, char **argv)
 	ws = calloc(threads, sizeof(*ws));
 	if (!ws)
 		fail("calloc");
+	if (pin) {
+		cpu_set_t allowed;
+		int cpu, n = 0;
+
+		if (sched_getaffinity(0, sizeof(allowed), &allowed))
+			fail("sched_getaffinity");
+		ncpu = CPU_COUNT(&allowed);
+		for (i = 0; i < threads; i++) {
+			/* the ((i mod ncpu) + 1)-th allowed CPU */
+			for (cpu = 0, n = -1; cpu < CPU_SETSIZE; cpu++)
+				if (CPU_ISSET(cpu, &allowed) && ++n == (int)(i % ncpu))
+					break;
+			ws[i].cpu = cpu;
+		}
+	} else {
+		for (i = 0; i < threads; i++)
+			ws[i].cpu = -1;
+	}
 	/* Listeners first: their LISTEN events are not part of the run. */
 	for (i = 0; i < threads; i++) {
 		ws[i].lfd = open_listener(base ? (unsigned int)(base + i) : 0);

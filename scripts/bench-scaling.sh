@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# How tcpstates' record path scales with CPUs: a pinned loopback churn from
+# 1 CPU and from every CPU at once, untraced and with the module loaded,
+# in ONE boot of the test VM under multi-threaded TCG (one host thread per
+# vCPU, so that two vCPUs really run at once: the default single-threaded
+# TCG interleaves them and cannot show scaling).
+#
+# Usage: scripts/bench-scaling.sh [-k KERNEL] [-r ROUNDS] [-d SECONDS]
+#                                 [-b BYTES] [-o DIR]
+#
+#   -k KERNEL  test kernel (6.1, 6.1-rt, 6.12, 6.12-rt or a release); default 6.1
+#   -r ROUNDS  rounds, each running every configuration once; default 5
+#   -d SECONDS length of each churn run; default 5
+#   -b BYTES   bytes each way per connection; default 0
+#   -o DIR     output directory; default build/bench
+#
+# Reported (DIR/scaling-KERNEL.md, and on stdout): median connections per
+# second per configuration and CPU count, the speed-up from 1 CPU to all,
+# and the module's throughput relative to untraced at each CPU count.
+# Nothing is asserted: the host's cores are shared with whatever else runs.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$top/scripts/lib.sh"
+
+usage() {
+	sed -n '10,22s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+kernel=6.1 rounds=5 duration=5 bytes=0 out=$top/build/bench
+while [ $# -gt 0 ]; do
+	case $1 in
+	-k) kernel=${2:?}; shift 2 ;;
+	-r) rounds=${2:?}; shift 2 ;;
+	-d) duration=${2:?}; shift 2 ;;
+	-b) bytes=${2:?}; shift 2 ;;
+	-o) out=${2:?}; shift 2 ;;
+	-h|--help) usage ;;
+	*) log "bench-scaling: unknown argument $1"; usage ;;
+	esac
+done
+[[ $rounds =~ ^[1-9][0-9]*$ && $bytes =~ ^[0-9]+$ && $duration =~ ^[1-9][0-9]*$ ]] || usage
+case $out in /tmp/*|/run/*) die "bench-scaling: -o must not be under /tmp or /run (the VM does not see them)" ;; esac
+
+release=$(kernel_release "$kernel") || die "bench-scaling: kernel $kernel is not installed (run scripts/deps.sh)"
+mkdir -p "$out"
+log "== building (module for $release, CLI, churn)"
+make -s -C "$top/tools"
+cc -O2 -Wall -Wextra -Werror -pthread -o "$out/churn" "$top/tools/testing/churn.c"
+ko=$(build_module_for "$release")
+
+vm_secs=$((300 + rounds * 4 * (duration + 20)))
+log "== scaling in the $release test VM (multi-threaded TCG, 2 vCPUs; limit ${vm_secs} s)"
+TCPSTATES_VM_ACCEL=tcg,thread=multi "$top/scripts/vm-run.sh" -k "$release" -t "$vm_secs" -s 2 -- \
+	"$top/tools/testing/scaling-vm.sh" --ko "$ko" --churn "$out/churn" \
+	--cli "$top/tools/tcpstates" --rounds "$rounds" --duration "$duration" \
+	--bytes "$bytes" | tee "$out/scaling-$kernel.log" | grep -v '^BENCH '
+
+md=$out/scaling-$kernel.md
+sed -n 's/^BENCH //p' "$out/scaling-$kernel.log" | python3 -c '
+import json, statistics, sys
+runs = [json.loads(l) for l in sys.stdin if l.strip()]
+if not runs:
+    sys.exit("bench-scaling: no results")
+med = {}
+for cfg in ("none", "module"):
+    for n in sorted({r["cpus"] for r in runs}):
+        v = [r["conn_per_sec"] for r in runs if r["config"] == cfg and r["cpus"] == n]
+        if v:
+            med[cfg, n] = (statistics.median(v), min(v), max(v), len(v))
+cpus = sorted({n for _, n in med})
+lo, hi = cpus[0], cpus[-1]
+print("| configuration | CPUs | connections/s (median, min-max, runs) | speed-up from %d CPU |" % lo)
+print("|---|---|---|---|")
+for (cfg, n), (m, a, b, k) in med.items():
+    print("| %s | %d | %.0f (%.0f-%.0f, %d) | %.2fx |" % (cfg, n, m, a, b, k, m / med[cfg, lo][0]))
+print()
+for n in cpus:
+    if ("module", n) in med and ("none", n) in med:
+        print("- %d CPU(s): module loaded / untraced = %.2f" % (n, med["module", n][0] / med["none", n][0]))
+' | tee "$md"
+log "== written $md"

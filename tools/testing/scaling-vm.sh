@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest half of scripts/bench-scaling.sh: how the record path scales
+# with CPUs. In ONE boot of the test VM (multi-threaded TCG, a host thread
+# per vCPU), a loopback churn (tools/testing/churn.c, threads pinned one
+# per CPU) from 1 CPU and from every CPU at once, with nothing loaded and
+# with the module loaded (nobody reading), in rounds whose order rotates.
+# Prints "BENCH {json}" lines: per run, connections per second and the
+# module's events per second.
+#
+# The module is loaded and unloaded only while no churn runs: patching
+# kernel text while another vCPU executes it is what multi-threaded TCG
+# gets wrong (see scripts/vm-run.sh).
+#
+# Usage: scaling-vm.sh --ko KO --churn CHURN --cli CLI [--rounds N]
+#                      [--duration S] [--bytes B]
+set -uo pipefail
+
+ko='' churn='' cli='' rounds=5 duration=5 bytes=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--ko) ko=$2; shift 2 ;;
+	--churn) churn=$2; shift 2 ;;
+	--cli) cli=$2; shift 2 ;;
+	--rounds) rounds=$2; shift 2 ;;
+	--duration) duration=$2; shift 2 ;;
+	--bytes) bytes=$2; shift 2 ;;
+	*) echo "scaling-vm: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+for f in "$ko" "$churn" "$cli"; do
+	[ -e "$f" ] || { echo "scaling-vm: missing $f" >&2; exit 2; }
+done
+ncpu=$(nproc)
+limit=$((${duration%.*} * 3 + 60))
+
+say() { echo "# $*"; }
+emit() { echo "BENCH $*"; }
+jget() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
+loaded() { grep -q '^tcpstates ' /proc/modules; }
+unload() { if loaded; then rmmod tcpstates; fi; }
+
+# one CONFIG CPUS ROUND PORT
+one() {
+	local cfg=$1 n=$2 round=$3 port=$4 out s0 s1 ev=0
+	unload
+	[ "$cfg" = none ] || insmod "$ko" || return 1
+	sleep 1
+	[ "$cfg" = none ] || s0=$("$cli" stats -j)
+	out=$(timeout -k 5 "$limit" "$churn" -4 -t "$n" -P -b "$bytes" -p "$port" \
+		-d "$duration" -q -j) || { say "churn failed ($cfg, $n CPUs)"; unload; return 1; }
+	if [ "$cfg" != none ]; then
+		s1=$("$cli" stats -j)
+		ev=$(($(jget events "$s1") - $(jget events "$s0")))
+	fi
+	unload
+	emit "{\"kind\":\"scale\",\"config\":\"$cfg\",\"cpus\":$n,\"round\":$round,\"bytes\":$bytes,\"connections\":$(jget connections "$out"),\"seconds\":$(jget seconds "$out"),\"conn_per_sec\":$(jget conn_per_sec "$out"),\"events\":$ev}"
+}
+
+say "scaling: $ncpu CPUs, $rounds rounds of ${duration} s runs, $bytes bytes each way"
+runs=()
+for cfg in none module; do
+	for n in 1 "$ncpu"; do
+		runs+=("$cfg $n")
+	done
+done
+port=20000
+for ((r = 1; r <= rounds; r++)); do
+	for ((i = 0; i < ${#runs[@]}; i++)); do
+		# shellcheck disable=SC2086	# "CONFIG CPUS"
+		one ${runs[(i + r) % ${#runs[@]}]} "$r" "$port" || exit 1
+		port=$((port + 64))
+	done
+done
+say "scaling: done"
