@@ -69,8 +69,16 @@ usage "bad --sort 'size'" "bad sort key" conns --sort size
 usage "bad --count '-1': want a number of events" "negative count" watch --count -1
 usage "bad --duration '0'" "zero duration" watch --duration 0
 usage "needs a value" "missing value" events -L
-usage "is for conns only" "--sort on events" events --sort age
-usage "is for watch only" "--since on conns" conns --since 5
+usage "is for conns and listeners only" "--sort on events" events --sort age
+usage "is for watch and life only" "--since on conns" conns --since 5
+usage "is for watch only" "--ladder on life" life --ladder
+usage "is for life only" "--ring on events" events --ring
+usage "'state' does not apply to life" "state on life" life state established
+usage "'state' does not apply to listeners" "state on listeners" listeners --state close-wait
+usage "--ring reads the ring once: --duration is for following live" "--ring with --duration" life --ring --duration 5
+usage "bad --cgroup 'x/y': want a path under the cgroup2 mount" "--cgroup with a relative path" conns --cgroup x/y
+usage "bad filter: cgroup '/no-such-cgroup': no cgroup\(2 file system is mounted\| /no-such-cgroup under \)" \
+	"cgroup: a path that is no cgroup" events cgroup /no-such-cgroup
 usage "unknown command 'frobnicate'" "unknown command" frobnicate
 usage "unknown key 'extra'" "an argument that is no filter" stats extra
 usage "missing COOKIE: show needs a connection COOKIE" "show without a cookie" show
@@ -84,7 +92,6 @@ usage "unknown option -d: it is ss's --dccp; a duration is --duration" "-d (ss: 
 usage "-s is the summary command (as ss -s), not an option of conns" "-s is ss's summary" conns -s
 usage "'1234': a number needs a key (pid 1234" "bcc's -p PID: says to write pid 1234" events -p 1234
 # the filter grammar
-usage "bad filter: cgroup: not supported by this module version" "cgroup: parsed, refused" conns cgroup /sys/fs/cgroup/x
 usage "bad filter: '(' without ')'" "unbalanced parenthesis" conns '( dport = :443 or sport = :443'
 usage "'cause' is about events" "cause on conns" conns cause timeout
 usage "'dport' wants a port (:443 or a service), not ':x'" "a bad port" events dport = :x
@@ -109,11 +116,16 @@ notloaded "the grammar: state established '( dport = :443 or sport = :443 )'" \
 notloaded "the grammar: dst 10.0.0.0/8 sport gt :1024 comm 'java*'" \
 	events dst 10.0.0.0/8 sport gt :1024 comm 'java*'
 notloaded "-N PATH of one's own namespace" conns -N /proc/self/ns/net
+notloaded "cgroup ID" life cgroup 12345
+notloaded "cgroup != ID, --cgroup ID" conns cgroup != 1 --cgroup 7
+notloaded "life --ring, --since, --count" life --ring --since 5 --count 3
+notloaded "life, live: --replay, --duration, --rcvbuf" life --replay --duration 1 --rcvbuf 65536
+notloaded "listeners -l --sort drops" listeners -l --sort drops
 "$cli" --help >"$tmp/help"
 head -n1 "$tmp/help" | grep -q '^Usage: tcpstates \[COMMAND\] \[OPTIONS\] \[FILTER\]   (no COMMAND: watch'
 ok $? "the usage line says what no command does: $(head -n1 "$tmp/help")"
 
-for c in watch events conns stats show summary; do
+for c in watch events life conns listeners stats show summary; do
 	"$cli" "$c" --help >"$tmp/help" 2>&1 && grep -q "^Usage: tcpstates $c" "$tmp/help" &&
 		grep -q '^Examples:' "$tmp/help"
 	ok $? "$c --help: usage and examples"

@@ -301,9 +301,9 @@ static void test_expr(void)
 	c.state = TS_TIME_WAIT;
 	ok(!expr(&f, true, "") && ts_match_conn(&f, &c), "conns: TIME_WAIT by default");
 
-	is(expr_err("cgroup /sys/fs/cgroup/a"),
-	   "bad filter: cgroup: not supported by this module version (it has no cgroup filter)",
-	   "cgroup: parsed, refused with a clear reason");
+	is(expr_err("cgroup relative/path"),
+	   "bad filter: cgroup 'relative/path': want a path under the cgroup2 mount, from its top (/system.slice/nginx.service), or a cgroup id",
+	   "cgroup: a relative path refused, saying what to type");
 	is(expr_err("dport = :99999"),
 	   "bad filter: 'dport' wants a port (:443 or a service), not ':99999'",
 	   "a bad port");
@@ -311,7 +311,7 @@ static void test_expr(void)
 	is(expr_err("( sport = :1"), "bad filter: '(' without ')'", "unbalanced parenthesis");
 	is(expr_err("sport = :1 )"), "bad filter: unexpected ')'", "a stray parenthesis");
 	is(expr_err("frob 1"),
-	   "bad filter: unknown key 'frob' (src, dst, sport, dport, state, pid, comm, cause, role, cookie, netns_id, family)",
+	   "bad filter: unknown key 'frob' (src, dst, sport, dport, state, pid, comm, cause, role, cookie, netns_id, family, cgroup)",
 	   "an unknown key");
 	is(expr_err("1234"),
 	   "bad filter: '1234': a number needs a key (pid 1234, sport = :1234; -p shows processes, as in ss)",
