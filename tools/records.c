@@ -115,26 +115,6 @@ static void data_bytes(struct ts_out *t, unsigned int show,
 	ts_out_num(t, show, NULL, "RX_BYTES", d->known, d->bytes_received);
 }
 
-/* "100000 bytes sent and acked, 100000 received, ..." (show's ladder) */
-void ts_format_data(const struct ts_nl_data *d, char *buf, size_t len)
-{
-	char srtt[32], min[32];
-	size_t n;
-
-	n = snprintf(buf, len, "%llu bytes sent (acked), %llu received; %u segments out, %u in; %u retransmitted",
-		     (unsigned long long)d->bytes_acked,
-		     (unsigned long long)d->bytes_received, d->segs_out,
-		     d->segs_in, d->retrans);
-	if (n < len && (d->rto || d->tlp))
-		n += snprintf(buf + n, len - n, " (%u timer expiries, %u tail loss probes)",
-			      d->rto, d->tlp);
-	if (n < len && d->srtt_us) {
-		ts_format_ms(true, (uint64_t)d->srtt_us * 1000, srtt, sizeof(srtt));
-		ts_format_ms(true, (uint64_t)d->min_rtt_us * 1000, min, sizeof(min));
-		snprintf(buf + n, len - n, "; RTT %s ms (min %s ms)", srtt, min);
-	}
-}
-
 /* "normal", "error(ENOPROTOOPT)" */
 static void cause_text(struct ts_out *t, unsigned int show,
 		       const struct ts_nl_event *ev)

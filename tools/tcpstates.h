@@ -173,7 +173,6 @@ struct ts_out *ts_conns_open(FILE *f, const struct ts_opts *o);
 struct ts_out *ts_life_open(FILE *f, const struct ts_opts *o, bool stream);
 struct ts_out *ts_listeners_open(FILE *f, const struct ts_opts *o);
 bool ts_event_is_last(const struct ts_nl_event *ev);
-void ts_format_data(const struct ts_nl_data *d, char *buf, size_t len);
 void ts_print_event(FILE *f, const struct ts_opts *o,
 		    const struct ts_nl_event *ev);
 void ts_print_conn(FILE *f, const struct ts_opts *o,
