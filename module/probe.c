@@ -640,13 +640,14 @@ static int hashdance_pre(struct kprobe *p, struct pt_regs *regs)
 	if (conn) {
 		conn->flags |= TCPSTATES_CONN_F_TIMEWAIT;
 		conn->flags &= ~TCPSTATES_CONN_IN_TIME_WAIT;
+		if (sub == TCP_TIME_WAIT &&
+		    !(conn->known & TCPSTATES_KNOW_FIN_REMOTE)) {
+			conn->fin_remote = ev.rcv - 1;
+			conn->known |= TCPSTATES_KNOW_FIN_REMOTE;
+		}
 		/* the full socket's totals, for the timewait socket's end */
 		conn_read_data(conn, sk);
 		if (sub == TCP_TIME_WAIT) {
-			if (!(conn->known & TCPSTATES_KNOW_FIN_REMOTE)) {
-				conn->fin_remote = ev.rcv - 1;
-				conn->known |= TCPSTATES_KNOW_FIN_REMOTE;
-			}
 			conn_event(&l, conn, &ev, old, TCP_TIME_WAIT, now);
 			emit = true;
 		}

@@ -80,12 +80,13 @@ static int child_race_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
 	struct sock *osk = (struct sock *)regs_get_kernel_argument(regs, 1);
-	struct request_sock *req = (struct request_sock *)osk;
 
 	if (!osk || !is_tcp(sk) || sk->sk_num != port ||
 	    osk->sk_state != TCP_NEW_SYN_RECV || !fire())
 		return 0;
-	inet_csk_reqsk_queue_drop(req->rsk_listener, req);
+#ifdef FAULTS_REQSK_DROP
+	inet_csk_reqsk_queue_drop(inet_reqsk(osk)->rsk_listener, inet_reqsk(osk));
+#endif
 	return 0;
 }
 
@@ -192,6 +193,10 @@ static int __init faults_init(void)
 	int ret;
 
 	if (!strcmp(fault, "child_race")) {
+#ifndef FAULTS_REQSK_DROP
+		pr_err("child_race: this kernel does not export inet_csk_reqsk_queue_drop()\n");
+		return -EOPNOTSUPP;
+#endif
 		probes[0] = &kp_child_race;
 	} else if (!strcmp(fault, "tw_kill")) {
 		probes[0] = &kp_tw_kill;

@@ -35,12 +35,15 @@ is "$(evq /proc/tcpstates_conns 'f["REMOTE"] == "[::1]:5521"' 'f["TX_BYTES"] "/"
 
 # The first SYN dropped: one SYN sent again, after the initial RTO (1 s)
 drop_first 5522 0x02 dport
-"$TCPCONN" -4 -p 5522 -q >/dev/null
-wait
+"$TCPCONN" -4 -p 5522 -m hold >/tmp/story.syn &
+hold=$!
+for _ in $(seq 100); do grep -q client_port /tmp/story.syn && break; sleep 0.1; done
 is "$(col 5522 HS_RETRANS)" 1 "a dropped SYN: the client's record says 1 SYN sent again"
 [ "$(col 5522 HANDSHAKE_US)" -ge 1000000 ]
 ok $? "and a handshake of at least the initial RTO ($(col 5522 HANDSHAKE_US) us)"
 is "$(scol 5522 HS_RETRANS)" 0 "the server's child sent its SYN-ACK once"
+kill -USR1 $hold
+wait
 # The first SYN-ACK dropped (server-first, so that the child stays in
 # TIME_WAIT with its record)
 drop_first 5523 0x12 sport

@@ -219,7 +219,7 @@ is "$(cut -d: -f1 /tmp/nl.notnet)" "error EINVAL" "a file of another kind of nam
 # The kernel's own tools: genl and YNL with our spec
 genl ctrl get name tcpstates >/tmp/nl.genl 2>&1
 sed 's/^/# /' /tmp/nl.genl
-is "$(grep -c '#[123]: *ID-0x[123] *$' /tmp/nl.genl)" 3 "genl ctrl lists the family's three commands"
+is "$(grep -c '#[1-4]: *ID-0x[1235] *$' /tmp/nl.genl)" 4 "genl ctrl lists the family's four commands (GET_STATS, GET_EVENTS, GET_CONNS, GET_AGGR)"
 grep -q 'name: events *$' /tmp/nl.genl && grep -q 'name: events-all *$' /tmp/nl.genl
 ok $? "genl ctrl lists both multicast groups"
 ynl() {
