@@ -276,27 +276,25 @@ static void bucket_label(int b, char *buf, size_t len)
 }
 
 /*
- * The histograms of one kind each, on one scale: the buckets from the
- * lowest to the highest of any kind, bars against the largest count.
+ * The histograms of one kind each, each from its lowest bucket to its
+ * highest, the bars of all against the largest count.
  */
 static void print_histograms(struct ts_summary *s, FILE *f)
 {
 	unsigned long max = 0;
-	int i, k, lo = NBUCKETS, hi = -1, w;
+	int i, k, lo, hi, w;
 	char label[64];
 
-	for (k = 0; k < HS_KINDS; k++) {
-		for (i = 0; i < NBUCKETS; i++) {
-			if (!s->hs_hist[k][i])
-				continue;
-			lo = i < lo ? i : lo;
-			hi = i > hi ? i : hi;
+	for (k = 0; k < HS_KINDS; k++)
+		for (i = 0; i < NBUCKETS; i++)
 			max = s->hs_hist[k][i] > max ? s->hs_hist[k][i] : max;
-		}
-	}
 	for (k = 0; k < HS_KINDS; k++) {
 		if (!s->hs_count[k])
 			continue;
+		for (lo = 0; !s->hs_hist[k][lo]; lo++)
+			;
+		for (hi = NBUCKETS - 1; !s->hs_hist[k][hi]; hi--)
+			;
 		fprintf(f, " %s (%lu):\n", hs_kind_name[k], s->hs_count[k]);
 		for (i = lo; i <= hi; i++) {
 			bucket_label(i, label, sizeof(label));

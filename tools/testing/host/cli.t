@@ -45,6 +45,28 @@ assert conn["recv_q"] is None and conn["netns_id"] is None, conn
 ' "$tmp/partial.json"
 ok $? "JSON: absent values are null, never 0 or a wrong label; errno, netns_id, partial"
 
+# issue 17's fields: segments, handshake, cgroup, the data phase, the
+# life and listener records, conns' data; null where not sent
+"$here/cli_test" --story-json >"$tmp/story.json"
+python3 -c '
+import json, sys
+ev, life, lst, conn = [json.loads(l) for l in open(sys.argv[1])]
+seg = ["seg_syn_seq", "seg_synack_seq", "seg_synack_ack", "seg_ack", "seg_fin_seq", "seg_fin_ack"]
+assert [ev[k] for k in seg] == [4294967295, 7, 0, None, None, None], ev
+assert ev["hs_retrans"] == 1 and ev["hs_wait_ns"] is None and ev["life_ns"] is None, ev
+assert ev["cgroup_id"] == 99 and ev["cgroup"] is None and ev["data"] is None, ev
+assert life["type"] == "life" and life["life_ns"] == 61000000000 and life["cause"] == "tw_timer", life
+assert life["oldstate"] == "TIME_WAIT" and life["local_addr"] == "::1", life
+assert life["data"] == {"bytes_acked": 100000, "bytes_received": 100000, "segs_out": 20,
+    "segs_in": 0, "retrans": 0, "rto": 0, "tlp": 0, "srtt_us": None, "min_rtt_us": 31}, life
+assert life["cgroup_id"] is None and life["cgroup"] is None, life
+assert lst["type"] == "listener" and (lst["acceptq_len"], lst["acceptq_max"], lst["syn_drops"], lst["ack_drops"]) == (2, 1, 9, 0), lst
+assert lst["recv_q"] is None and lst["send_q"] is None, lst
+assert conn["type"] == "conn" and conn["hs_retrans"] == 1 and conn["data"]["bytes_received"] == 3, conn
+assert conn["acceptq_len"] is None and conn["syn_drops"] is None and conn["cgroup_id"] is None, conn
+' "$tmp/story.json"
+ok $? "JSON: segments, handshake, cgroup, data; life, listener and conn records; null where not sent"
+
 # usage errors: one line, naming the problem, exit 2
 usage() {	# usage WANT-REGEX DESCRIPTION ARGS...
 	local want=$1 desc=$2
