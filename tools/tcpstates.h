@@ -12,7 +12,7 @@
 #include "names.h"
 #include "nl.h"
 
-#define TS_VERSION	"0.1"
+#define TS_VERSION	"0.2"
 #define TS_MAX_LIST	64
 
 /*
