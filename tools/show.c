@@ -209,19 +209,21 @@ static void syn_again(struct ladder *l, const struct ts_nl_event *ev)
 {
 	uint64_t first = ev->has_prev_ns ? ev->time_ns - ev->prev_ns : 0;
 	const char *xs = OR_SND(SYNACK_ACK, seg_synack_ack - 1, -1);
+	char n[32] = "";
 
 	if (!(ev->known & TS_NL_EV_HS_RETRANS) || !ev->hs_retrans)
 		return;
 	if (ev->hs_retrans > 1)
-		arrow(l, true, "SYN seq=x (%s) sent again %u times, unanswered",
+		arrow(l, true, "SYN seq=x (%s) sent again, unanswered (%u)",
 		      xs, ev->hs_retrans - 1);
+	if (ev->hs_retrans > 1)
+		snprintf(n, sizeof(n), " (%u of %u)", ev->hs_retrans,
+			 ev->hs_retrans);
 	if ((ev->known & TS_NL_EV_HS_WAIT) && first)
 		timed_arrow(l, first + ev->hs_wait_ns, true,
-			    "SYN seq=x (%s) sent again%s", xs,
-			    ev->hs_retrans > 1 ? ", the last time" : "");
+			    "SYN seq=x (%s) sent again%s", xs, n);
 	else
-		arrow(l, true, "SYN seq=x (%s) sent again%s", xs,
-		      ev->hs_retrans > 1 ? ", the last time" : "");
+		arrow(l, true, "SYN seq=x (%s) sent again%s", xs, n);
 }
 
 static void draw_event(struct ladder *l, const struct ts_nl_event *ev)

@@ -964,8 +964,8 @@ static void test_ladder(void)
 	   "ladder: how long it lived, its totals");
 	e[1].hs_retrans = 3;
 	out = capture(print_ladder, NULL);
-	ok(strstr(out, "SYN seq=x (1000) sent again 2 times, unanswered") &&
-	   strstr(out, "SYN seq=x (1000) sent again, the last time"),
+	ok(strstr(out, "               |  SYN seq=x (1000) sent again, unanswered (2)") &&
+	   strstr(out, "  +1001.500 ms |  SYN seq=x (1000) sent again (3 of 3)"),
 	   "ladder: SYNs sent again 3 times: the ones without a time, the last at its time");
 }
 

@@ -182,15 +182,17 @@ e = [r for r in recs if r["oldstate"] == "SYN_SENT"][0]
 s = [r for r in recs if r["newstate"] == "SYN_SENT"][0]
 print(e["hs_retrans"], e["hs_wait_ns"], s["seg_syn_seq"])')
 read -r n wait_ns x <<<"$hs"
-[ "$n" = 1 ] && [ "$wait_ns" -ge 900000000 ] && [ "$wait_ns" -le 4000000000 ]
-ok $? "a dropped SYN: the client's SYN_SENT -> ESTABLISHED says 1 SYN sent again, $wait_ns ns after the first"
-t=$(sed -n 's/^ *+\([0-9]*\.[0-9]*\) ms |  SYN seq=x ('"$x"') sent again *--> |$/\1/p' /tmp/story.show)
+# (one SYN sent again after the initial RTO, 1 s; when the VM is slow to
+# remove the filter, that one is dropped too and the next goes at 3 s)
+[ "$n" -ge 1 ] && [ "$wait_ns" -ge 900000000 ] && [ "$wait_ns" -le $((n * n * 4000000000)) ]
+ok $? "a dropped SYN: the client's SYN_SENT -> ESTABLISHED says $n SYN(s) sent again, the last $wait_ns ns after the first"
+t=$(sed -n 's/^ *+\([0-9]*\.[0-9]*\) ms |  SYN seq=x ('"$x"') sent again\( ([0-9]* of [0-9]*)\)\{0,1\} *--> |$/\1/p' /tmp/story.show)
 [ -n "$t" ] && python3 -c "import sys; sys.exit(abs(float('$t') - $wait_ns / 1e6) > 1)"
 ok $? "show: the SYN sent again, seq=x ($x), drawn at its time after the first (+${t:-none} ms)"
 grep -q "SYN seq=x ($x) *--> |" /tmp/story.show &&
 	[ "$(grep -n "SYN seq=x ($x)" /tmp/story.show | head -1 | cut -d: -f1)" -lt \
-	  "$(grep -n 'SYN seq=x (.*) sent again' /tmp/story.show | cut -d: -f1)" ] &&
-	[ "$(grep -n 'SYN seq=x (.*) sent again' /tmp/story.show | cut -d: -f1)" -lt \
+	  "$(grep -n 'SYN seq=x (.*) sent again' /tmp/story.show | head -1 | cut -d: -f1)" ] &&
+	[ "$(grep -n 'SYN seq=x (.*) sent again' /tmp/story.show | tail -1 | cut -d: -f1)" -lt \
 	  "$(grep -n '<-- SYN-ACK' /tmp/story.show | cut -d: -f1)" ]
 ok $? "show: first SYN, then the SYN sent again, then the SYN-ACK"
 grep -q '|  data, [0-9.]* ms in ESTABLISHED: 5000 bytes sent (acked), 5000 received,' /tmp/story.show &&
