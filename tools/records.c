@@ -131,31 +131,25 @@ static void cause_text(struct ts_out *t, unsigned int show,
 	ts_out_str(t, show, NULL, "CAUSE", buf);
 }
 
-/* The segments of the textbook's diagram this event stands for (JSON) */
+/*
+ * The segments of the textbook's diagram this event stands for (JSON),
+ * each only on its own events: SYN seq=x; SYN-ACK seq=y ack=x+1; ACK
+ * ack=y+1; FIN seq=u or w; its ACK u+1 or w+1.
+ */
 static void segments(struct ts_out *t, const struct ts_nl_event *ev)
 {
-	static const struct {
-		const char *key;
-		uint32_t bit;
-		size_t off;
-	} seg[] = {
-#define SEG(key, bit, field) \
-	{ key, TS_NL_EV_##bit, __builtin_offsetof(struct ts_nl_event, field) }
-		SEG("seg_syn_seq", SEG_SYN_SEQ, seg_syn_seq),
-		SEG("seg_synack_seq", SEG_SYNACK_SEQ, seg_synack_seq),
-		SEG("seg_synack_ack", SEG_SYNACK_ACK, seg_synack_ack),
-		SEG("seg_ack", SEG_ACK, seg_ack),
-		SEG("seg_fin_seq", SEG_FIN_SEQ, seg_fin_seq),
-		SEG("seg_fin_ack", SEG_FIN_ACK, seg_fin_ack),
-#undef SEG
-	};
-	unsigned int i;
-	uint32_t v;
-
-	for (i = 0; i < sizeof(seg) / sizeof(seg[0]); i++) {
-		memcpy(&v, (const char *)ev + seg[i].off, sizeof(v));
-		ts_out_num(t, TS_J, seg[i].key, NULL, ev->known & seg[i].bit, v);
-	}
+	ts_out_num(t, TS_J, "seg_syn_seq", NULL,
+		   ev->known & TS_NL_EV_SEG_SYN_SEQ, ev->seg_syn_seq);
+	ts_out_num(t, TS_J, "seg_synack_seq", NULL,
+		   ev->known & TS_NL_EV_SEG_SYNACK_SEQ, ev->seg_synack_seq);
+	ts_out_num(t, TS_J, "seg_synack_ack", NULL,
+		   ev->known & TS_NL_EV_SEG_SYNACK_ACK, ev->seg_synack_ack);
+	ts_out_num(t, TS_J, "seg_ack", NULL, ev->known & TS_NL_EV_SEG_ACK,
+		   ev->seg_ack);
+	ts_out_num(t, TS_J, "seg_fin_seq", NULL,
+		   ev->known & TS_NL_EV_SEG_FIN_SEQ, ev->seg_fin_seq);
+	ts_out_num(t, TS_J, "seg_fin_ack", NULL,
+		   ev->known & TS_NL_EV_SEG_FIN_ACK, ev->seg_fin_ack);
 }
 
 /* PID (the process), TID with -T (the thread), COMM */

@@ -6,8 +6,16 @@
  * own cookie and ladder.
  *
  * Names as in the textbook: x is the client's ISN and y the server's; u is
- * the sequence number of the first FIN, w that of the second. A reader
+ * the sequence number of the first FIN, w that of the second. Each number
+ * is the one the module names for that segment (TCPSTATES_A_EVENT_SEG_*);
+ * from an older module, what SND_NXT and RCV_NXT said then. A reader
  * without privilege over the connection gets no sequence numbers: "?".
+ *
+ * Beyond the textbook: the SYNs a client sent again (the last one at its
+ * time: the first SYN plus HS_WAIT_NS; the times of those between are not
+ * recorded), the SYN-ACKs a server sent again (how many), the data phase
+ * before the event that leaves ESTABLISHED, and at the end how long the
+ * connection lived and its totals.
  *
  * The kernel sends only that connection's events and entry (a cookie
  * filter, family version 2); with an older module they are picked here.
