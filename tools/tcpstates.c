@@ -59,9 +59,9 @@ static const char filter_help[] =
 "  [state STATE]... [exclude STATE]... [EXPRESSION]\n"
 "  EXPRESSION: src|dst ADDR[/PLEN][:PORT], sport|dport OP :PORT, pid N,\n"
 "  comm GLOB, cause CAUSE, role ROLE, cookie N, netns_id N, family FAMILY,\n"
-"  cgroup PATH|ID,\n"
-"  combined with and, or, not and ( ). Text prints the kernel's state\n"
-"  names (ESTABLISHED); filters take ss's (established, close-wait) too.\n";
+"  cgroup PATH|ID, combined with and, or, not and ( ). Text prints the\n"
+"  kernel's state names (ESTABLISHED); filters take ss's (established,\n"
+"  close-wait) too.\n";
 
 static const struct command commands[] = {
 	{ "watch", cmd_watch, "", "follow events live, until Ctrl-C (the default command)",
@@ -97,8 +97,9 @@ static const struct command commands[] = {
 	  "Live by default, as watch. TX_BYTES and RX_BYTES are data bytes (sent and\n"
 	  "acked, received; not the SYN and FIN), RETRANS every segment sent again\n"
 	  "(SYNs included), RTT_MS the smoothed round-trip time at the close, CGROUP\n"
-	  "the path of the owner's cgroup. Listeners are left out. -e adds SEGS_OUT,\n"
-	  "SEGS_IN, RTO, TLP, MIN_RTT_MS; -j has every field.\n"
+	  "the socket's cgroup by its path. Listeners are left out. -e adds FROM (the\n"
+	  "state it closed from), SEGS_OUT, SEGS_IN, RTO, TLP, MIN_RTT_MS; -j has\n"
+	  "every field.\n"
 	  "Examples:\n"
 	  "  tcpstates life                              every connection as it closes\n"
 	  "  tcpstates life --ring dport = :443          those of port 443 still in the ring\n"
