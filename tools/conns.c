@@ -2,7 +2,8 @@
 /*
  * tcpstates CLI: conns, the live connection table, sortable, as ss lists
  * sockets (not the listeners unless -a or -l), with each connection's
- * Recv-Q and Send-Q from sock_diag (diag.c).
+ * Recv-Q and Send-Q from sock_diag (diag.c); and listeners, the same
+ * table's listeners with their accept queues and drops.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,12 +76,23 @@ static int conn_cmp(const void *pa, const void *pb)
 	else if (!strcmp(sort_key, "handshake"))	/* slowest first */
 		r = cmp_u64(b->known & TS_NL_KNOW_HANDSHAKE ? b->handshake_us : 0,
 			    a->known & TS_NL_KNOW_HANDSHAKE ? a->handshake_us : 0);
+	else if (!strcmp(sort_key, "bytes"))	/* the most first */
+		r = cmp_u64(b->data.bytes_acked + b->data.bytes_received,
+			    a->data.bytes_acked + a->data.bytes_received);
+	else if (!strcmp(sort_key, "retrans"))
+		r = cmp_u64(b->data.retrans + b->hs_retrans,
+			    a->data.retrans + a->hs_retrans);
+	else if (!strcmp(sort_key, "rtt"))
+		r = cmp_u64(b->data.srtt_us, a->data.srtt_us);
+	else if (!strcmp(sort_key, "drops"))
+		r = cmp_u64(b->syn_drops + b->ack_drops, a->syn_drops + a->ack_drops);
 	if (!r)
 		r = cmp_u64(a->cookie, b->cookie);
 	return r * sort_sign;
 }
 
-int cmd_conns(struct ts_nl *nl, const struct ts_opts *o)
+static int list(struct ts_nl *nl, const struct ts_opts *o,
+		struct ts_out *(*open)(FILE *f, const struct ts_opts *o))
 {
 	struct conn_list l = { .o = o };
 	struct ts_nl_filter k;
@@ -103,11 +115,22 @@ int cmd_conns(struct ts_nl *nl, const struct ts_opts *o)
 		l.c[i].has_queues = ts_diag_find(d, l.c[i].c.cookie,
 						 &l.c[i].rqueue, &l.c[i].wqueue);
 	ts_diag_free(d);
-	out = ts_conns_open(stdout, o);
+	out = open(stdout, o);
 	for (i = 0; i < l.n; i++)
 		ts_out_row(out, &l.c[i]);
 	ts_out_close(out);
 	ts_flush(stdout);
 	free(l.c);
 	return 0;
+}
+
+int cmd_conns(struct ts_nl *nl, const struct ts_opts *o)
+{
+	return list(nl, o, ts_conns_open);
+}
+
+/* The filter asks for LISTEN (main()) */
+int cmd_listeners(struct ts_nl *nl, const struct ts_opts *o)
+{
+	return list(nl, o, ts_listeners_open);
 }

@@ -12,7 +12,8 @@
  *           | pid [OP] N | cookie [OP] N | netns_id [OP] N
  *           | comm [=|!=] GLOB | cause [=|!=] CAUSE | role [=|!=] ROLE
  *           | family [=|!=] inet|inet6
- *           | cgroup PATH (parsed, refused: the module has no such filter)
+ *           | cgroup [=|!=] PATH|ID   the socket's cgroup (v2): a path under
+ *                                     the cgroup2 mount, or its id (cgroup.c)
  *
  * Lists take commas (pid 1,2; cause timeout,refused; state a,b). ss's
  * dev, fwmark and autobound are refused: the module does not record them.
@@ -354,8 +355,18 @@ static struct ts_expr *parse_pred(struct parser *p)
 		return ts_pred(TS_K_FAMILY, cmp, fam);
 	}
 	if (!strcmp(k, "cgroup")) {
-		fail(p, "bad filter: cgroup: not supported by this module version (it has no cgroup filter)");
-		return NULL;
+		char err[256];
+		uint64_t id;
+
+		cmp = parse_cmp(p, false, k);
+		t = value(p, k, "a cgroup path (/system.slice/nginx.service) or id");
+		if (!t)
+			return NULL;
+		if (ts_cgroup_resolve(t, &id, err, sizeof(err))) {
+			fail(p, "bad filter: cgroup '%s': %s", t, err);
+			return NULL;
+		}
+		return negate(cmp, ts_pred(TS_K_CGROUP, TS_EQ, id));
 	}
 	if (!strcmp(k, "dev") || !strcmp(k, "fwmark") || !strcmp(k, "autobound")) {
 		fail(p, "bad filter: %s: not supported (the module does not record it)", k);
@@ -370,7 +381,7 @@ static struct ts_expr *parse_pred(struct parser *p)
 		     k, k, k);
 		return NULL;
 	}
-	fail(p, "bad filter: unknown key '%s' (src, dst, sport, dport, state, pid, comm, cause, role, cookie, netns_id, family)",
+	fail(p, "bad filter: unknown key '%s' (src, dst, sport, dport, state, pid, comm, cause, role, cookie, netns_id, family, cgroup)",
 	     k);
 	return NULL;
 }

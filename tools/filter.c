@@ -332,8 +332,8 @@ struct rec {
 	int cause;			/* -1: a connection */
 	unsigned int role;
 	const struct ts_nl_owner *o;
-	uint64_t cookie, netns_id;
-	bool has_netns_id;
+	uint64_t cookie, netns_id, cgroup_id;
+	bool has_netns_id, has_cgroup;
 	uint32_t netns;
 };
 
@@ -417,6 +417,8 @@ static bool pred_match(const struct ts_expr *e, const struct rec *r)
 		return compare(e->cmp, r->cookie, e->num);
 	case TS_K_NETNS_ID:
 		return r->has_netns_id && compare(e->cmp, r->netns_id, e->num);
+	case TS_K_CGROUP:
+		return r->has_cgroup && compare(e->cmp, r->cgroup_id, e->num);
 	}
 	return false;
 }
@@ -452,7 +454,8 @@ bool ts_match_event(const struct ts_filter *f, const struct ts_nl_event *ev)
 		.cause = ev->cause, .role = ev->role, .o = &ev->owner,
 		.cookie = ev->cookie, .netns_id = ev->netns_id,
 		.has_netns_id = ev->known & TS_NL_EV_NETNS_ID,
-		.netns = ev->netns,
+		.netns = ev->netns, .cgroup_id = ev->cgroup_id,
+		.has_cgroup = ev->known & TS_NL_EV_CGROUP,
 	};
 
 	return match(f, &r);
@@ -466,7 +469,8 @@ bool ts_match_conn(const struct ts_filter *f, const struct ts_nl_conn *c)
 		.cause = -1, .role = c->role, .o = &c->owner,
 		.cookie = c->cookie, .netns_id = c->netns_id,
 		.has_netns_id = c->known & TS_NL_KNOW_NETNS_ID,
-		.netns = c->netns,
+		.netns = c->netns, .cgroup_id = c->cgroup_id,
+		.has_cgroup = c->known & TS_NL_KNOW_CGROUP,
 	};
 
 	return match(f, &r);
@@ -555,6 +559,12 @@ static void push_pred(struct push *p, const struct ts_expr *e)
 			set(p, FILTER_BIT(NETNS_ID));
 		}
 		break;
+	case TS_K_CGROUP:
+		if (room(p, FILTER_BIT(CGROUP_ID))) {
+			k->cgroup_id = e->num;
+			set(p, FILTER_BIT(CGROUP_ID));
+		}
+		break;
 	default:
 		break;
 	}
@@ -610,7 +620,8 @@ static void push_addr(struct push *p, const struct ts_host *h, bool local)
 uint32_t ts_filter_attrs(struct ts_nl *nl, const struct ts_filter *f)
 {
 	if (f->netns_fd >= 0 || ts_expr_has(f->expr, TS_K_COOKIE) ||
-	    ts_expr_has(f->expr, TS_K_NETNS_ID))
+	    ts_expr_has(f->expr, TS_K_NETNS_ID) ||
+	    ts_expr_has(f->expr, TS_K_CGROUP))
 		return ts_nl_filter_attrs(nl);
 	return TS_NL_FILTER_V1 & ~FILTER_BIT(NETNS);
 }

@@ -527,6 +527,28 @@ static void ts_nl_parse_owner(const struct nlattr *nest, struct ts_nl_owner *o)
 	}
 }
 
+/* The data phase nest: TCPSTATES_A_DATA_* */
+static void ts_nl_parse_data(const struct nlattr *nest, struct ts_nl_data *d)
+{
+	const char *end = (const char *)nest + nest->nla_len;
+	const struct nlattr *a;
+
+	d->known = true;
+	ts_attr_for_each(a, (const struct nlattr *)ts_attr_data(nest), end) {
+		switch (ts_attr_type(a)) {
+		case TCPSTATES_A_DATA_BYTES_ACKED: d->bytes_acked = u64_of(a); break;
+		case TCPSTATES_A_DATA_BYTES_RECEIVED: d->bytes_received = u64_of(a); break;
+		case TCPSTATES_A_DATA_SEGS_OUT: d->segs_out = u32_of(a); break;
+		case TCPSTATES_A_DATA_SEGS_IN: d->segs_in = u32_of(a); break;
+		case TCPSTATES_A_DATA_RETRANS: d->retrans = u32_of(a); break;
+		case TCPSTATES_A_DATA_RTO: d->rto = u32_of(a); break;
+		case TCPSTATES_A_DATA_TLP: d->tlp = u32_of(a); break;
+		case TCPSTATES_A_DATA_SRTT_US: d->srtt_us = u32_of(a); break;
+		case TCPSTATES_A_DATA_MIN_RTT_US: d->min_rtt_us = u32_of(a); break;
+		}
+	}
+}
+
 static void ts_nl_get_addr(const struct nlattr *a, uint8_t *addr)
 {
 	size_t len = ts_attr_len(a);
@@ -582,6 +604,35 @@ void ts_nl_parse_event(const struct nlmsghdr *nlh, struct ts_nl_event *ev)
 			ev->err = u32_of(a);
 			ev->known |= TS_NL_EV_ERRNO;
 			break;
+		case TCPSTATES_A_EVENT_CGROUP_ID:
+			ev->cgroup_id = u64_of(a);
+			ev->known |= TS_NL_EV_CGROUP;
+			break;
+		case TCPSTATES_A_EVENT_LIFE_NS:
+			ev->life_ns = u64_of(a);
+			ev->known |= TS_NL_EV_LIFE;
+			break;
+		case TCPSTATES_A_EVENT_HS_RETRANS:
+			ev->hs_retrans = u32_of(a);
+			ev->known |= TS_NL_EV_HS_RETRANS;
+			break;
+		case TCPSTATES_A_EVENT_HS_WAIT_NS:
+			ev->hs_wait_ns = u64_of(a);
+			ev->known |= TS_NL_EV_HS_WAIT;
+			break;
+#define SEG(attr, field, bit)				\
+		case TCPSTATES_A_EVENT_##attr:		\
+			ev->field = u32_of(a);		\
+			ev->known |= TS_NL_EV_##bit;	\
+			break
+		SEG(SEG_SYN_SEQ, seg_syn_seq, SEG_SYN_SEQ);
+		SEG(SEG_SYNACK_SEQ, seg_synack_seq, SEG_SYNACK_SEQ);
+		SEG(SEG_SYNACK_ACK, seg_synack_ack, SEG_SYNACK_ACK);
+		SEG(SEG_ACK, seg_ack, SEG_ACK);
+		SEG(SEG_FIN_SEQ, seg_fin_seq, SEG_FIN_SEQ);
+		SEG(SEG_FIN_ACK, seg_fin_ack, SEG_FIN_ACK);
+#undef SEG
+		case TCPSTATES_A_EVENT_DATA: ts_nl_parse_data(a, &ev->data); break;
 		}
 	}
 }
@@ -653,6 +704,22 @@ void ts_nl_parse_conn(const struct nlmsghdr *nlh, struct ts_nl_conn *c)
 			c->netns_id = u64_of(a);
 			c->known |= TS_NL_KNOW_NETNS_ID;
 			break;
+		case TCPSTATES_A_CONN_CGROUP_ID:
+			c->cgroup_id = u64_of(a);
+			c->known |= TS_NL_KNOW_CGROUP;
+			break;
+		case TCPSTATES_A_CONN_DATA: ts_nl_parse_data(a, &c->data); break;
+		case TCPSTATES_A_CONN_HS_RETRANS:
+			c->hs_retrans = u32_of(a);
+			c->known |= TS_NL_KNOW_HS_RETRANS;
+			break;
+		case TCPSTATES_A_CONN_ACCEPTQ_LEN:
+			c->acceptq_len = u32_of(a);
+			c->known |= TS_NL_KNOW_LISTENER;
+			break;
+		case TCPSTATES_A_CONN_ACCEPTQ_MAX: c->acceptq_max = u32_of(a); break;
+		case TCPSTATES_A_CONN_SYN_DROPS: c->syn_drops = u64_of(a); break;
+		case TCPSTATES_A_CONN_ACK_DROPS: c->ack_drops = u64_of(a); break;
 		}
 	}
 }

@@ -52,6 +52,24 @@ struct ts_nl_owner {
 #define TS_NL_EV_RCV_NXT	(1U << 1)
 #define TS_NL_EV_NETNS_ID	(1U << 2)
 #define TS_NL_EV_ERRNO		(1U << 3)
+#define TS_NL_EV_CGROUP		(1U << 4)
+#define TS_NL_EV_LIFE		(1U << 5)
+#define TS_NL_EV_HS_RETRANS	(1U << 6)
+#define TS_NL_EV_HS_WAIT	(1U << 7)
+/* the segments of the textbook's diagram (TCPSTATES_A_EVENT_SEG_*) */
+#define TS_NL_EV_SEG_SYN_SEQ	(1U << 8)
+#define TS_NL_EV_SEG_SYNACK_SEQ	(1U << 9)
+#define TS_NL_EV_SEG_SYNACK_ACK	(1U << 10)
+#define TS_NL_EV_SEG_ACK	(1U << 11)
+#define TS_NL_EV_SEG_FIN_SEQ	(1U << 12)
+#define TS_NL_EV_SEG_FIN_ACK	(1U << 13)
+
+/* The data phase (TCPSTATES_A_DATA_*): @known when the kernel sent it */
+struct ts_nl_data {
+	bool known;
+	uint64_t bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in, retrans, rto, tlp, srtt_us, min_rtt_us;
+};
 
 struct ts_nl_event {
 	uint16_t nlmsg_flags;
@@ -64,6 +82,13 @@ struct ts_nl_event {
 	uint8_t laddr[16], raddr[16];
 	uint16_t lport, rport;
 	struct ts_nl_owner owner;
+	uint64_t cgroup_id;		/* 0: none */
+	uint64_t life_ns, hs_wait_ns;
+	uint32_t hs_retrans;
+	/* SYN seq=x; SYN-ACK seq=y ack=x+1; ACK ack=y+1; FIN seq=u|w; ACK u+1|w+1 */
+	uint32_t seg_syn_seq, seg_synack_seq, seg_synack_ack, seg_ack;
+	uint32_t seg_fin_seq, seg_fin_ack;
+	struct ts_nl_data data;
 };
 
 #define TS_NL_KNOW_ISN_LOCAL	(1U << 0)
@@ -73,6 +98,9 @@ struct ts_nl_event {
 #define TS_NL_KNOW_HANDSHAKE	(1U << 4)
 #define TS_NL_KNOW_STATE_NS	(1U << 5)
 #define TS_NL_KNOW_NETNS_ID	(1U << 6)
+#define TS_NL_KNOW_CGROUP	(1U << 7)
+#define TS_NL_KNOW_HS_RETRANS	(1U << 8)
+#define TS_NL_KNOW_LISTENER	(1U << 9)	/* the accept queue and drops */
 
 struct ts_nl_conn {
 	uint16_t nlmsg_flags;
@@ -85,6 +113,12 @@ struct ts_nl_conn {
 	uint16_t lport, rport;
 	uint64_t duration_us[13];	/* per TCP state; 0: none */
 	struct ts_nl_owner owner;
+	uint64_t cgroup_id;
+	struct ts_nl_data data;		/* as of its last event that read it */
+	uint32_t hs_retrans;
+	/* a listener's accept queue (at its last handshake, drop or close) */
+	uint32_t acceptq_len, acceptq_max;
+	uint64_t syn_drops, ack_drops;
 };
 
 /* What a dump asks the kernel for; fields are used when their bit is set. */

@@ -206,7 +206,7 @@ static char *put_u64(char *p, unsigned long long v)
 }
 
 /* The tables */
-#define TS_OUT_COLS	32
+#define TS_OUT_COLS	40
 #define TS_OUT_LINE	4096
 #define TS_OUT_BLOCK	65536		/* rows a table holds before printing */
 
@@ -242,7 +242,9 @@ static int hint(const char *head)
 		{ "TID", 6 }, { "COMM", 9 }, { "LOCAL", 21 }, { "REMOTE", 21 },
 		{ "OLDSTATE", 11 }, { "NEWSTATE", 11 }, { "MS", 7 },
 		{ "CAUSE", 14 }, { "ROLE", 8 }, { "NETNS", 10 }, { "SND", 10 },
-		{ "RCV", 10 },
+		{ "RCV", 10 }, { "TX_BYTES", 9 }, { "RX_BYTES", 9 },
+		{ "LIFE_MS", 9 }, { "RTT_MS", 7 }, { "FROM", 11 },
+		{ "CGROUP", 20 },
 	};
 	unsigned int i;
 
@@ -525,11 +527,14 @@ void ts_out_str(struct ts_out *t, unsigned int show, const char *key,
 	}
 }
 
-/* A command name: octal escapes in text, a JSON string in JSON */
+/*
+ * A name of any bytes (a command name, a cgroup path): octal escapes in
+ * text, a JSON string in JSON
+ */
 void ts_out_comm(struct ts_out *t, unsigned int show, const char *key,
 		 const char *head, const char *comm)
 {
-	char buf[80];
+	char buf[1024];
 
 	if (!shown(t, show))
 		return;

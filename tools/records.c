@@ -48,6 +48,110 @@ static void endpoints(struct ts_out *t, int family, const uint8_t *laddr,
 	ts_out_num(t, TS_J, "remote_port", NULL, true, rport);
 }
 
+/*
+ * The socket's cgroup: its path in text (CGROUP, "-" when the cgroup is
+ * gone or not under this reader's cgroup2 mount), id and path in JSON.
+ */
+static void cgroup(struct ts_out *t, unsigned int show, bool known,
+		   uint64_t id)
+{
+	const char *path = NULL;
+
+	if (known && id && ts_out_shows(t, show | TS_J))
+		path = ts_cgroup_path(id);
+	ts_out_num(t, TS_J, "cgroup_id", NULL, known && id, id);
+	ts_out_comm(t, show | TS_J, "cgroup", "CGROUP", path);
+}
+
+/* A round-trip time for JSON: 0 is "none yet", null */
+static const char *rtt_json(uint32_t us, char *buf, size_t len)
+{
+	if (!us)
+		return "null";
+	snprintf(buf, len, "%u", us);
+	return buf;
+}
+
+/* The data phase as one JSON object, or null */
+static void data_json(struct ts_out *t, const struct ts_nl_data *d)
+{
+	char json[320], srtt[16], min[16];
+
+	if (!ts_out_shows(t, TS_J))
+		return;
+	if (!d->known) {
+		ts_out_raw(t, "data", "null");
+		return;
+	}
+	snprintf(json, sizeof(json),
+		 "{\"bytes_acked\":%llu,\"bytes_received\":%llu,\"segs_out\":%u,"
+		 "\"segs_in\":%u,\"retrans\":%u,\"rto\":%u,\"tlp\":%u,"
+		 "\"srtt_us\":%s,\"min_rtt_us\":%s}",
+		 (unsigned long long)d->bytes_acked,
+		 (unsigned long long)d->bytes_received, d->segs_out, d->segs_in,
+		 d->retrans, d->rto, d->tlp,
+		 rtt_json(d->srtt_us, srtt, sizeof(srtt)),
+		 rtt_json(d->min_rtt_us, min, sizeof(min)));
+	ts_out_raw(t, "data", json);
+}
+
+/* Milliseconds of a round-trip time in microseconds; 0 is none yet */
+static void rtt_ms(struct ts_out *t, unsigned int show, const char *head,
+		   const struct ts_nl_data *d, uint32_t us)
+{
+	char buf[32];
+
+	if (!ts_out_shows(t, show))
+		return;
+	ts_format_ms(d->known && us, (uint64_t)us * 1000, buf, sizeof(buf));
+	ts_out_str(t, show, NULL, head, buf);
+}
+
+/* TX_BYTES RX_BYTES (text; JSON has them in "data") */
+static void data_bytes(struct ts_out *t, unsigned int show,
+		       const struct ts_nl_data *d)
+{
+	ts_out_num(t, show, NULL, "TX_BYTES", d->known, d->bytes_acked);
+	ts_out_num(t, show, NULL, "RX_BYTES", d->known, d->bytes_received);
+}
+
+/* "normal", "error(ENOPROTOOPT)" */
+static void cause_text(struct ts_out *t, unsigned int show,
+		       const struct ts_nl_event *ev)
+{
+	char buf[64], err[32];
+
+	if (!ts_out_shows(t, show))
+		return;
+	if (ev->cause == TCPSTATES_CAUSE_ERROR && (ev->known & TS_NL_EV_ERRNO))
+		snprintf(buf, sizeof(buf), "%s(%s)", ts_cause_name(ev->cause),
+			 ts_errno_name(ev->err, err, sizeof(err)));
+	else
+		snprintf(buf, sizeof(buf), "%s", ts_cause_name(ev->cause));
+	ts_out_str(t, show, NULL, "CAUSE", buf);
+}
+
+/*
+ * The segments of the textbook's diagram this event stands for (JSON),
+ * each only on its own events: SYN seq=x; SYN-ACK seq=y ack=x+1; ACK
+ * ack=y+1; FIN seq=u or w; its ACK u+1 or w+1.
+ */
+static void segments(struct ts_out *t, const struct ts_nl_event *ev)
+{
+	ts_out_num(t, TS_J, "seg_syn_seq", NULL,
+		   ev->known & TS_NL_EV_SEG_SYN_SEQ, ev->seg_syn_seq);
+	ts_out_num(t, TS_J, "seg_synack_seq", NULL,
+		   ev->known & TS_NL_EV_SEG_SYNACK_SEQ, ev->seg_synack_seq);
+	ts_out_num(t, TS_J, "seg_synack_ack", NULL,
+		   ev->known & TS_NL_EV_SEG_SYNACK_ACK, ev->seg_synack_ack);
+	ts_out_num(t, TS_J, "seg_ack", NULL, ev->known & TS_NL_EV_SEG_ACK,
+		   ev->seg_ack);
+	ts_out_num(t, TS_J, "seg_fin_seq", NULL,
+		   ev->known & TS_NL_EV_SEG_FIN_SEQ, ev->seg_fin_seq);
+	ts_out_num(t, TS_J, "seg_fin_ack", NULL,
+		   ev->known & TS_NL_EV_SEG_FIN_ACK, ev->seg_fin_ack);
+}
+
 /* PID (the process), TID with -T (the thread), COMM */
 static void owner(struct ts_out *t, const struct ts_nl_owner *o)
 {
@@ -61,7 +165,7 @@ static void owner(struct ts_out *t, const struct ts_nl_owner *o)
 static void event_fields(struct ts_out *t, const void *rec)
 {
 	const struct ts_nl_event *ev = rec;
-	char buf[64], err[32];
+	char buf[64];
 
 	if (ts_out_shows(t, TS_TT | TS_JT)) {
 		ts_format_walltime(ev->time_ns, buf, sizeof(buf));
@@ -83,14 +187,7 @@ static void event_fields(struct ts_out *t, const void *rec)
 		ts_out_str(t, TS_T, NULL, "MS", buf);
 	}
 	ts_out_num(t, TS_J, "prev_ns", NULL, ev->has_prev_ns, ev->prev_ns);
-	if (ts_out_shows(t, TS_W)) {
-		if (ev->cause == TCPSTATES_CAUSE_ERROR && (ev->known & TS_NL_EV_ERRNO))
-			snprintf(buf, sizeof(buf), "%s(%s)", ts_cause_name(ev->cause),
-				 ts_errno_name(ev->err, err, sizeof(err)));
-		else
-			snprintf(buf, sizeof(buf), "%s", ts_cause_name(ev->cause));
-		ts_out_str(t, TS_W, NULL, "CAUSE", buf);
-	}
+	cause_text(t, TS_W, ev);
 	ts_out_str(t, TS_J, "cause", NULL, ts_cause_name(ev->cause));
 	ts_out_num(t, TS_J, "errno", NULL, ev->known & TS_NL_EV_ERRNO, ev->err);
 	ts_out_str(t, TS_W | TS_J, "role", "ROLE", ts_role_name(ev->role));
@@ -106,6 +203,89 @@ static void event_fields(struct ts_out *t, const void *rec)
 	ts_out_str(t, TS_W, NULL, "FLAGS",
 		   ev->flags & TCPSTATES_EVENT_F_PARTIAL ? "partial" : "-");
 	ts_out_bool(t, "partial", ev->flags & TCPSTATES_EVENT_F_PARTIAL);
+	ts_out_num(t, TS_J, "life_ns", NULL, ev->known & TS_NL_EV_LIFE,
+		   ev->life_ns);
+	ts_out_num(t, TS_J, "hs_retrans", NULL, ev->known & TS_NL_EV_HS_RETRANS,
+		   ev->hs_retrans);
+	ts_out_num(t, TS_J, "hs_wait_ns", NULL, ev->known & TS_NL_EV_HS_WAIT,
+		   ev->hs_wait_ns);
+	segments(t, ev);
+	data_json(t, &ev->data);
+	cgroup(t, TS_W, ev->known & TS_NL_EV_CGROUP, ev->cgroup_id);
+}
+
+/*
+ * A connection's last event: its CLOSE (after TIME_WAIT if it had one; a
+ * hand-over to a TIME_WAIT socket is no CLOSE), not a listener's.
+ */
+bool ts_event_is_last(const struct ts_nl_event *ev)
+{
+	return ev->newstate == TS_CLOSE && ev->oldstate != TS_LISTEN &&
+	       ev->role != TCPSTATES_ROLE_LISTENER;
+}
+
+/*
+ * life: a closed connection on one line, from its last event (as bcc's
+ * tcplife): the owner, the endpoints, the data each way, how long it
+ * lived, what was sent again, the round-trip time, why it closed, its
+ * cgroup.
+ */
+static void life_fields(struct ts_out *t, const void *rec)
+{
+	const struct ts_nl_event *ev = rec;
+	const struct ts_nl_data *d = &ev->data;
+	char buf[64];
+
+	if (ts_out_shows(t, TS_TT | TS_JT)) {
+		ts_format_walltime(ev->time_ns, buf, sizeof(buf));
+		ts_out_str(t, TS_TT | TS_JT, "time", "TIME", buf);
+	}
+	ts_out_num(t, TS_W | TS_J, "seq", "SEQ", true, ev->seq);
+	ts_out_num(t, TS_J, "time_ns", NULL, true, ev->time_ns);
+	ts_out_num(t, TS_T | TS_J, "cookie", "COOKIE", true, ev->cookie);
+	owner(t, &ev->owner);
+	endpoints(t, ev->family, ev->laddr, ev->lport, ev->raddr, ev->rport);
+	ts_out_str(t, TS_J, "family", NULL, family_name(ev->family));
+	data_bytes(t, TS_T, d);
+	if (ts_out_shows(t, TS_T)) {
+		ts_format_ms(ev->known & TS_NL_EV_LIFE, ev->life_ns, buf, sizeof(buf));
+		ts_out_str(t, TS_T, NULL, "LIFE_MS", buf);
+	}
+	ts_out_num(t, TS_J, "life_ns", NULL, ev->known & TS_NL_EV_LIFE,
+		   ev->life_ns);
+	ts_out_num(t, TS_T, NULL, "RETRANS", d->known, d->retrans);
+	rtt_ms(t, TS_T, "RTT_MS", d, d->srtt_us);
+	cause_text(t, TS_T, ev);
+	ts_out_str(t, TS_J, "cause", NULL, ts_cause_name(ev->cause));
+	ts_out_num(t, TS_J, "errno", NULL, ev->known & TS_NL_EV_ERRNO, ev->err);
+	ts_out_str(t, TS_W | TS_J, "oldstate", "FROM", ts_state_name(ev->oldstate));
+	ts_out_str(t, TS_W | TS_J, "role", "ROLE", ts_role_name(ev->role));
+	ts_out_num(t, TS_W, NULL, "SEGS_OUT", d->known, d->segs_out);
+	ts_out_num(t, TS_W, NULL, "SEGS_IN", d->known, d->segs_in);
+	ts_out_num(t, TS_W, NULL, "RTO", d->known, d->rto);
+	ts_out_num(t, TS_W, NULL, "TLP", d->known, d->tlp);
+	rtt_ms(t, TS_W, "MIN_RTT_MS", d, d->min_rtt_us);
+	data_json(t, d);
+	ts_out_num(t, TS_W | TS_J, "netns", "NETNS", true, ev->netns);
+	ts_out_num(t, TS_J, "netns_id", NULL, ev->known & TS_NL_EV_NETNS_ID,
+		   ev->netns_id);
+	ts_out_num(t, TS_W | TS_J, "uid", "UID",
+		   ev->owner.have & TS_NL_OWNER_UID, ev->owner.uid);
+	ts_out_str(t, TS_W, NULL, "FLAGS",
+		   ev->flags & TCPSTATES_EVENT_F_PARTIAL ? "partial" : "-");
+	ts_out_bool(t, "partial", ev->flags & TCPSTATES_EVENT_F_PARTIAL);
+	cgroup(t, TS_T, ev->known & TS_NL_EV_CGROUP, ev->cgroup_id);
+}
+
+/* A listener's accept queue and drops (JSON; null for other sockets) */
+static void listener_json(struct ts_out *t, const struct ts_nl_conn *c)
+{
+	bool lk = c->known & TS_NL_KNOW_LISTENER;
+
+	ts_out_num(t, TS_J, "acceptq_len", NULL, lk, c->acceptq_len);
+	ts_out_num(t, TS_J, "acceptq_max", NULL, lk, c->acceptq_max);
+	ts_out_num(t, TS_J, "syn_drops", NULL, lk, c->syn_drops);
+	ts_out_num(t, TS_J, "ack_drops", NULL, lk, c->ack_drops);
 }
 
 /* pre,tw,partial */
@@ -180,6 +360,12 @@ static void conn_fields(struct ts_out *t, const void *rec)
 	ts_out_str(t, TS_T, NULL, "HS_MS", buf);
 	ts_out_num(t, TS_J, "handshake_us", NULL, c->known & TS_NL_KNOW_HANDSHAKE,
 		   c->handshake_us);
+	ts_out_num(t, TS_W | TS_J, "hs_retrans", "HS_RETRANS",
+		   c->known & TS_NL_KNOW_HS_RETRANS, c->hs_retrans);
+	data_bytes(t, TS_W, &c->data);
+	ts_out_num(t, TS_W, NULL, "RETRANS", c->data.known, c->data.retrans);
+	rtt_ms(t, TS_W, "RTT_MS", &c->data, c->data.srtt_us);
+	data_json(t, &c->data);
 	ts_out_num(t, TS_W | TS_J, "isn_local", "ISN_LOCAL",
 		   c->known & TS_NL_KNOW_ISN_LOCAL, c->isn_local);
 	ts_out_num(t, TS_W | TS_J, "isn_remote", "ISN_REMOTE",
@@ -201,7 +387,55 @@ static void conn_fields(struct ts_out *t, const void *rec)
 	ts_out_bool(t, "preexisting", c->flags & TCPSTATES_CONN_F_PREEXISTING);
 	ts_out_bool(t, "timewait", c->flags & TCPSTATES_CONN_F_TIMEWAIT);
 	ts_out_bool(t, "partial", c->flags & TCPSTATES_CONN_F_PARTIAL);
+	listener_json(t, c);
+	cgroup(t, TS_W, c->known & TS_NL_KNOW_CGROUP, c->cgroup_id);
 	durations(t, c);
+}
+
+/*
+ * listeners: each listener with its accept queue (QUEUE: waiting/limit;
+ * live from sock_diag for the reader's namespace, as ss -lt's Recv-Q and
+ * Send-Q; else as of the listener's last handshake or drop) and what it
+ * dropped because the queue was full: SYNs refused, final ACKs dropped.
+ */
+static void listener_fields(struct ts_out *t, const void *rec)
+{
+	const struct ts_conn_row *row = rec;
+	const struct ts_nl_conn *c = &row->c;
+	bool lk = c->known & TS_NL_KNOW_LISTENER;
+	char buf[64];
+
+	ts_out_num(t, TS_T | TS_J, "cookie", "COOKIE", true, c->cookie);
+	ts_format_age(c->state_ns, buf, sizeof(buf));
+	ts_out_str(t, TS_T, NULL, "FOR",
+		   c->known & TS_NL_KNOW_STATE_NS ? buf : "-");
+	ts_out_num(t, TS_J, "state_ns", NULL, c->known & TS_NL_KNOW_STATE_NS,
+		   c->state_ns);
+	owner(t, &c->owner);
+	endpoints(t, c->family, c->laddr, c->lport, c->raddr, c->rport);
+	ts_out_str(t, TS_J, "family", NULL, family_name(c->family));
+	if (row->has_queues)
+		snprintf(buf, sizeof(buf), "%u/%u", row->rqueue, row->wqueue);
+	else if (lk)
+		snprintf(buf, sizeof(buf), "%u/%u", c->acceptq_len, c->acceptq_max);
+	else
+		snprintf(buf, sizeof(buf), "-");
+	ts_out_str(t, TS_T, NULL, "QUEUE", buf);
+	ts_out_num(t, TS_J, "recv_q", NULL, row->has_queues, row->rqueue);
+	ts_out_num(t, TS_J, "send_q", NULL, row->has_queues, row->wqueue);
+	ts_out_num(t, TS_T, NULL, "SYN_DROPS", lk, c->syn_drops);
+	ts_out_num(t, TS_T, NULL, "ACK_DROPS", lk, c->ack_drops);
+	listener_json(t, c);
+	ts_out_num(t, TS_W | TS_J, "netns", "NETNS", true, c->netns);
+	ts_out_num(t, TS_J, "netns_id", NULL, c->known & TS_NL_KNOW_NETNS_ID,
+		   c->netns_id);
+	ts_out_num(t, TS_W | TS_J, "uid", "UID",
+		   c->owner.have & TS_NL_OWNER_UID, c->owner.uid);
+	conn_flags(c, buf, sizeof(buf));
+	ts_out_str(t, TS_W, NULL, "FLAGS", buf);
+	ts_out_bool(t, "preexisting", c->flags & TCPSTATES_CONN_F_PREEXISTING);
+	ts_out_bool(t, "partial", c->flags & TCPSTATES_CONN_F_PARTIAL);
+	cgroup(t, TS_T, c->known & TS_NL_KNOW_CGROUP, c->cgroup_id);
 }
 
 static const struct ts_nl_event blank_event;
@@ -216,6 +450,16 @@ struct ts_out *ts_events_open(FILE *f, const struct ts_opts *o, bool stream)
 struct ts_out *ts_conns_open(FILE *f, const struct ts_opts *o)
 {
 	return ts_out_open(f, o, "conn", conn_fields, &blank_conn, false);
+}
+
+struct ts_out *ts_life_open(FILE *f, const struct ts_opts *o, bool stream)
+{
+	return ts_out_open(f, o, "life", life_fields, &blank_event, stream);
+}
+
+struct ts_out *ts_listeners_open(FILE *f, const struct ts_opts *o)
+{
+	return ts_out_open(f, o, "listener", listener_fields, &blank_conn, false);
 }
 
 /* One record, with its header in text (the unit tests) */

@@ -6,8 +6,16 @@
  * own cookie and ladder.
  *
  * Names as in the textbook: x is the client's ISN and y the server's; u is
- * the sequence number of the first FIN, w that of the second. A reader
+ * the sequence number of the first FIN, w that of the second. Each number
+ * is the one the module names for that segment (TCPSTATES_A_EVENT_SEG_*);
+ * from an older module, what SND_NXT and RCV_NXT said then. A reader
  * without privilege over the connection gets no sequence numbers: "?".
+ *
+ * Beyond the textbook: the SYNs a client sent again (the last one at its
+ * time: the first SYN plus HS_WAIT_NS; the times of those between are not
+ * recorded), the SYN-ACKs a server sent again (how many), the data phase
+ * before the event that leaves ESTABLISHED, and at the end how long the
+ * connection lived and its totals.
  *
  * The kernel sends only that connection's events and entry (a cookie
  * filter, family version 2); with an older module they are picked here.
@@ -28,20 +36,75 @@ struct ladder {
 	bool active;		/* we are the client */
 	bool have_u;		/* the first FIN's number is named */
 	bool u_ours;
+	uint64_t last_ns;	/* the time of the last line with a time; 0: none */
 };
+
+/* The time column: the wall clock first, then the time since the last */
+static void when(struct ladder *l, uint64_t ns, char *t, size_t len)
+{
+	char ms[32];
+
+	if (l->last_ns && ns >= l->last_ns) {
+		ts_format_ms(true, ns - l->last_ns, ms, sizeof(ms));
+		snprintf(t, len, "+%s ms", ms);
+	} else {
+		ts_format_walltime(ns, t, len);
+	}
+	l->last_ns = ns;
+}
+
+/* A segment across; with a time (@ns) when it is known, else none (0) */
+static void arrow_at(struct ladder *l, uint64_t ns, bool out,
+		     const char *fmt, va_list ap)
+{
+	char msg[120], t[64] = "";
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (ns)
+		when(l, ns, t, sizeof(t));
+	if (out)
+		fprintf(l->f, "%14s |  %-52s --> |\n", t, msg);
+	else
+		fprintf(l->f, "%14s | <-- %-52s  |\n", t, msg);
+}
+
+static void arrow(struct ladder *l, bool out, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void timed_arrow(struct ladder *l, uint64_t ns, bool out,
+			const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void note(struct ladder *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 static void arrow(struct ladder *l, bool out, const char *fmt, ...)
 {
-	char msg[120];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	arrow_at(l, 0, out, fmt, ap);
 	va_end(ap);
-	if (out)
-		fprintf(l->f, "%14s |  %-52s --> |\n", "", msg);
-	else
-		fprintf(l->f, "%14s | <-- %-52s  |\n", "", msg);
+}
+
+static void timed_arrow(struct ladder *l, uint64_t ns, bool out,
+			const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	arrow_at(l, ns, out, fmt, ap);
+	va_end(ap);
+}
+
+/* A line of text between the ends (the data phase, the totals) */
+static void note(struct ladder *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(l->f, "%14s |  ", "");
+	va_start(ap, fmt);
+	vfprintf(l->f, fmt, ap);
+	va_end(ap);
+	fputc('\n', l->f);
 }
 
 /* "u" or "w" for a FIN: the first one sent, either way, is u */
@@ -54,17 +117,11 @@ static const char *fin_name(struct ladder *l, bool ours)
 	return l->u_ours == ours ? "u" : "w";
 }
 
-static void step(struct ladder *l, const struct ts_nl_event *ev,
-		 const struct ts_nl_event *prev)
+static void step(struct ladder *l, const struct ts_nl_event *ev)
 {
 	char t[64], ms[32];
 
-	if (prev) {
-		ts_format_ms(true, ev->time_ns - prev->time_ns, ms, sizeof(ms));
-		snprintf(t, sizeof(t), "+%s ms", ms);
-	} else {
-		ts_format_walltime(ev->time_ns, t, sizeof(t));
-	}
+	when(l, ev->time_ns, t, sizeof(t));
 	fprintf(l->f, "%14s |  %s -> %s", t, ts_state_name(ev->oldstate),
 		ts_state_name(ev->newstate));
 	if (ev->newstate == S(CLOSE) && ev->cause)
@@ -81,49 +138,140 @@ static void step(struct ladder *l, const struct ts_nl_event *ev,
 	fputc('\n', l->f);
 }
 
-/* A sequence number plus @add, or "?" when the kernel did not send it */
-static const char *seqno(bool known, uint32_t v, int add)
+/*
+ * A sequence number: the segment's own field (TCPSTATES_A_EVENT_SEG_*,
+ * @seg_bit) when the event carries it, else what SND_NXT or RCV_NXT
+ * (@nxt_bit) then said, plus @add; "?" when the kernel sent neither (a
+ * reader without privilege).
+ */
+static const char *seqno(const struct ts_nl_event *ev, uint32_t seg_bit,
+			 uint32_t seg, uint32_t nxt_bit, uint32_t nxt, int add)
 {
 	static char buf[4][16];
 	static int i;
 
 	i = (i + 1) % 4;
-	if (known)
-		snprintf(buf[i], sizeof(buf[i]), "%u", v + add);
+	if (ev->known & seg_bit)
+		snprintf(buf[i], sizeof(buf[i]), "%u", seg);
+	else if (ev->known & nxt_bit)
+		snprintf(buf[i], sizeof(buf[i]), "%u", nxt + add);
 	else
 		snprintf(buf[i], sizeof(buf[i]), "?");
 	return buf[i];
 }
 
-static void draw_event(struct ladder *l, const struct ts_nl_event *ev,
-		       const struct ts_nl_event *prev)
+/* The segment's field SEG (seg_FIELD), or SND_NXT/RCV_NXT + add */
+#define OR_SND(SEG, field, add) \
+	seqno(ev, TS_NL_EV_SEG_##SEG, ev->field, TS_NL_EV_SND_NXT, ev->snd_nxt, add)
+#define OR_RCV(SEG, field, add) \
+	seqno(ev, TS_NL_EV_SEG_##SEG, ev->field, TS_NL_EV_RCV_NXT, ev->rcv_nxt, add)
+
+/* The data phase, before the event that leaves ESTABLISHED */
+static void data_phase(struct ladder *l, const struct ts_nl_event *ev)
 {
-	bool sk = ev->known & TS_NL_EV_SND_NXT, rk = ev->known & TS_NL_EV_RCV_NXT;
+	const struct ts_nl_data *d = &ev->data;
+	char ms[32], min[32];
+
+	if (!d->known || ev->oldstate != S(ESTABLISHED))
+		return;
+	ts_format_ms(ev->has_prev_ns, ev->prev_ns, ms, sizeof(ms));
+	note(l, "data, %s ms in ESTABLISHED: %llu bytes sent (acked), %llu received,",
+	     ms, (unsigned long long)d->bytes_acked,
+	     (unsigned long long)d->bytes_received);
+	if (d->srtt_us) {
+		ts_format_ms(true, (uint64_t)d->srtt_us * 1000, ms, sizeof(ms));
+		ts_format_ms(true, (uint64_t)d->min_rtt_us * 1000, min, sizeof(min));
+	}
+	note(l, "  %u segments out, %u in, %u sent again (%u timer expiries, %u probes); RTT %s%s%s%s",
+	     d->segs_out, d->segs_in, d->retrans, d->rto, d->tlp,
+	     d->srtt_us ? ms : "-", d->srtt_us ? " ms (min " : "",
+	     d->srtt_us ? min : "", d->srtt_us ? " ms)" : "");
+}
+
+/* The connection's end: how long it lived, its totals */
+static void totals(struct ladder *l, const struct ts_nl_event *ev)
+{
+	const struct ts_nl_data *d = &ev->data;
+	char life[32];
+
+	if (!ts_event_is_last(ev) || !(d->known || (ev->known & TS_NL_EV_LIFE)))
+		return;
+	ts_format_age(ev->life_ns, life, sizeof(life));
+	if (d->known)
+		note(l, "%s%s%s%llu bytes sent (acked), %llu received, %u segments sent again",
+		     ev->known & TS_NL_EV_LIFE ? "lived " : "",
+		     ev->known & TS_NL_EV_LIFE ? life : "",
+		     ev->known & TS_NL_EV_LIFE ? "; in all: " : "in all: ",
+		     (unsigned long long)d->bytes_acked,
+		     (unsigned long long)d->bytes_received, d->retrans);
+	else
+		note(l, "lived %s", life);
+}
+
+/*
+ * The SYNs the client sent again, before the SYN-ACK: the kernel tells how
+ * many and when the last one went (the first SYN plus HS_WAIT_NS); the
+ * times of those between are not recorded.
+ */
+static void syn_again(struct ladder *l, const struct ts_nl_event *ev)
+{
+	uint64_t first = ev->has_prev_ns ? ev->time_ns - ev->prev_ns : 0;
+	const char *xs = OR_SND(SYNACK_ACK, seg_synack_ack - 1, -1);
+	char n[32] = "";
+
+	if (!(ev->known & TS_NL_EV_HS_RETRANS) || !ev->hs_retrans)
+		return;
+	if (ev->hs_retrans > 1)
+		arrow(l, true, "SYN seq=x (%s) sent again, unanswered (%u)",
+		      xs, ev->hs_retrans - 1);
+	if (ev->hs_retrans > 1)
+		snprintf(n, sizeof(n), " (%u of %u)", ev->hs_retrans,
+			 ev->hs_retrans);
+	if ((ev->known & TS_NL_EV_HS_WAIT) && first)
+		timed_arrow(l, first + ev->hs_wait_ns, true,
+			    "SYN seq=x (%s) sent again%s", xs, n);
+	else
+		arrow(l, true, "SYN seq=x (%s) sent again%s", xs, n);
+}
+
+static void draw_event(struct ladder *l, const struct ts_nl_event *ev)
+{
 	const char *n;
 
+	data_phase(l, ev);
 	switch (ev->oldstate * 16 + ev->newstate) {
 	case S(CLOSE) * 16 + S(SYN_SENT):
-		step(l, ev, prev);
-		arrow(l, true, "SYN seq=x (%s)", seqno(sk, ev->snd_nxt, 0));
+		step(l, ev);
+		arrow(l, true, "SYN seq=x (%s)", OR_SND(SYN_SEQ, seg_syn_seq, 0));
 		return;
 	case S(SYN_SENT) * 16 + S(ESTABLISHED):
+		syn_again(l, ev);
 		arrow(l, false, "SYN-ACK seq=y (%s) ack=x+1 (%s)",
-		      seqno(rk, ev->rcv_nxt, -1), seqno(sk, ev->snd_nxt, 0));
-		step(l, ev, prev);
-		arrow(l, true, "ACK ack=y+1 (%s)", seqno(rk, ev->rcv_nxt, 0));
+		      OR_RCV(SYNACK_SEQ, seg_synack_seq, -1),
+		      OR_SND(SYNACK_ACK, seg_synack_ack, 0));
+		step(l, ev);
+		arrow(l, true, "ACK ack=y+1 (%s)", OR_RCV(ACK, seg_ack, 0));
 		return;
 	case S(NEW_SYN_RECV) * 16 + S(SYN_RECV):
-		arrow(l, false, "SYN seq=x (%s)", seqno(rk, ev->rcv_nxt, -1));
+		arrow(l, false, "SYN seq=x (%s)", OR_RCV(SYN_SEQ, seg_syn_seq, -1));
 		arrow(l, true, "SYN-ACK seq=y (%s) ack=x+1 (%s)",
-		      seqno(sk, ev->snd_nxt, -1), seqno(rk, ev->rcv_nxt, 0));
-		arrow(l, false, "ACK ack=y+1 (%s)", seqno(sk, ev->snd_nxt, 0));
-		step(l, ev, prev);
+		      OR_SND(SYNACK_SEQ, seg_synack_seq, -1),
+		      OR_RCV(SYNACK_ACK, seg_synack_ack, 0));
+		if ((ev->known & TS_NL_EV_HS_RETRANS) && ev->hs_retrans)
+			arrow(l, true, "SYN-ACK seq=y (%s) sent again %u time%s",
+			      OR_SND(SYNACK_SEQ, seg_synack_seq, -1), ev->hs_retrans,
+			      ev->hs_retrans > 1 ? "s" : "");
+		step(l, ev);
+		return;
+	case S(SYN_RECV) * 16 + S(ESTABLISHED):	/* the child: at the ACK */
+		arrow(l, false, "ACK ack=y+1 (%s)", OR_SND(ACK, seg_ack, 0));
+		step(l, ev);
 		return;
 	case S(ESTABLISHED) * 16 + S(FIN_WAIT1):
 	case S(CLOSE_WAIT) * 16 + S(LAST_ACK):
-		step(l, ev, prev);
+		step(l, ev);
 		n = fin_name(l, true);
-		arrow(l, true, "FIN seq=%s (%s)", n, seqno(sk, ev->snd_nxt, 0));
+		arrow(l, true, "FIN seq=%s (%s)", n, OR_SND(FIN_SEQ, seg_fin_seq, 0));
 		return;
 	case S(FIN_WAIT1) * 16 + S(FIN_WAIT2):
 	case S(LAST_ACK) * 16 + S(CLOSE):
@@ -133,25 +281,27 @@ static void draw_event(struct ladder *l, const struct ts_nl_event *ev,
 		} else {
 			n = fin_name(l, true);
 			arrow(l, false, "ACK ack=%s+1 (%s)", n,
-			      seqno(sk, ev->snd_nxt, 0));
+			      OR_SND(FIN_ACK, seg_fin_ack, 0));
 		}
-		step(l, ev, prev);
+		step(l, ev);
+		totals(l, ev);
 		return;
 	case S(ESTABLISHED) * 16 + S(CLOSE_WAIT):
 	case S(FIN_WAIT2) * 16 + S(TIME_WAIT):
 	case S(FIN_WAIT1) * 16 + S(CLOSING):
 		n = fin_name(l, false);
-		arrow(l, false, "FIN seq=%s (%s)", n, seqno(rk, ev->rcv_nxt, -1));
-		step(l, ev, prev);
-		arrow(l, true, "ACK ack=%s+1 (%s)", n, seqno(rk, ev->rcv_nxt, 0));
+		arrow(l, false, "FIN seq=%s (%s)", n, OR_RCV(FIN_SEQ, seg_fin_seq, -1));
+		step(l, ev);
+		arrow(l, true, "ACK ack=%s+1 (%s)", n, OR_RCV(FIN_ACK, seg_fin_ack, 0));
 		return;
 	}
 	if (ev->newstate == S(CLOSE) && (ev->cause == CAUSE_RESET_RECEIVED ||
 					ev->cause == CAUSE_REFUSED))
 		arrow(l, false, "RST");
-	step(l, ev, prev);
+	step(l, ev);
 	if (ev->newstate == S(CLOSE) && ev->cause == CAUSE_RESET_SENT)
 		arrow(l, true, "RST");
+	totals(l, ev);
 }
 
 void ts_print_ladder(FILE *f, const struct ts_nl_event *evs, int n,
@@ -162,6 +312,8 @@ void ts_print_ladder(FILE *f, const struct ts_nl_event *evs, int n,
 	const struct ts_nl_event *e0 = n ? &evs[0] : NULL;
 	int i, role = conn ? conn->role : e0 ? e0->role : 0;
 	const struct ts_nl_owner *o = conn ? &conn->owner : &e0->owner;
+	uint64_t cg = conn ? conn->cgroup_id : e0->cgroup_id;
+	const char *path = cg ? ts_cgroup_path(cg) : NULL;
 
 	l.active = role == 1;
 	if (conn) {
@@ -186,6 +338,14 @@ void ts_print_ladder(FILE *f, const struct ts_nl_event *evs, int n,
 			fprintf(f, "uid %u", o->uid);
 		fputc(')', f);
 	}
+	if (path) {
+		char p[1024];
+
+		ts_format_comm(path, p, sizeof(p));
+		fprintf(f, ", cgroup %s", p);
+	} else if (cg) {
+		fprintf(f, ", cgroup id %llu", (unsigned long long)cg);
+	}
 	fputc('\n', f);
 	fprintf(f, "%14s   %-30s %28s\n", "", lo, re);
 	if (conn && (conn->known & TS_NL_KNOW_ISN_LOCAL))
@@ -203,7 +363,7 @@ void ts_print_ladder(FILE *f, const struct ts_nl_event *evs, int n,
 		fprintf(f, "%14s   (its first events are no longer in the ring: from event %llu on)\n",
 			"", (unsigned long long)e0->seq);
 	for (i = 0; i < n; i++)
-		draw_event(&l, &evs[i], i ? &evs[i - 1] : NULL);
+		draw_event(&l, &evs[i]);
 	if (conn) {
 		char age[32];
 

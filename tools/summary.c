@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpstates CLI: summary. Over the ring (or a live window, --duration):
- * counts per transition, a log2 histogram of handshake latency (SYN_SENT
- * -> ESTABLISHED for clients, the SYN-ACK round trip for servers), close
- * causes; and, from the live table, the processes holding the most
- * connections in CLOSE_WAIT and TIME_WAIT.
+ * counts per transition, log2 histograms of handshake latency (SYN_SENT
+ * -> ESTABLISHED for clients, the SYN-ACK round trip for servers), one
+ * for handshakes where a SYN or SYN-ACK was sent again and one for the
+ * others (a slow handshake is most often a retransmission: 1 s, then 3 s),
+ * close causes; and, from the live table, the processes holding the most
+ * connections in CLOSE_WAIT and TIME_WAIT, and the listeners whose accept
+ * queue overflowed, with what they dropped.
  *
  * Linear in the records: holders are counted in a hash table keyed by
  * owner (process id and command name); every connection whose owner is
  * not known to the reader (opened before the module loaded, met mid-life,
  * or not the reader's to see) counts under one owner, "-".
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 
 #include "tcpstates.h"
 
@@ -30,6 +35,26 @@ struct holder {
 	unsigned long close_wait, time_wait;
 };
 
+/* Handshakes by whether a SYN or SYN-ACK was sent again */
+enum { HS_CLEAN, HS_RETRANSMITTED, HS_UNKNOWN, HS_KINDS };
+
+static const char *const hs_kind_name[HS_KINDS] = {
+	[HS_CLEAN] = "nothing sent again",
+	[HS_RETRANSMITTED] = "a SYN or SYN-ACK sent again",
+	[HS_UNKNOWN] = "not known (the module does not tell)",
+};
+
+static const char *const hs_kind_key[HS_KINDS] = {
+	[HS_CLEAN] = "handshake_us_log2_clean",
+	[HS_RETRANSMITTED] = "handshake_us_log2_retransmitted",
+	[HS_UNKNOWN] = "handshake_us_log2_unknown",
+};
+
+/* A listener that dropped */
+struct dropper {
+	struct ts_nl_conn c;
+};
+
 struct ts_summary {
 	const struct ts_opts *o;
 	struct ts_filter conns;		/* the filter, without the states */
@@ -37,9 +62,13 @@ struct ts_summary {
 	unsigned long trans[TS_NSTATES][TS_NSTATES];
 	unsigned long hist[NBUCKETS];
 	unsigned long handshakes;
+	unsigned long hs_hist[HS_KINDS][NBUCKETS];
+	unsigned long hs_count[HS_KINDS];
 	unsigned long causes[NCAUSES];
 	struct holder *h;		/* open addressing, at most half full */
 	size_t mask, nh;
+	struct dropper *d;		/* listeners that dropped */
+	size_t nd, dcap;
 };
 
 static int bucket(uint64_t us)
@@ -76,6 +105,7 @@ struct ts_summary *ts_summary_new(const struct ts_opts *o)
 void ts_summary_free(struct ts_summary *s)
 {
 	free(s->h);
+	free(s->d);
 	free(s);
 }
 
@@ -89,7 +119,13 @@ void ts_summary_event(struct ts_summary *s, const struct ts_nl_event *ev)
 	if (ev->has_prev_ns &&
 	    ((ev->oldstate == TS_SYN_SENT && ev->newstate == TS_ESTABLISHED) ||
 	     (ev->oldstate == TS_NEW_SYN_RECV && ev->newstate == TS_SYN_RECV))) {
-		s->hist[bucket(ev->prev_ns / 1000)]++;
+		int kind = !(ev->known & TS_NL_EV_HS_RETRANS) ? HS_UNKNOWN :
+			   ev->hs_retrans ? HS_RETRANSMITTED : HS_CLEAN;
+		int b = bucket(ev->prev_ns / 1000);
+
+		s->hist[b]++;
+		s->hs_hist[kind][b]++;
+		s->hs_count[kind]++;
 		s->handshakes++;
 	}
 	if (ev->newstate == TS_CLOSE && ev->cause < NCAUSES)
@@ -165,8 +201,23 @@ void ts_summary_conn(struct ts_summary *s, const struct ts_nl_conn *c)
 		     (TS_NL_OWNER_TGID | TS_NL_OWNER_COMM);
 	struct holder *h;
 
-	if ((c->state != TS_CLOSE_WAIT && c->state != TS_TIME_WAIT) ||
-	    !ts_match_conn(&s->conns, c))
+	if (!ts_match_conn(&s->conns, c))
+		return;
+	if ((c->known & TS_NL_KNOW_LISTENER) && (c->syn_drops || c->ack_drops)) {
+		if (s->nd == s->dcap) {
+			struct dropper *grown;
+
+			s->dcap = s->dcap ? 2 * s->dcap : 16;
+			grown = realloc(s->d, s->dcap * sizeof(*s->d));
+			if (!grown) {
+				perror("tcpstates");
+				exit(1);
+			}
+			s->d = grown;
+		}
+		s->d[s->nd++].c = *c;
+	}
+	if (c->state != TS_CLOSE_WAIT && c->state != TS_TIME_WAIT)
 		return;
 	h = holder(s, known, o->tgid, o->comm);
 	if (c->state == TS_CLOSE_WAIT)
@@ -178,6 +229,18 @@ void ts_summary_conn(struct ts_summary *s, const struct ts_nl_conn *c)
 int ts_summary_holders(const struct ts_summary *s)
 {
 	return s->nh;
+}
+
+/* The most drops first */
+static int dropper_cmp(const void *pa, const void *pb)
+{
+	const struct ts_nl_conn *a = &((const struct dropper *)pa)->c;
+	const struct ts_nl_conn *b = &((const struct dropper *)pb)->c;
+	uint64_t da = a->syn_drops + a->ack_drops, db = b->syn_drops + b->ack_drops;
+
+	if (da != db)
+		return da < db ? 1 : -1;
+	return a->cookie < b->cookie ? -1 : a->cookie > b->cookie;
 }
 
 static int holder_cmp(const void *pa, const void *pb)
@@ -212,10 +275,97 @@ static void bucket_label(int b, char *buf, size_t len)
 	snprintf(buf, len, "[%llu%s, %llu%s)", lo, unit[ul], hi, unit[uh]);
 }
 
-static void print_text(struct ts_summary *s, FILE *f)
+/*
+ * The histograms of one kind each, each from its lowest bucket to its
+ * highest, the bars of all against the largest count.
+ */
+static void print_histograms(struct ts_summary *s, FILE *f)
 {
 	unsigned long max = 0;
-	int i, j, lo = NBUCKETS, hi = -1, w, wc = 4, wp = 3;
+	int i, k, lo, hi, w;
+	char label[64];
+
+	for (k = 0; k < HS_KINDS; k++)
+		for (i = 0; i < NBUCKETS; i++)
+			max = s->hs_hist[k][i] > max ? s->hs_hist[k][i] : max;
+	for (k = 0; k < HS_KINDS; k++) {
+		if (!s->hs_count[k])
+			continue;
+		for (lo = 0; !s->hs_hist[k][lo]; lo++)
+			;
+		for (hi = NBUCKETS - 1; !s->hs_hist[k][hi]; hi--)
+			;
+		fprintf(f, " %s (%lu):\n", hs_kind_name[k], s->hs_count[k]);
+		for (i = lo; i <= hi; i++) {
+			bucket_label(i, label, sizeof(label));
+			w = max ? (int)(s->hs_hist[k][i] * 50 / max) : 0;
+			fprintf(f, "  %-14s %8lu |%-50.*s|\n", label,
+				s->hs_hist[k][i], w,
+				"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
+		}
+	}
+}
+
+/* The columns of a listener that dropped (NULL: the header) */
+#define DROP_COLS	7
+
+static void dropper_cells(const struct ts_nl_conn *c, char cell[][80])
+{
+	static const char *const head[DROP_COLS] = {
+		"COOKIE", "PID", "COMM", "LOCAL", "QUEUE", "SYN_DROPS", "ACK_DROPS",
+	};
+	int j;
+
+	if (!c) {
+		for (j = 0; j < DROP_COLS; j++)
+			snprintf(cell[j], 80, "%s", head[j]);
+		return;
+	}
+	snprintf(cell[0], 80, "%llu", (unsigned long long)c->cookie);
+	if (c->owner.have & TS_NL_OWNER_TGID)
+		snprintf(cell[1], 80, "%u", c->owner.tgid);
+	else
+		snprintf(cell[1], 80, "-");
+	if (c->owner.have & TS_NL_OWNER_COMM)
+		ts_format_comm(c->owner.comm, cell[2], 80);
+	else
+		snprintf(cell[2], 80, "-");
+	ts_format_addr(c->family, c->laddr, c->lport, cell[3], 80);
+	snprintf(cell[4], 80, "%u/%u", c->acceptq_len, c->acceptq_max);
+	snprintf(cell[5], 80, "%llu", (unsigned long long)c->syn_drops);
+	snprintf(cell[6], 80, "%llu", (unsigned long long)c->ack_drops);
+}
+
+/* The listeners that dropped, the most first, in columns that fit */
+static void print_droppers(struct ts_summary *s, FILE *f)
+{
+	char cell[DROP_COLS][80];
+	int w[DROP_COLS] = { 0 }, j, pass;
+	size_t r, n = s->nd < NTOP ? s->nd : NTOP;
+
+	fprintf(f, "\nlisteners that dropped (accept queue full; live table):\n");
+	if (!s->nd)
+		return;
+	qsort(s->d, s->nd, sizeof(*s->d), dropper_cmp);
+	for (pass = 0; pass < 2; pass++) {	/* the widths, then the lines */
+		for (r = 0; r <= n; r++) {
+			dropper_cells(r ? &s->d[r - 1].c : NULL, cell);
+			for (j = 0; j < DROP_COLS; j++) {
+				if (!pass && (int)strlen(cell[j]) > w[j])
+					w[j] = strlen(cell[j]);
+				if (pass)
+					fprintf(f, j ? " %-*s" : "  %-*s",
+						j < DROP_COLS - 1 ? w[j] : 0, cell[j]);
+			}
+			if (pass)
+				fputc('\n', f);
+		}
+	}
+}
+
+static void print_text(struct ts_summary *s, FILE *f)
+{
+	int i, j, wc = 4, wp = 3;
 	char label[64], comm[80];
 
 	fprintf(f, "%lu events%s\n\ntransitions:\n", s->events,
@@ -227,20 +377,9 @@ static void print_text(struct ts_summary *s, FILE *f)
 					 ts_state_name(i), ts_state_name(j));
 				fprintf(f, "  %-30s %lu\n", label, s->trans[i][j]);
 			}
-	fprintf(f, "\nhandshake latency, us (%lu handshakes):\n", s->handshakes);
-	for (i = 0; i < NBUCKETS; i++) {
-		if (!s->hist[i])
-			continue;
-		lo = i < lo ? i : lo;
-		hi = i;
-		max = s->hist[i] > max ? s->hist[i] : max;
-	}
-	for (i = lo; i <= hi; i++) {
-		bucket_label(i, label, sizeof(label));
-		w = max ? (int)(s->hist[i] * 50 / max) : 0;
-		fprintf(f, "  %-14s %8lu |%-50.*s|\n", label, s->hist[i], w,
-			"@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@");
-	}
+	fprintf(f, "\nhandshake latency, us (%lu handshakes, %lu with a SYN or SYN-ACK sent again):\n",
+		s->handshakes, s->hs_count[HS_RETRANSMITTED]);
+	print_histograms(s, f);
 	fprintf(f, "\nclose causes:\n");
 	for (i = 1; i < NCAUSES; i++)
 		if (s->causes[i])
@@ -263,6 +402,56 @@ static void print_text(struct ts_summary *s, FILE *f)
 		fprintf(f, "  %-*s %-*s %10lu %10lu\n", wp, label, wc, comm,
 			s->h[i].close_wait, s->h[i].time_wait);
 	}
+	print_droppers(s, f);
+}
+
+/* "key":[{"from":..,"to":..,"count":..},...] */
+static void json_hist(FILE *f, const char *key, const unsigned long *hist)
+{
+	bool first = true;
+	int i;
+
+	fprintf(f, ",\"%s\":[", key);
+	for (i = 0; i < NBUCKETS; i++)
+		if (hist[i]) {
+			fprintf(f, "%s{\"from\":%llu,\"to\":%llu,\"count\":%lu}",
+				first ? "" : ",", i ? 1ULL << (i - 1) : 0,
+				1ULL << i, hist[i]);
+			first = false;
+		}
+	fputc(']', f);
+}
+
+static void json_droppers(struct ts_summary *s, FILE *f)
+{
+	const struct ts_nl_conn *c;
+	char addr[64];
+	size_t i;
+
+	qsort(s->d, s->nd, sizeof(*s->d), dropper_cmp);
+	fprintf(f, ",\"dropping_listeners\":[");
+	for (i = 0; i < s->nd && i < NTOP; i++) {
+		c = &s->d[i].c;
+		if (!inet_ntop(c->family == AF_INET ? AF_INET : AF_INET6,
+			       c->laddr, addr, sizeof(addr)))
+			strcpy(addr, "?");
+		fprintf(f, "%s{\"cookie\":%llu,\"tgid\":", i ? "," : "",
+			(unsigned long long)c->cookie);
+		if (c->owner.have & TS_NL_OWNER_TGID)
+			fprintf(f, "%u", c->owner.tgid);
+		else
+			fputs("null", f);
+		fputs(",\"comm\":", f);
+		if (c->owner.have & TS_NL_OWNER_COMM)
+			ts_json_string(f, c->owner.comm);
+		else
+			fputs("null", f);
+		fprintf(f, ",\"local_addr\":\"%s\",\"local_port\":%u,\"acceptq_len\":%u,\"acceptq_max\":%u,\"syn_drops\":%llu,\"ack_drops\":%llu}",
+			addr, c->lport, c->acceptq_len, c->acceptq_max,
+			(unsigned long long)c->syn_drops,
+			(unsigned long long)c->ack_drops);
+	}
+	fputc(']', f);
 }
 
 static void print_json(struct ts_summary *s, FILE *f)
@@ -279,16 +468,12 @@ static void print_json(struct ts_summary *s, FILE *f)
 					s->trans[i][j]);
 				first = false;
 			}
-	fprintf(f, "},\"handshakes\":%lu,\"handshake_us_log2\":[", s->handshakes);
-	first = true;
-	for (i = 0; i < NBUCKETS; i++)
-		if (s->hist[i]) {
-			fprintf(f, "%s{\"from\":%llu,\"to\":%llu,\"count\":%lu}",
-				first ? "" : ",", i ? 1ULL << (i - 1) : 0,
-				1ULL << i, s->hist[i]);
-			first = false;
-		}
-	fprintf(f, "],\"close_causes\":{");
+	fprintf(f, "},\"handshakes\":%lu,\"handshakes_retransmitted\":%lu",
+		s->handshakes, s->hs_count[HS_RETRANSMITTED]);
+	json_hist(f, "handshake_us_log2", s->hist);
+	for (i = 0; i < HS_KINDS; i++)
+		json_hist(f, hs_kind_key[i], s->hs_hist[i]);
+	fprintf(f, ",\"close_causes\":{");
 	first = true;
 	for (i = 1; i < NCAUSES; i++)
 		if (s->causes[i]) {
@@ -310,7 +495,9 @@ static void print_json(struct ts_summary *s, FILE *f)
 		fprintf(f, ",\"close_wait\":%lu,\"time_wait\":%lu}",
 			s->h[i].close_wait, s->h[i].time_wait);
 	}
-	fprintf(f, "]}\n");
+	fputc(']', f);
+	json_droppers(s, f);
+	fprintf(f, "}\n");
 }
 
 /* Sorts the holders (the table is no longer looked up after) and prints */

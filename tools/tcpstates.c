@@ -42,6 +42,8 @@ static const char filter_help[] =
 "      --pid PIDS           owner process ids, comma-separated (pid N)\n"
 "  -c, --comm GLOB          owner command name, or a glob: 'java*' (comm GLOB)\n"
 "      --state STATES       states, comma-separated: close-wait or CLOSE_WAIT, ...\n"
+"      --cgroup CGROUP      the socket's cgroup (v2): a path under the cgroup2\n"
+"                           mount (/system.slice/nginx.service) or its id\n"
 "  -N, --netns NETNS        a network namespace: a name (ip netns), a path\n"
 "                           (/proc/PID/ns/net), an inode number; or all\n"
 "Output options:\n"
@@ -57,8 +59,9 @@ static const char filter_help[] =
 "  [state STATE]... [exclude STATE]... [EXPRESSION]\n"
 "  EXPRESSION: src|dst ADDR[/PLEN][:PORT], sport|dport OP :PORT, pid N,\n"
 "  comm GLOB, cause CAUSE, role ROLE, cookie N, netns_id N, family FAMILY,\n"
-"  combined with and, or, not and ( ). Text prints the kernel's state\n"
-"  names (ESTABLISHED); filters take ss's (established, close-wait) too.\n";
+"  cgroup PATH|ID, combined with and, or, not and ( ). Text prints the\n"
+"  kernel's state names (ESTABLISHED); filters take ss's (established,\n"
+"  close-wait) too.\n";
 
 static const struct command commands[] = {
 	{ "watch", cmd_watch, "", "follow events live, until Ctrl-C (the default command)",
@@ -82,19 +85,54 @@ static const struct command commands[] = {
 	  "  tcpstates events dport = :5432          connections to port 5432\n"
 	  "  tcpstates events cause reset_received   connections the peer reset\n"
 	  "  tcpstates events -j | jq .newstate\n" },
+	{ "life", cmd_life, "",
+	  "one line per closed connection: bytes, lifespan, retransmits, RTT, cause (as tcplife)",
+	  "Life options:\n"
+	  "  --ring                   the connections whose close is still in the ring, then exit\n"
+	  "  --since SEQ              first the ring's from event SEQ, then live\n"
+	  "  --replay                 the same, from the oldest event in the ring\n"
+	  "  --count N                stop after N connections\n"
+	  "  --duration SECONDS       stop after SECONDS\n"
+	  "  --rcvbuf BYTES           socket receive buffer (default 8 MiB)\n"
+	  "Live by default, as watch. TX_BYTES and RX_BYTES are data bytes (sent and\n"
+	  "acked, received; not the SYN and FIN), RETRANS every segment sent again\n"
+	  "(SYNs included), RTT_MS the smoothed round-trip time at the close, CGROUP\n"
+	  "the socket's cgroup by its path. Listeners are left out. -e adds FROM (the\n"
+	  "state it closed from), SEGS_OUT, SEGS_IN, RTO, TLP, MIN_RTT_MS; -j has\n"
+	  "every field.\n"
+	  "Examples:\n"
+	  "  tcpstates life                              every connection as it closes\n"
+	  "  tcpstates life --ring dport = :443          those of port 443 still in the ring\n"
+	  "  tcpstates life cgroup /system.slice/nginx.service -j\n" },
 	{ "conns", cmd_conns, "",
 	  "print live connections and their lifecycle (as ss lists sockets)",
 	  "Conns options:\n"
 	  "  --sort KEY               age (in the current state, longest first), state, pid,\n"
-	  "                           comm, local, remote, handshake, cookie\n"
+	  "                           comm, local, remote, handshake, cookie; bytes, retrans,\n"
+	  "                           rtt (the most first)\n"
 	  "  --reverse                reverse the order\n"
 	  "Without -a or -l, listeners are left out, as ss does. RECV-Q and SEND-Q\n"
-	  "come from sock_diag: \"-\" for TIME_WAIT and for other namespaces.\n"
+	  "come from sock_diag: \"-\" for TIME_WAIT and for other namespaces. -e adds\n"
+	  "HS_RETRANS, TX_BYTES, RX_BYTES, RETRANS, RTT_MS (as of the connection's last\n"
+	  "transition out of ESTABLISHED or its close; \"-\" while it is in ESTABLISHED)\n"
+	  "and CGROUP.\n"
 	  "Examples:\n"
 	  "  tcpstates conns state close-wait --sort age   who holds CLOSE_WAIT the longest\n"
 	  "  tcpstates conns -tanp                         everything, as ss -tanp\n"
 	  "  tcpstates conns -e --sort handshake           slowest handshakes, all fields\n"
 	  "  tcpstates conns dst 10.0.0.0/8 sport gt :1024\n" },
+	{ "listeners", cmd_listeners, "",
+	  "every listener with its accept queue, its limit and its drops",
+	  "Listeners options:\n"
+	  "  --sort KEY               drops (the most first), age, pid, comm, local, cookie, ...\n"
+	  "  --reverse                reverse the order\n"
+	  "QUEUE is the connections waiting for accept() and the backlog, now (as ss\n"
+	  "-lt shows them) for the reader's namespace, else as of the listener's last\n"
+	  "handshake or drop. SYN_DROPS counts SYNs refused and ACK_DROPS handshakes\n"
+	  "dropped at their final ACK, both because the accept queue was full.\n"
+	  "Examples:\n"
+	  "  tcpstates listeners                         every listener\n"
+	  "  tcpstates listeners --sort drops -j         those that dropped first, as JSON\n" },
 	{ "stats", cmd_stats, "", "print the module's counters",
 	  "Examples:\n"
 	  "  tcpstates stats -j\n" },
@@ -107,6 +145,8 @@ static const struct command commands[] = {
 	  "transitions, handshake latency, close causes, top holders (also -s, as ss -s)",
 	  "Summary options:\n"
 	  "  --duration SECONDS       watch for SECONDS instead of reading the ring\n"
+	  "The handshake histogram is split by whether a SYN or SYN-ACK was sent\n"
+	  "again; listeners whose accept queue overflowed are listed with their drops.\n"
 	  "Examples:\n"
 	  "  tcpstates -s\n"
 	  "  tcpstates summary --duration 30 sport = :80\n" },
@@ -140,7 +180,8 @@ static void usage(FILE *f)
 "Examples:\n"
 "  tcpstates                                    follow every transition\n"
 "  tcpstates conns state established '( dport = :443 or sport = :443 )'\n"
-"  tcpstates show 4242                          one connection as a ladder\n",
+"  tcpstates show 4242                          one connection as a ladder\n"
+"  tcpstates life                               every connection as it closes (as tcplife)\n",
 		filter_help);
 }
 
@@ -170,6 +211,8 @@ enum {
 	OPT_DURATION,
 	OPT_SORT,
 	OPT_REVERSE,
+	OPT_RING,
+	OPT_CGROUP,
 };
 
 static int version(void)
@@ -218,6 +261,7 @@ static unsigned long long parse_count(const char *s, const char *what,
 
 static const char *const sort_keys[] = {
 	"age", "state", "pid", "comm", "local", "remote", "handshake", "cookie",
+	"bytes", "retrans", "rtt", "drops",
 };
 
 /* Flags of ss (and bcc) that tcpstates does not take, and what to use */
@@ -296,6 +340,8 @@ int main(int argc, char **argv)
 		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
 		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "reverse", no_argument, NULL, OPT_REVERSE },
+		{ "ring", no_argument, NULL, OPT_RING },
+		{ "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -305,6 +351,7 @@ int main(int argc, char **argv)
 	struct ts_expr *e;
 	bool help = false, summary_flag = false, listening = false;
 	const char *only = NULL;	/* an option only watch takes */
+	const char *live = NULL;	/* ... only watch and life take */
 	char err[512];
 	struct ts_nl nl;
 	int c, i, ret;
@@ -375,16 +422,16 @@ int main(int argc, char **argv)
 		case OPT_SINCE:
 			o.since = parse_count(optarg, "--since", "an event sequence number");
 			o.since_set = true;
-			only = only ? only : "--since";
+			live = live ? live : "--since";
 			break;
 		case OPT_REPLAY:
 			o.since = 1;
 			o.since_set = true;
-			only = only ? only : "--replay";
+			live = live ? live : "--replay";
 			break;
 		case OPT_COUNT:
 			o.count = parse_count(optarg, "--count", "a number of events");
-			only = only ? only : "--count";
+			live = live ? live : "--count";
 			break;
 		case OPT_DURATION: o.duration = parse_seconds(optarg); break;
 		case OPT_LADDER:
@@ -395,14 +442,21 @@ int main(int argc, char **argv)
 			o.rcvbuf = parse_count(optarg, "--rcvbuf", "a number of bytes");
 			if (o.rcvbuf < 1024 || o.rcvbuf > (1U << 30))
 				ts_usage_error("bad --rcvbuf '%s': want 1024 to 1073741824 bytes", optarg);
-			only = only ? only : "--rcvbuf";
+			live = live ? live : "--rcvbuf";
+			break;
+		case OPT_RING: o.ring = true; break;
+		case OPT_CGROUP:
+			e = ts_pred(TS_K_CGROUP, TS_EQ, 0);
+			if (ts_cgroup_resolve(optarg, &e->num, err, sizeof(err)))
+				ts_usage_error("bad --cgroup '%s': %s", optarg, err);
+			ts_filter_and(&o.f, e);
 			break;
 		case OPT_SORT:
 			for (i = 0; i < (int)(sizeof(sort_keys) / sizeof(sort_keys[0])); i++)
 				if (!strcmp(optarg, sort_keys[i]))
 					break;
 			if (i == (int)(sizeof(sort_keys) / sizeof(sort_keys[0])))
-				ts_usage_error("bad --sort '%s': want age, state, pid, comm, local, remote, handshake or cookie", optarg);
+				ts_usage_error("bad --sort '%s': want age, state, pid, comm, local, remote, handshake, cookie, bytes, retrans, rtt or drops", optarg);
 			o.sort = optarg;
 			break;
 		case OPT_REVERSE: o.reverse = true; break;
@@ -452,7 +506,9 @@ int main(int argc, char **argv)
 		if (cmd && cmd->run != cmd_summary)
 			ts_usage_error("-s is the summary command (as ss -s), not an option of %s",
 				       cmd->name);
-		cmd = &commands[5];
+		for (i = 0; i < NCOMMANDS; i++)
+			if (commands[i].run == cmd_summary)
+				cmd = &commands[i];
 	}
 	if (!cmd)
 		cmd = &commands[0];	/* watch, as bcc's tcpstates */
@@ -465,21 +521,43 @@ int main(int argc, char **argv)
 			ts_usage_error("unexpected argument '%s': show takes a COOKIE only",
 				       argv[optind]);
 	}
-	if (listening)
-		o.f.states |= TS_STATE_BIT(TS_LISTEN);
 	if (optind < argc && ts_expr_parse(argv + optind, argc - optind, &o.f,
 					   err, sizeof(err)))
 		ts_usage_error("%s", err);
 	if (only && cmd->run != cmd_watch)
 		ts_usage_error("option %s is for watch only", only);
-	if (o.sort && cmd->run != cmd_conns)
-		ts_usage_error("option %s is for conns only", "--sort");
-	if (o.duration && cmd->run != cmd_watch && cmd->run != cmd_summary)
-		ts_usage_error("option %s is for watch and summary only", "--duration");
+	if (live && cmd->run != cmd_watch && cmd->run != cmd_life)
+		ts_usage_error("option %s is for watch and life only", live);
+	if (o.ring && cmd->run != cmd_life)
+		ts_usage_error("option %s is for life only", "--ring");
+	if (o.ring && (o.duration || o.rcvbuf))
+		ts_usage_error("--ring reads the ring once: %s is for following live",
+			       o.duration ? "--duration" : "--rcvbuf");
+	if (o.sort && cmd->run != cmd_conns && cmd->run != cmd_listeners)
+		ts_usage_error("option %s is for conns and listeners only", "--sort");
+	if (o.duration && cmd->run != cmd_watch && cmd->run != cmd_summary &&
+	    cmd->run != cmd_life)
+		ts_usage_error("option %s is for watch, life and summary only", "--duration");
 	if (o.ladder && o.json)
 		ts_usage_error("--ladder with --json: --ladder draws text, not JSON");
-	if (cmd->run == cmd_conns && ts_expr_has(o.f.expr, TS_K_CAUSE))
-		ts_usage_error("'cause' is about events (watch, events, summary): a live connection has none");
+	if ((cmd->run == cmd_conns || cmd->run == cmd_listeners) &&
+	    ts_expr_has(o.f.expr, TS_K_CAUSE))
+		ts_usage_error("'cause' is about events (watch, events, life, summary): a live connection has none");
+	if ((cmd->run == cmd_life || cmd->run == cmd_listeners) &&
+	    (o.f.states || o.f.exclude || ts_expr_has(o.f.expr, TS_K_STATE) ||
+	     (listening && cmd->run == cmd_life)))
+		ts_usage_error("%s", cmd->run == cmd_life ?
+			       "'state' does not apply to life: it shows closed connections (-e: FROM, the state each closed from)" :
+			       "'state' does not apply to listeners: they are all in LISTEN");
+	if (listening)
+		o.f.states |= TS_STATE_BIT(TS_LISTEN);
+	/* what these views are made of: the events into CLOSE, the listeners */
+	if (cmd->run == cmd_life) {
+		o.life = true;
+		o.f.states = TS_STATE_BIT(TS_CLOSE);
+	} else if (cmd->run == cmd_listeners) {
+		o.f.states = TS_STATE_BIT(TS_LISTEN);
+	}
 	ts_filter_finish(&o.f, cmd->run == cmd_conns, cmd->run != cmd_show);
 
 	signal(SIGINT, on_signal);
@@ -489,6 +567,9 @@ int main(int argc, char **argv)
 	ret = ts_nl_open(&nl);
 	if (ret)
 		ts_nl_fail(&nl, "netlink", ret, &o);
+	if (ts_expr_has(o.f.expr, TS_K_CGROUP) &&
+	    !(ts_nl_filter_attrs(&nl) & (1U << TCPSTATES_A_FILTER_CGROUP_ID)))
+		ts_usage_error("cgroup: the loaded module has no cgroup filter (it is older than this tool)");
 	ret = cmd->run(&nl, &o);
 	ts_nl_close(&nl);
 	return ret;

@@ -12,7 +12,7 @@
 #include "names.h"
 #include "nl.h"
 
-#define TS_VERSION	"0.1"
+#define TS_VERSION	"0.2"
 #define TS_MAX_LIST	64
 
 /*
@@ -34,6 +34,7 @@ enum ts_key {
 	TS_K_ROLE,	/* role NAME */
 	TS_K_COOKIE,	/* cookie OP N */
 	TS_K_NETNS_ID,	/* netns_id OP N */
+	TS_K_CGROUP,	/* cgroup [!=] PATH|ID: the socket's cgroup (v2), by id */
 };
 
 enum ts_cmp { TS_EQ, TS_NE, TS_LT, TS_LE, TS_GT, TS_GE };
@@ -51,7 +52,7 @@ struct ts_expr {
 	struct ts_expr *l, *r;		/* NOT: l only */
 	enum ts_key key;
 	enum ts_cmp cmp;
-	uint64_t num;			/* ports, pid, cookie, netns_id, family */
+	uint64_t num;			/* ports, pid, cookie, netns_id, family, cgroup id */
 	uint32_t mask;			/* states, causes, roles: a bit each */
 	struct ts_host host;
 	char *glob;
@@ -81,6 +82,8 @@ struct ts_opts {
 	unsigned long long count;	/* --count */
 	double duration;		/* --duration */
 	bool ladder;
+	bool life;			/* life: one line per closed connection */
+	bool ring;			/* life --ring: from the ring, then exit */
 	unsigned long long rcvbuf;	/* --rcvbuf; 0: default */
 	const char *sort;
 	bool reverse;
@@ -111,6 +114,11 @@ void ts_kernel_filter(const struct ts_filter *f, uint32_t supported,
 		      struct ts_nl_filter *k);
 bool ts_match_event(const struct ts_filter *f, const struct ts_nl_event *ev);
 bool ts_match_conn(const struct ts_filter *f, const struct ts_nl_conn *c);
+
+/* cgroup.c: cgroup (v2) paths <-> ids */
+int ts_cgroup_resolve(const char *arg, uint64_t *id, char *err, size_t errlen);
+const char *ts_cgroup_path(uint64_t id);	/* NULL: not found */
+void ts_cgroup_set_root(const char *root);	/* the unit tests' tree */
 
 /* netns.c: -N NAME|PATH|INODE|all */
 int ts_netns_resolve(const char *arg, struct ts_filter *f, char *err,
@@ -161,6 +169,10 @@ struct ts_conn_row {
 
 struct ts_out *ts_events_open(FILE *f, const struct ts_opts *o, bool stream);
 struct ts_out *ts_conns_open(FILE *f, const struct ts_opts *o);
+/* life: a closed connection from its last event (ts_event_is_last()) */
+struct ts_out *ts_life_open(FILE *f, const struct ts_opts *o, bool stream);
+struct ts_out *ts_listeners_open(FILE *f, const struct ts_opts *o);
+bool ts_event_is_last(const struct ts_nl_event *ev);
 void ts_print_event(FILE *f, const struct ts_opts *o,
 		    const struct ts_nl_event *ev);
 void ts_print_conn(FILE *f, const struct ts_opts *o,
@@ -192,6 +204,8 @@ int cmd_conns(struct ts_nl *nl, const struct ts_opts *o);
 int cmd_stats(struct ts_nl *nl, const struct ts_opts *o);
 int cmd_show(struct ts_nl *nl, const struct ts_opts *o);
 int cmd_summary(struct ts_nl *nl, const struct ts_opts *o);
+int cmd_life(struct ts_nl *nl, const struct ts_opts *o);
+int cmd_listeners(struct ts_nl *nl, const struct ts_opts *o);
 
 /* stats.c: every counter of @st, known ones by name */
 void ts_print_stats(FILE *f, const struct ts_opts *o, uint32_t version,

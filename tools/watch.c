@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpstates CLI: events (the ring, once) and watch (live).
+ * tcpstates CLI: events (the ring, once) and watch (live); and life, the
+ * same streams seen as one line per closed connection, from its last
+ * event (live, or with --ring from the ring once).
  *
  * watch subscribes first, then (--since) dumps the ring from the wanted
  * sequence number, then follows the multicast group. It keeps the last
@@ -56,7 +58,8 @@ static bool done(const struct watch *w)
 
 static void emit(struct watch *w, const struct ts_nl_event *ev)
 {
-	if (done(w) || !ts_match_event(&w->o->f, ev))
+	if (done(w) || !ts_match_event(&w->o->f, ev) ||
+	    (w->o->life && !ts_event_is_last(ev)))
 		return;
 	if (w->o->ladder)
 		ladder_add(ev);
@@ -242,7 +245,9 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 	ret = ts_subscribe(nl, &o->f);
 	if (ret)
 		ts_nl_fail(nl, "subscribing to live events", ret, o);
-	if (!o->ladder)
+	if (o->life)
+		w.out = ts_life_open(stdout, o, true);
+	else if (!o->ladder)
 		w.out = ts_events_open(stdout, o, true);
 	ret = ts_nl_get_stats(&dump, &w.base);
 	if (ret)
@@ -297,19 +302,23 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 	return 0;
 }
 
-/* events: the ring, once */
+/* events: the ring, once (life --ring: its closed connections) */
 struct events {
 	const struct ts_opts *o;
 	struct ts_out *out;
+	unsigned long long printed;
 };
 
 static int events_cb(const struct ts_nl_event *ev, void *data)
 {
 	struct events *e = data;
 
-	if (ts_match_event(&e->o->f, ev))
-		ts_out_row(e->out, ev);
-	return ts_stop;
+	if (!ts_match_event(&e->o->f, ev) ||
+	    (e->o->life && !ts_event_is_last(ev)))
+		return ts_stop;
+	ts_out_row(e->out, ev);
+	e->printed++;
+	return ts_stop || (e->o->count && e->printed >= e->o->count);
 }
 
 int cmd_events(struct ts_nl *nl, const struct ts_opts *o)
@@ -319,13 +328,26 @@ int cmd_events(struct ts_nl *nl, const struct ts_opts *o)
 	int ret;
 
 	ts_kernel_filter(&o->f, ts_filter_attrs(nl, &o->f), &k);
-	e.out = ts_events_open(stdout, o, false);
-	ret = ts_nl_dump_events(nl, 0, &k, o->f.all_netns, events_cb, &e);
+	if (o->life)
+		e.out = ts_life_open(stdout, o, false);
+	else
+		e.out = ts_events_open(stdout, o, false);
+	ret = ts_nl_dump_events(nl, o->since_set ? o->since : 0, &k,
+				o->f.all_netns, events_cb, &e);
 	if (ret < 0)
 		ts_nl_fail(nl, "event dump", ret, o);
 	ts_out_close(e.out);
 	ts_flush(stdout);
 	return 0;
+}
+
+/*
+ * life: live as watch is (--since and --replay first print the ring's),
+ * or --ring: the ring's, once. The filter asks for CLOSE (main()).
+ */
+int cmd_life(struct ts_nl *nl, const struct ts_opts *o)
+{
+	return o->ring ? cmd_events(nl, o) : cmd_watch(nl, o);
 }
 
 /*

@@ -45,6 +45,28 @@ assert conn["recv_q"] is None and conn["netns_id"] is None, conn
 ' "$tmp/partial.json"
 ok $? "JSON: absent values are null, never 0 or a wrong label; errno, netns_id, partial"
 
+# issue 17's fields: segments, handshake, cgroup, the data phase, the
+# life and listener records, conns' data; null where not sent
+"$here/cli_test" --story-json >"$tmp/story.json"
+python3 -c '
+import json, sys
+ev, life, lst, conn = [json.loads(l) for l in open(sys.argv[1])]
+seg = ["seg_syn_seq", "seg_synack_seq", "seg_synack_ack", "seg_ack", "seg_fin_seq", "seg_fin_ack"]
+assert [ev[k] for k in seg] == [4294967295, 7, 0, None, None, None], ev
+assert ev["hs_retrans"] == 1 and ev["hs_wait_ns"] is None and ev["life_ns"] is None, ev
+assert ev["cgroup_id"] == 99 and ev["cgroup"] is None and ev["data"] is None, ev
+assert life["type"] == "life" and life["life_ns"] == 61000000000 and life["cause"] == "tw_timer", life
+assert life["oldstate"] == "TIME_WAIT" and life["local_addr"] == "::1", life
+assert life["data"] == {"bytes_acked": 100000, "bytes_received": 100000, "segs_out": 20,
+    "segs_in": 0, "retrans": 0, "rto": 0, "tlp": 0, "srtt_us": None, "min_rtt_us": 31}, life
+assert life["cgroup_id"] is None and life["cgroup"] is None, life
+assert lst["type"] == "listener" and (lst["acceptq_len"], lst["acceptq_max"], lst["syn_drops"], lst["ack_drops"]) == (2, 1, 9, 0), lst
+assert lst["recv_q"] is None and lst["send_q"] is None, lst
+assert conn["type"] == "conn" and conn["hs_retrans"] == 1 and conn["data"]["bytes_received"] == 3, conn
+assert conn["acceptq_len"] is None and conn["syn_drops"] is None and conn["cgroup_id"] is None, conn
+' "$tmp/story.json"
+ok $? "JSON: segments, handshake, cgroup, data; life, listener and conn records; null where not sent"
+
 # usage errors: one line, naming the problem, exit 2
 usage() {	# usage WANT-REGEX DESCRIPTION ARGS...
 	local want=$1 desc=$2
@@ -69,8 +91,16 @@ usage "bad --sort 'size'" "bad sort key" conns --sort size
 usage "bad --count '-1': want a number of events" "negative count" watch --count -1
 usage "bad --duration '0'" "zero duration" watch --duration 0
 usage "needs a value" "missing value" events -L
-usage "is for conns only" "--sort on events" events --sort age
-usage "is for watch only" "--since on conns" conns --since 5
+usage "is for conns and listeners only" "--sort on events" events --sort age
+usage "is for watch and life only" "--since on conns" conns --since 5
+usage "is for watch only" "--ladder on life" life --ladder
+usage "is for life only" "--ring on events" events --ring
+usage "'state' does not apply to life" "state on life" life state established
+usage "'state' does not apply to listeners" "state on listeners" listeners --state close-wait
+usage "--ring reads the ring once: --duration is for following live" "--ring with --duration" life --ring --duration 5
+usage "bad --cgroup 'x/y': want a path under the cgroup2 mount" "--cgroup with a relative path" conns --cgroup x/y
+usage "bad filter: cgroup '/no-such-cgroup': no cgroup\(2 file system is mounted\| /no-such-cgroup under \)" \
+	"cgroup: a path that is no cgroup" events cgroup /no-such-cgroup
 usage "unknown command 'frobnicate'" "unknown command" frobnicate
 usage "unknown key 'extra'" "an argument that is no filter" stats extra
 usage "missing COOKIE: show needs a connection COOKIE" "show without a cookie" show
@@ -84,7 +114,6 @@ usage "unknown option -d: it is ss's --dccp; a duration is --duration" "-d (ss: 
 usage "-s is the summary command (as ss -s), not an option of conns" "-s is ss's summary" conns -s
 usage "'1234': a number needs a key (pid 1234" "bcc's -p PID: says to write pid 1234" events -p 1234
 # the filter grammar
-usage "bad filter: cgroup: not supported by this module version" "cgroup: parsed, refused" conns cgroup /sys/fs/cgroup/x
 usage "bad filter: '(' without ')'" "unbalanced parenthesis" conns '( dport = :443 or sport = :443'
 usage "'cause' is about events" "cause on conns" conns cause timeout
 usage "'dport' wants a port (:443 or a service), not ':x'" "a bad port" events dport = :x
@@ -109,11 +138,16 @@ notloaded "the grammar: state established '( dport = :443 or sport = :443 )'" \
 notloaded "the grammar: dst 10.0.0.0/8 sport gt :1024 comm 'java*'" \
 	events dst 10.0.0.0/8 sport gt :1024 comm 'java*'
 notloaded "-N PATH of one's own namespace" conns -N /proc/self/ns/net
+notloaded "cgroup ID" life cgroup 12345
+notloaded "cgroup != ID, --cgroup ID" conns cgroup != 1 --cgroup 7
+notloaded "life --ring, --since, --count" life --ring --since 5 --count 3
+notloaded "life, live: --replay, --duration, --rcvbuf" life --replay --duration 1 --rcvbuf 65536
+notloaded "listeners -l --sort drops" listeners -l --sort drops
 "$cli" --help >"$tmp/help"
 head -n1 "$tmp/help" | grep -q '^Usage: tcpstates \[COMMAND\] \[OPTIONS\] \[FILTER\]   (no COMMAND: watch'
 ok $? "the usage line says what no command does: $(head -n1 "$tmp/help")"
 
-for c in watch events conns stats show summary; do
+for c in watch events life conns listeners stats show summary; do
 	"$cli" "$c" --help >"$tmp/help" 2>&1 && grep -q "^Usage: tcpstates $c" "$tmp/help" &&
 		grep -q '^Examples:' "$tmp/help"
 	ok $? "$c --help: usage and examples"

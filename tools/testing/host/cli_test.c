@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
@@ -301,9 +302,9 @@ static void test_expr(void)
 	c.state = TS_TIME_WAIT;
 	ok(!expr(&f, true, "") && ts_match_conn(&f, &c), "conns: TIME_WAIT by default");
 
-	is(expr_err("cgroup /sys/fs/cgroup/a"),
-	   "bad filter: cgroup: not supported by this module version (it has no cgroup filter)",
-	   "cgroup: parsed, refused with a clear reason");
+	is(expr_err("cgroup relative/path"),
+	   "bad filter: cgroup 'relative/path': want a path under the cgroup2 mount, from its top (/system.slice/nginx.service), or a cgroup id",
+	   "cgroup: a relative path refused, saying what to type");
 	is(expr_err("dport = :99999"),
 	   "bad filter: 'dport' wants a port (:443 or a service), not ':99999'",
 	   "a bad port");
@@ -311,7 +312,7 @@ static void test_expr(void)
 	is(expr_err("( sport = :1"), "bad filter: '(' without ')'", "unbalanced parenthesis");
 	is(expr_err("sport = :1 )"), "bad filter: unexpected ')'", "a stray parenthesis");
 	is(expr_err("frob 1"),
-	   "bad filter: unknown key 'frob' (src, dst, sport, dport, state, pid, comm, cause, role, cookie, netns_id, family)",
+	   "bad filter: unknown key 'frob' (src, dst, sport, dport, state, pid, comm, cause, role, cookie, netns_id, family, cgroup)",
 	   "an unknown key");
 	is(expr_err("1234"),
 	   "bad filter: '1234': a number needs a key (pid 1234, sport = :1234; -p shows processes, as in ss)",
@@ -387,6 +388,80 @@ static void test_kernel_filter(void)
 	expr(&f, false, "netns_id 12");
 	ts_kernel_filter(&f, ALL_ATTRS, &k);
 	ok(k.have == FB(NETNS_ID) && k.netns_id == 12, "kernel: netns_id");
+	expr(&f, false, "cgroup 4242");
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(k.have == FB(CGROUP_ID) && k.cgroup_id == 4242, "kernel: cgroup, by id");
+	ts_kernel_filter(&f, ALL_ATTRS & ~FB(CGROUP_ID), &k);
+	ok(!k.have, "kernel: no cgroup to a module without the filter");
+	expr(&f, false, "cgroup != 4242");
+	ts_kernel_filter(&f, ALL_ATTRS, &k);
+	ok(!k.have, "kernel: cgroup != stays here");
+}
+
+/* A tree that stands for the cgroup2 mount: ids are its inode numbers */
+static void test_cgroup(void)
+{
+	char root[] = "/tmp/cli_test.cgroup.XXXXXX", path[256], err[256];
+	struct ts_nl_event ev = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2, 1, 4);
+	uint64_t id = 0, id2 = 0;
+	struct ts_filter f;
+	struct stat st;
+	const char *p;
+
+	if (!mkdtemp(root)) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/system.slice", root);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/system.slice/nginx.service", root);
+	mkdir(path, 0755);
+	stat(path, &st);
+	ts_cgroup_set_root(root);
+	ok(!ts_cgroup_resolve("/system.slice/nginx.service", &id, err, sizeof(err)) &&
+	   id == st.st_ino, "cgroup: a path from the top of the mount is its inode number");
+	snprintf(path, sizeof(path), "%s/system.slice/nginx.service", root);
+	ok(!ts_cgroup_resolve(path, &id2, err, sizeof(err)) && id2 == id,
+	   "cgroup: the same with the mount's own path in front");
+	ok(!ts_cgroup_resolve("77", &id2, err, sizeof(err)) && id2 == 77,
+	   "cgroup: a number is an id");
+	ok(ts_cgroup_resolve("/system.slice/none.service", &id2, err, sizeof(err)) &&
+	   strstr(err, "no cgroup /system.slice/none.service under"),
+	   "cgroup: no such cgroup: %s", err);
+	ok(ts_cgroup_resolve("system.slice", &id2, err, sizeof(err)) &&
+	   strstr(err, "want a path under the cgroup2 mount"), "cgroup: a relative path refused");
+	p = ts_cgroup_path(id);
+	is(p ? p : "(null)", "/system.slice/nginx.service", "cgroup: id -> path");
+	stat(root, &st);
+	p = ts_cgroup_path(st.st_ino);
+	is(p ? p : "(null)", "/", "cgroup: the mount itself is /");
+	ok(!ts_cgroup_path(1234567) && !ts_cgroup_path(0),
+	   "cgroup: an id not under the mount, or 0, has no path");
+	snprintf(path, sizeof(path), "%s/new.scope", root);
+	mkdir(path, 0755);
+	stat(path, &st);
+	sleep(1);	/* a cgroup made since the walk: found by walking again */
+	p = ts_cgroup_path(st.st_ino);
+	is(p ? p : "(null)", "/new.scope", "cgroup: one made since the last walk");
+	rmdir(path);
+
+	ev.cgroup_id = id;
+	ev.known |= TS_NL_EV_CGROUP;
+	ok(!expr(&f, false, "cgroup /system.slice/nginx.service") && ts_match_event(&f, &ev) &&
+	   !expr(&f, false, "cgroup != /system.slice/nginx.service") && !ts_match_event(&f, &ev) &&
+	   !expr(&f, false, "cgroup /system.slice") && !ts_match_event(&f, &ev),
+	   "cgroup PATH: that cgroup exactly (not its parent), != too");
+	ev.known &= ~TS_NL_EV_CGROUP;
+	ok(!expr(&f, false, "cgroup /system.slice/nginx.service") && !ts_match_event(&f, &ev),
+	   "cgroup: a record without one does not match");
+	snprintf(path, sizeof(path), "%s/system.slice/nginx.service", root);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/system.slice", root);
+	rmdir(path);
+	rmdir(root);
+	ts_cgroup_set_root(NULL);
+	ok(ts_cgroup_resolve("/x", &id2, err, sizeof(err)) &&
+	   strstr(err, "no cgroup2 file system is mounted"), "cgroup: no mount: %s", err);
 }
 
 /* A netlink message as the module sends it */
@@ -466,6 +541,68 @@ static void test_messages(void)
 	   "event: ERRNO, FLAGS, NETNS_ID");
 	ok(!(ev.known & TS_NL_EV_SND_NXT) && (ev.known & TS_NL_EV_RCV_NXT) &&
 	   !ev.owner.known, "event: SND_NXT and the owner left out stay unknown");
+	ok(!(ev.known & (TS_NL_EV_CGROUP | TS_NL_EV_LIFE | TS_NL_EV_HS_RETRANS |
+			 TS_NL_EV_SEG_SYN_SEQ | TS_NL_EV_SEG_FIN_ACK)) && !ev.data.known,
+	   "event of an older module: no cgroup, life, handshake, segments or data");
+
+	/* issue 17: the whole story */
+	msg_start(&m, TCPSTATES_CMD_EVENT);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_EVENT_SEQ, 10);
+	mnl_attr_put_u8(m.nlh, TCPSTATES_A_EVENT_OLDSTATE, TS_SYN_SENT);
+	mnl_attr_put_u8(m.nlh, TCPSTATES_A_EVENT_NEWSTATE, TS_ESTABLISHED);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_EVENT_CGROUP_ID, 4242);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_EVENT_LIFE_NS, 61000000000ULL);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_EVENT_SEG_SYNACK_SEQ, 100);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_EVENT_SEG_SYNACK_ACK, 201);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_EVENT_SEG_ACK, 101);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_EVENT_HS_RETRANS, 2);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_EVENT_HS_WAIT_NS, 3000000000ULL);
+	nest = mnl_attr_nest_start(m.nlh, TCPSTATES_A_EVENT_DATA);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_DATA_BYTES_ACKED, 5000000000ULL);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_DATA_BYTES_RECEIVED, 7);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_DATA_SEGS_OUT, 11);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_DATA_SEGS_IN, 12);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_DATA_RETRANS, 3);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_DATA_RTO, 2);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_DATA_TLP, 1);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_DATA_SRTT_US, 1500);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_DATA_MIN_RTT_US, 900);
+	mnl_attr_nest_end(m.nlh, nest);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_EVENT_NETNS, 4026531840U);
+	ts_nl_parse_event(m.nlh, &ev);
+	ok(ev.cgroup_id == 4242 && (ev.known & TS_NL_EV_CGROUP) &&
+	   ev.life_ns == 61000000000ULL && (ev.known & TS_NL_EV_LIFE) &&
+	   ev.hs_retrans == 2 && (ev.known & TS_NL_EV_HS_RETRANS) &&
+	   ev.hs_wait_ns == 3000000000ULL && (ev.known & TS_NL_EV_HS_WAIT),
+	   "event: CGROUP_ID, LIFE_NS, HS_RETRANS, HS_WAIT_NS");
+	ok(ev.seg_synack_seq == 100 && ev.seg_synack_ack == 201 && ev.seg_ack == 101 &&
+	   (ev.known & (TS_NL_EV_SEG_SYNACK_SEQ | TS_NL_EV_SEG_SYNACK_ACK | TS_NL_EV_SEG_ACK)) ==
+	   (TS_NL_EV_SEG_SYNACK_SEQ | TS_NL_EV_SEG_SYNACK_ACK | TS_NL_EV_SEG_ACK) &&
+	   !(ev.known & (TS_NL_EV_SEG_SYN_SEQ | TS_NL_EV_SEG_FIN_SEQ | TS_NL_EV_SEG_FIN_ACK)),
+	   "event: the segments it carries, and only those");
+	ok(ev.data.known && ev.data.bytes_acked == 5000000000ULL &&
+	   ev.data.bytes_received == 7 && ev.data.segs_out == 11 && ev.data.segs_in == 12 &&
+	   ev.data.retrans == 3 && ev.data.rto == 2 && ev.data.tlp == 1 &&
+	   ev.data.srtt_us == 1500 && ev.data.min_rtt_us == 900 && ev.netns == 4026531840U,
+	   "event: the DATA nest, every field, and what follows it");
+
+	msg_start(&m, TCPSTATES_CMD_GET_CONNS);
+	mnl_attr_put_u8(m.nlh, TCPSTATES_A_CONN_STATE, TS_LISTEN);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_CONN_CGROUP_ID, 1);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_CONN_HS_RETRANS, 1);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_CONN_ACCEPTQ_LEN, 2);
+	mnl_attr_put_u32(m.nlh, TCPSTATES_A_CONN_ACCEPTQ_MAX, 1);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_CONN_SYN_DROPS, 9);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_CONN_ACK_DROPS, 4);
+	nest = mnl_attr_nest_start(m.nlh, TCPSTATES_A_CONN_DATA);
+	mnl_attr_put_u64(m.nlh, TCPSTATES_A_DATA_BYTES_RECEIVED, 33);
+	mnl_attr_nest_end(m.nlh, nest);
+	ts_nl_parse_conn(m.nlh, &c);
+	ok(c.cgroup_id == 1 && (c.known & TS_NL_KNOW_CGROUP) && c.hs_retrans == 1 &&
+	   (c.known & TS_NL_KNOW_HS_RETRANS) && c.data.known && c.data.bytes_received == 33,
+	   "conn: CGROUP_ID, HS_RETRANS, DATA");
+	ok((c.known & TS_NL_KNOW_LISTENER) && c.acceptq_len == 2 && c.acceptq_max == 1 &&
+	   c.syn_drops == 9 && c.ack_drops == 4, "conn: a listener's accept queue and drops");
 }
 
 static char *capture(void (*print)(FILE *f, const void *arg), const void *arg)
@@ -571,6 +708,55 @@ static void print_conns(FILE *f, const void *arg)
 	ts_out_close(t);
 }
 
+/* life: the sample as closed connections (each its last event) */
+static void print_life(FILE *f, const void *arg)
+{
+	struct ts_out *t = ts_life_open(f, arg, false);
+	struct ts_nl_event ev;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sample) / sizeof(sample[0]); i++) {
+		ev = sample[i];
+		ev.newstate = TS_CLOSE;
+		ev.life_ns = 123456789ULL * (i + 1);
+		ev.known |= TS_NL_EV_LIFE;
+		ev.data.known = i != 2;
+		ev.data.bytes_acked = 1000000000000ULL >> i;
+		ev.data.bytes_received = 7;
+		ev.data.srtt_us = i * 1000;
+		ev.data.retrans = i;
+		ts_out_row(t, &ev);
+	}
+	ts_out_close(t);
+}
+
+static void print_listeners(FILE *f, const void *arg)
+{
+	struct ts_out *t = ts_listeners_open(f, arg);
+	struct ts_conn_row r;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(sample) / sizeof(sample[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		r.c.family = sample[i].family;
+		memcpy(r.c.laddr, sample[i].laddr, 16);
+		r.c.lport = sample[i].lport;
+		r.c.state = TS_LISTEN;
+		r.c.role = TCPSTATES_ROLE_LISTENER;
+		r.c.cookie = sample[i].cookie;
+		r.c.owner = sample[i].owner;
+		r.c.known = TS_NL_KNOW_LISTENER;
+		r.c.acceptq_len = i;
+		r.c.acceptq_max = 4096;
+		r.c.syn_drops = 123456789ULL * i;
+		r.has_queues = i == 1;
+		r.rqueue = 3;
+		r.wqueue = 128;
+		ts_out_row(t, &r);
+	}
+	ts_out_close(t);
+}
+
 static void print_stats(FILE *f, const void *arg)
 {
 	struct ts_nl_stats st = { 0 };
@@ -656,6 +842,31 @@ static void test_output(void)
 	o.wide = true;
 	out = capture(print_conns, &o);
 	ok(!aligned(out), "wide conns: no overflow (line %d)", aligned(out));
+	out = capture(print_life, &o);
+	ok(!aligned(out), "life -e: no overflow (line %d)", aligned(out));
+	ok(strstr(out, " SEGS_OUT ") && strstr(out, " MIN_RTT_MS ") && strstr(out, " FROM "),
+	   "life -e: SEGS_OUT, MIN_RTT_MS, FROM");
+	o.wide = false;
+	out = capture(print_life, &o);
+	printf("# life:\n# %.*s\n", (int)(strchr(out, '\n') - out), out);
+	ok(!aligned(out), "life: no overflow (line %d)", aligned(out));
+	ok(!strcmp(word(out, 0), "COOKIE") && !strcmp(word(out, 5), "TX_BYTES") &&
+	   !strcmp(word(out, 6), "RX_BYTES") && !strcmp(word(out, 7), "LIFE_MS") &&
+	   !strcmp(word(out, 8), "RETRANS") && !strcmp(word(out, 9), "RTT_MS") &&
+	   !strcmp(word(out, 10), "CAUSE") && !strcmp(word(out, 11), "CGROUP"),
+	   "life: COOKIE PID COMM LOCAL REMOTE TX_BYTES RX_BYTES LIFE_MS RETRANS RTT_MS CAUSE CGROUP");
+	ok(strstr(out, " 1000000000000 ") && strstr(out, " 123.456 ") &&
+	   strstr(out, " error(ENOPROTOOPT) "),
+	   "life: exact bytes, the lifespan in ms, the cause with its errno");
+	out = capture(print_listeners, &o);
+	printf("# listeners:\n# %.*s\n", (int)(strchr(out, '\n') - out), out);
+	ok(!aligned(out), "listeners: no overflow (line %d)", aligned(out));
+	ok(strstr(out, " QUEUE ") && strstr(out, " SYN_DROPS ") && strstr(out, " ACK_DROPS ") &&
+	   strstr(out, " 3/128 ") && strstr(out, " 2/4096 ") && strstr(out, " 617283945 "),
+	   "listeners: QUEUE (live from sock_diag when found, else the module's), drops");
+	o.wide = true;
+	out = capture(print_listeners, &o);
+	ok(!aligned(out), "listeners -e: no overflow (line %d)", aligned(out));
 	o.wide = false;
 	out = capture(print_stats, &o);
 	ok(strstr(out, "events ") && strstr(out, "conn_evicted_held") &&
@@ -666,6 +877,96 @@ static void test_output(void)
 	out = capture(print_stats, &o);
 	ok(strstr(out, "\"conn_evicted_held\":3") && strstr(out, "\"stat_40\":5"),
 	   "stats -j: every counter sent");
+}
+
+static struct ts_nl_event ladder_ev[8];
+
+static void print_ladder(FILE *f, const void *arg)
+{
+	(void)arg;
+	ts_print_ladder(f, ladder_ev, 6, NULL);
+}
+
+/* show: the segments' own numbers, a SYN sent again, the data, the end */
+static void test_ladder(void)
+{
+	struct ts_nl_event *e = ladder_ev;
+	const char *out, *a, *b;
+	int i;
+
+	e[0] = event(AF_INET, "127.0.0.1", 40000, "127.0.0.1", 80, TS_CLOSE, TS_SYN_SENT);
+	e[0].time_ns = 10000000000ULL;
+	e[0].seg_syn_seq = 1000;
+	e[0].known |= TS_NL_EV_SEG_SYN_SEQ;
+	e[0].snd_nxt = 5;	/* the segment's own field wins */
+	e[1] = event(AF_INET, "127.0.0.1", 40000, "127.0.0.1", 80, TS_SYN_SENT,
+		     TS_ESTABLISHED);
+	e[1].time_ns = 11003000000ULL;
+	e[1].has_prev_ns = true;
+	e[1].prev_ns = 1003000000ULL;
+	e[1].hs_retrans = 1;
+	e[1].hs_wait_ns = 1001500000ULL;
+	e[1].seg_synack_seq = 2000;
+	e[1].seg_synack_ack = 1001;
+	e[1].seg_ack = 2001;
+	e[1].known |= TS_NL_EV_HS_RETRANS | TS_NL_EV_HS_WAIT | TS_NL_EV_SEG_SYNACK_SEQ |
+		      TS_NL_EV_SEG_SYNACK_ACK | TS_NL_EV_SEG_ACK;
+	e[2] = event(AF_INET, "127.0.0.1", 40000, "127.0.0.1", 80, TS_ESTABLISHED,
+		     TS_FIN_WAIT1);
+	e[2].time_ns = 11013000000ULL;
+	e[2].has_prev_ns = true;
+	e[2].prev_ns = 10000000;
+	e[2].data.known = true;
+	e[2].data.bytes_acked = 100000;
+	e[2].data.bytes_received = 100000;
+	e[2].data.srtt_us = 52;
+	e[2].data.min_rtt_us = 31;
+	e[2].seg_fin_seq = 101001;
+	e[2].known |= TS_NL_EV_SEG_FIN_SEQ;
+	e[3] = event(AF_INET, "127.0.0.1", 40000, "127.0.0.1", 80, TS_FIN_WAIT1,
+		     TS_FIN_WAIT2);
+	e[3].time_ns = 11013100000ULL;
+	e[3].seg_fin_ack = 101002;
+	e[3].known |= TS_NL_EV_SEG_FIN_ACK;
+	e[4] = event(AF_INET, "127.0.0.1", 40000, "127.0.0.1", 80, TS_FIN_WAIT2,
+		     TS_TIME_WAIT);
+	e[4].time_ns = 11013200000ULL;
+	e[4].seg_fin_seq = 102001;
+	e[4].seg_fin_ack = 102002;
+	e[4].known |= TS_NL_EV_SEG_FIN_SEQ | TS_NL_EV_SEG_FIN_ACK;
+	e[5] = event(AF_INET, "127.0.0.1", 40000, "127.0.0.1", 80, TS_TIME_WAIT, TS_CLOSE);
+	e[5].time_ns = 71013200000ULL;
+	e[5].cause = TCPSTATES_CAUSE_TW_TIMER;
+	e[5].life_ns = 61013200000ULL;
+	e[5].known |= TS_NL_EV_LIFE;
+	e[5].data = e[2].data;
+	for (i = 0; i < 6; i++)
+		e[i].role = TCPSTATES_ROLE_ACTIVE;
+	out = capture(print_ladder, NULL);
+	printf("# %s", out);
+	for (a = out; (b = strchr(a, '\n')); a = b + 1)
+		if (*a == '#')
+			break;
+	ok(strstr(out, "|  SYN seq=x (1000) ") && strstr(out, "SYN-ACK seq=y (2000) ack=x+1 (1001)") &&
+	   strstr(out, "ACK ack=y+1 (2001)") && strstr(out, "FIN seq=u (101001)") &&
+	   strstr(out, "ACK ack=u+1 (101002)") && strstr(out, "FIN seq=w (102001)") &&
+	   strstr(out, "ACK ack=w+1 (102002)"),
+	   "ladder: the segments' own numbers, x, y, u, w and their acks");
+	a = strstr(out, "+1001.500 ms |  SYN seq=x (1000) sent again");
+	b = strstr(out, "<-- SYN-ACK");
+	ok(a && b && a < b && strstr(out, "   +1.500 ms |  SYN_SENT -> ESTABLISHED"),
+	   "ladder: the SYN sent again at its time (+1001.500 ms), before the SYN-ACK; the next line timed from it");
+	a = strstr(out, "|  data, 10.000 ms in ESTABLISHED: 100000 bytes sent (acked), 100000 received,");
+	b = strstr(out, "ESTABLISHED -> FIN_WAIT1");
+	ok(a && b && a < b && strstr(out, "RTT 0.052 ms (min 0.031 ms)"),
+	   "ladder: the data phase before leaving ESTABLISHED, with its RTT");
+	ok(strstr(out, "|  lived 1m01s; in all: 100000 bytes sent (acked), 100000 received, 0 segments sent again") != NULL,
+	   "ladder: how long it lived, its totals");
+	e[1].hs_retrans = 3;
+	out = capture(print_ladder, NULL);
+	ok(strstr(out, "               |  SYN seq=x (1000) sent again, unanswered (2)") &&
+	   strstr(out, "  +1001.500 ms |  SYN seq=x (1000) sent again (3 of 3)"),
+	   "ladder: SYNs sent again 3 times: the ones without a time, the last at its time");
 }
 
 static void test_format(void)
@@ -746,9 +1047,18 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+static struct ts_summary *summary_sample;
+
+static void print_summary(FILE *f, const void *arg)
+{
+	(void)arg;
+	ts_summary_print(summary_sample, f);
+}
+
 static void test_summary(void)
 {
 	struct ts_opts o = { 0 };
+	const char *out;
 	struct ts_summary *s;
 	struct ts_nl_conn c;
 	struct ts_nl_event ev;
@@ -775,6 +1085,55 @@ static void test_summary(void)
 	c = tw_conn(43, "nginx", TS_CLOSE_WAIT);
 	ts_summary_conn(s, &c);
 	ok(ts_summary_holders(s) == 3, "summary: holders by process id and name");
+	ts_summary_free(s);
+
+	/* the handshakes split by retransmission; the listeners that dropped */
+	s = ts_summary_new(&o);
+	for (i = 0; i < 3; i++) {
+		ev = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2, TS_SYN_SENT, TS_ESTABLISHED);
+		ev.has_prev_ns = true;
+		ev.prev_ns = i ? 1000000000ULL : 50000;
+		ev.hs_retrans = i ? 1 : 0;
+		ev.known |= TS_NL_EV_HS_RETRANS;
+		ts_summary_event(s, &ev);
+	}
+	ev = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2, TS_NEW_SYN_RECV, TS_SYN_RECV);
+	ev.has_prev_ns = true;
+	ev.prev_ns = 70000;	/* an older module: not known */
+	ts_summary_event(s, &ev);
+	c = tw_conn(7, "nginx", TS_LISTEN);
+	c.role = TCPSTATES_ROLE_LISTENER;
+	c.known |= TS_NL_KNOW_LISTENER;
+	c.acceptq_len = 129;
+	c.acceptq_max = 128;
+	c.syn_drops = 5;
+	c.lport = 443;
+	ts_summary_conn(s, &c);
+	c.syn_drops = 0;		/* a listener that dropped nothing */
+	c.lport = 80;
+	ts_summary_conn(s, &c);
+	summary_sample = s;
+	o.json = true;
+	out = capture(print_summary, NULL);
+	printf("# %s", out);
+	ok(strstr(out, "\"handshakes\":4,\"handshakes_retransmitted\":2") &&
+	   strstr(out, "\"handshake_us_log2_clean\":[{\"from\":32,\"to\":64,\"count\":1}]") &&
+	   strstr(out, "\"handshake_us_log2_retransmitted\":[{\"from\":524288,\"to\":1048576,\"count\":2}]") &&
+	   strstr(out, "\"handshake_us_log2_unknown\":[{\"from\":64,\"to\":128,\"count\":1}]"),
+	   "summary -j: handshakes split: clean, retransmitted, not known");
+	ok(strstr(out, "\"dropping_listeners\":[{\"cookie\":0,\"tgid\":7,\"comm\":\"nginx\",\"local_addr\":\"0.0.0.0\",\"local_port\":443,\"acceptq_len\":129,\"acceptq_max\":128,\"syn_drops\":5,\"ack_drops\":0}]") != NULL,
+	   "summary -j: the listener that dropped, not the other");
+	o.json = false;
+	out = capture(print_summary, NULL);
+	printf("# %s", out);
+	ok(strstr(out, " nothing sent again (1):\n") &&
+	   strstr(out, " a SYN or SYN-ACK sent again (2):\n") &&
+	   strstr(out, "(4 handshakes, 2 with a SYN or SYN-ACK sent again)"),
+	   "summary: one histogram per kind, on one scale");
+	ok(strstr(out, "listeners that dropped (accept queue full; live table):\n"
+			"  COOKIE PID COMM  LOCAL       QUEUE   SYN_DROPS ACK_DROPS\n"
+			"  0      7   nginx 0.0.0.0:443 129/128 5         0\n") != NULL,
+	   "summary: the listeners that dropped, in columns");
 	ts_summary_free(s);
 
 	/* 60,000 connections and 600,000 events: linear (a report, not a limit) */
@@ -869,8 +1228,63 @@ static void print_partial(void)
 	ts_print_conn(stdout, &o, &c);
 }
 
+/* The fields of issue 17 as JSON, for cli.t's parser */
+static void print_story(void)
+{
+	struct ts_opts o = { .json = true };
+	struct ts_nl_event ev = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2,
+				      TS_NEW_SYN_RECV, TS_SYN_RECV);
+	struct ts_out *t;
+	struct ts_conn_row r;
+
+	ev.seg_syn_seq = 4294967295U;
+	ev.seg_synack_seq = 7;
+	ev.seg_synack_ack = 0;
+	ev.hs_retrans = 1;
+	ev.cgroup_id = 99;
+	ev.known |= TS_NL_EV_SEG_SYN_SEQ | TS_NL_EV_SEG_SYNACK_SEQ |
+		    TS_NL_EV_SEG_SYNACK_ACK | TS_NL_EV_HS_RETRANS | TS_NL_EV_CGROUP;
+	ts_print_event(stdout, &o, &ev);
+	ev = event(AF_INET6, "::1", 1, "::1", 2, TS_TIME_WAIT, TS_CLOSE);
+	ev.cause = TCPSTATES_CAUSE_TW_TIMER;
+	ev.life_ns = 61000000000ULL;
+	ev.known |= TS_NL_EV_LIFE;
+	ev.data.known = true;
+	ev.data.bytes_acked = 100000;
+	ev.data.bytes_received = 100000;
+	ev.data.segs_out = 20;
+	ev.data.srtt_us = 0;		/* none yet: null */
+	ev.data.min_rtt_us = 31;
+	t = ts_life_open(stdout, &o, true);
+	ts_out_row(t, &ev);
+	ts_out_close(t);
+	memset(&r, 0, sizeof(r));
+	r.c.family = AF_INET;
+	r.c.state = TS_LISTEN;
+	r.c.role = TCPSTATES_ROLE_LISTENER;
+	r.c.known = TS_NL_KNOW_LISTENER;
+	r.c.acceptq_len = 2;
+	r.c.acceptq_max = 1;
+	r.c.syn_drops = 9;
+	t = ts_listeners_open(stdout, &o);
+	ts_out_row(t, &r);
+	ts_out_close(t);
+	r.c.state = TS_TIME_WAIT;
+	r.c.known = TS_NL_KNOW_HS_RETRANS;
+	r.c.hs_retrans = 1;
+	r.c.data.known = true;
+	r.c.data.bytes_received = 3;
+	t = ts_conns_open(stdout, &o);
+	ts_out_row(t, &r);
+	ts_out_close(t);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--story-json")) {
+		print_story();
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "--hostile-json")) {
 		print_hostile();
 		return 0;
@@ -884,8 +1298,10 @@ int main(int argc, char **argv)
 	test_netns();
 	test_expr();
 	test_kernel_filter();
+	test_cgroup();
 	test_messages();
 	test_output();
+	test_ladder();
 	test_format();
 	test_json();
 	test_summary();

@@ -43,7 +43,7 @@ tar -C "$root" --exclude=./.git --exclude=./build --exclude='*.o' \
 mk() { make -C "$src" --no-print-directory "$@"; }
 version=$(sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' "$src/module/main.c")
 
-echo "1..$((39 + ${#releases[@]}))"
+echo "1..$((40 + ${#releases[@]}))"
 
 # --- one version -----------------------------------------------------------
 conf() {	# conf EXPR: EXPR evaluated after sourcing dkms.conf, as dkms does
@@ -161,7 +161,7 @@ ok "$([ -z "$missing" ]; echo $?)" "man page has the examples, files and referen
 # The man page and the completion agree on the options
 comp=$src/tools/tcpstates.bash-completion
 man_opts=$(grep -oE -- '(^|[ [(|])--[a-z][a-z0-9-]*' "$tmp/man.txt" | grep -oE -- '--[a-z0-9-]+' | sort -u)
-comp_opts=$(bash --norc --noprofile -c '. "$1"; for c in "" watch events conns stats show summary; do
+comp_opts=$(bash --norc --noprofile -c '. "$1"; for c in "" watch events life conns listeners stats show summary; do
 	_tcpstates_options "$c"; done' x "$comp" | tr -s '[:blank:]' '\n' | grep -E -- '^--' | sort -u)
 diff <(echo "$man_opts") <(echo "$comp_opts") >"$tmp/opts.diff" || true
 ok "$([ -n "$comp_opts" ] && [ ! -s "$tmp/opts.diff" ]; echo $?)" \
@@ -181,13 +181,16 @@ out=$(bash --norc --noprofile -c '. "$1"; complete -p tcpstates' x "$comp" 2>&1)
 ok "$([ "$out" = "complete -F _tcpstates tcpstates" ]; echo $?)" \
 	"completion registers _tcpstates for tcpstates (got: $out)"
 out=$(words tcpstates "")
-ok "$([ "$out" = "conns events help show stats summary watch" ]; echo $?)" "commands (got: $out)"
+ok "$([ "$out" = "conns events help life listeners show stats summary watch" ]; echo $?)" "commands (got: $out)"
 out=$(words tcpstates s)
 ok "$([ "$out" = "show stats summary" ]; echo $?)" "commands starting with s (got: $out)"
 out=$(words tcpstates conns --sort "")
-ok "$([ "$out" = "age comm cookie handshake local pid remote state" ]; echo $?)" "--sort keys (got: $out)"
+ok "$([ "$out" = "age bytes comm cookie drops handshake local pid remote retrans rtt state" ]; echo $?)" "--sort keys (got: $out)"
 out=$(words tcpstates conns --sort h)/$(words tcpstates conns --sort = ag)/$(words tcpstates -aH --sort c)
 ok "$([ "$out" = "handshake/age/comm cookie" ]; echo $?)" "--sort h, --sort=ag, -aH --sort c (got: $out)"
+out=$(words tcpstates l)/$(words tcpstates listeners --sort d)/$(words tcpstates life --r)
+ok "$([ "$out" = "life listeners/drops/--rcvbuf --replay --ring --rport" ]; echo $?)" \
+	"life and listeners: the commands, --sort drops, life's --ring (got: $out)"
 out=$(words tcpstates watch --state CLOSE_WAIT,TI)/$(words tcpstates conns state close-)/$(words tcpstates events exclude FIN)
 ok "$([ "$out" = "CLOSE_WAIT,TIME_WAIT/close-wait/FIN_WAIT1 FIN_WAIT2" ]; echo $?)" \
 	"--state, state, exclude: kernel and ss names, after a comma (got: $out)"
@@ -210,7 +213,7 @@ ok "$(for o in --since --replay --ladder --count --duration --state --json; do
 	   $s != *" --ladder "* && $e != *" --duration "* && $e != *" --sort "* ]]; echo $?)" \
 	"options per command (watch: --since --replay --ladder --count, conns: --sort --reverse, summary: --duration)"
 out=$(words tcpstates -c watch s)/$(words tcpstates -L 80 conns st)/$(words tcpstates help "")
-ok "$([ "$out" = "show stats summary/state/conns events show stats summary watch" ]; echo $?)" \
+ok "$([ "$out" = "show stats summary/state/conns events life listeners show stats summary watch" ]; echo $?)" \
 	"option values are not commands; help completes commands (got: $out)"
 
 # The completion and the CLI agree: the options of each command (as its
@@ -225,7 +228,7 @@ comp_cmd_opts() {
 		tr -s '[:blank:]' '\n' | grep -E '^-' | sort -u
 }
 bad=""
-for c in "" watch events conns stats show summary; do
+for c in "" watch events life conns listeners stats show summary; do
 	a=$(cli_opts "$c")
 	[ -z "$c" ] || a=$(printf '%s\n' "$a" -h --help | sort -u)
 	d=$(diff <(echo "$a") <(comp_cmd_opts "$c") | grep '^[<>]' | tr '\n' ' ') || true
@@ -262,6 +265,7 @@ for v in $(bash --norc --noprofile -c '. "$1"; echo $_tcpstates_keys' x "$comp")
 	state | exclude) "$cli" events "$v" established --help ;;
 	src | dst) "$cli" events "$v" 10.0.0.0/8 --help ;;
 	sport | dport) "$cli" events "$v" = :1 --help ;;
+	cgroup) "$cli" events cgroup 1 --help ;;
 	comm) "$cli" events comm 'x*' --help ;;
 	cause) "$cli" events cause normal --help ;;
 	role) "$cli" events role active --help ;;

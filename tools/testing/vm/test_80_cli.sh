@@ -133,7 +133,7 @@ for c in "events" "conns" "stats" "summary"; do
 	pyjson 'assert recs' </tmp/cli.json
 	ok $? "$c -j: JSON lines parse"
 done
-is "$("$CLI" events -j | pyjson 'print(sorted(recs[0].keys()) == sorted(["type", "seq", "prev_seq", "time_ns", "cookie", "tgid", "pid", "comm", "local_addr", "local_port", "remote_addr", "remote_port", "family", "oldstate", "newstate", "prev_ns", "cause", "errno", "role", "netns", "netns_id", "snd_nxt", "rcv_nxt", "uid", "partial"]))')" \
+is "$("$CLI" events -j | pyjson 'print(sorted(recs[0].keys()) == sorted(["type", "seq", "prev_seq", "time_ns", "cookie", "tgid", "pid", "comm", "local_addr", "local_port", "remote_addr", "remote_port", "family", "oldstate", "newstate", "prev_ns", "cause", "errno", "role", "netns", "netns_id", "snd_nxt", "rcv_nxt", "uid", "partial", "life_ns", "hs_retrans", "hs_wait_ns", "seg_syn_seq", "seg_synack_seq", "seg_synack_ack", "seg_ack", "seg_fin_seq", "seg_fin_ack", "data", "cgroup_id", "cgroup"]))')" \
 	True "events -j: every field"
 is "$("$CLI" events -j | pyjson 'print(all(r["netns_id"] for r in recs))')" True \
 	"events -j: every event has its namespace id (v2)"
