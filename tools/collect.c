@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/tcpstates.h>
 
@@ -340,6 +341,16 @@ static int read_module(struct ts_exp_collector *c, struct ts_exp_snap *s)
 	int ret;
 
 	if (!c->open) {
+		/*
+		 * Not loaded: said by /sys at once. Asking the kernel for an
+		 * unknown family would make it run modprobe (request_module())
+		 * at every scrape. Without /sys/module (a container), ask.
+		 */
+		if (!access("/sys/module", F_OK) && access("/sys/module/tcpstates", F_OK)) {
+			snprintf(s->message, sizeof(s->message),
+				 "the tcpstates module is not loaded (modprobe tcpstates)");
+			return -ENOENT;
+		}
 		ret = ts_nl_open(&c->nl);
 		if (ret) {
 			if (ret == -ENOENT)

@@ -208,14 +208,27 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *version, const char *upload_data,
 			      size_t *upload_data_size, void **req)
 {
+	static int headers_seen;
 	struct server *srv = cls;
 	size_t len;
 	char *body;
 
 	(void)version;
 	(void)upload_data;
-	(void)upload_data_size;
-	(void)req;
+	/*
+	 * The first call has the headers only: answering then, before the
+	 * request is known to be complete, would make libmicrohttpd close
+	 * the connection after the answer (a new TCP connection per scrape,
+	 * each a handful of transitions of its own). Answer on the second.
+	 */
+	if (!*req) {
+		*req = &headers_seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {	/* a body nobody asked for: ignored */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
 			     "only GET and HEAD\n", 18, MHD_RESPMEM_PERSISTENT);
