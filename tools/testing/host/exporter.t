@@ -64,6 +64,8 @@ ok "$([ $? = 0 ] && [ -z "$out" ]; echo $?)" "promtool check metrics on the real
 curl -s -o "$tmp/m2" "http://127.0.0.1:$port/metrics"
 grep -q '^tcpstates_up ' "$tmp/m2"
 ok $? "it answers again (each scrape reads afresh)"
+conns=$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' "http://127.0.0.1:$port/metrics" "http://127.0.0.1:$port/metrics")
+ok "$([ "$conns" = "1 0 " ]; echo $?)" "keep-alive: two scrapes on one connection (new connections: $conns)"
 ok "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/nope" | grep -qx 404; echo $?)" "an unknown path: 404"
 ok "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/metrics" | grep -qx 405; echo $?)" "POST: 405"
 ok "$(curl -sI "http://127.0.0.1:$port/metrics" | head -n1 | grep -q ' 200'; echo $?)" "HEAD /metrics: 200"
