@@ -7,6 +7,11 @@
  * filtered in the kernel, made only when asked for); listen drops and
  * tcp_max_tw_buckets from /proc.
  *
+ * The table's dumps cost time in proportion to the connections they
+ * return (each is a message of a few hundred bytes): they are made at
+ * most every --table-interval, and the scrapes between serve what the
+ * last one found, with its age.
+ *
  * The netlink socket stays open between scrapes. Every wait for the
  * kernel is bounded (SO_RCVTIMEO); on any failure the socket is closed
  * and opened again, at once once (the module may have been reloaded: a
@@ -28,7 +33,17 @@ struct ts_exp_collector {
 	struct ts_nl nl;
 	bool open;
 	enum ts_exp_error last;		/* the previous scrape's, for the log */
+	struct ts_exp_snap *table;	/* the last dumps' ports and holders */
+	double table_time;		/* when they were read; 0: never */
 };
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 struct ts_exp_collector *ts_exp_collector_new(const struct ts_exp_config *cfg)
 {
@@ -38,6 +53,11 @@ struct ts_exp_collector *ts_exp_collector_new(const struct ts_exp_config *cfg)
 		return NULL;
 	c->cfg = *cfg;
 	c->last = TS_EXP_OK;
+	c->table = calloc(1, sizeof(*c->table));
+	if (!c->table) {
+		free(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -53,6 +73,7 @@ void ts_exp_collector_free(struct ts_exp_collector *c)
 	if (!c)
 		return;
 	collector_close(c);
+	free(c->table);
 	free(c);
 }
 
@@ -316,6 +337,40 @@ out:
 	return ret;
 }
 
+/* The ports and holders: dumped afresh, or the last ones while young */
+static int read_table(struct ts_exp_collector *c, struct ts_exp_snap *s,
+		      const char **what)
+{
+	struct ts_exp_snap *t = c->table;
+	double t0 = now();
+	int ret = 0;
+
+	if (!c->table_time || 1000 * (t0 - c->table_time) >= c->cfg.table_interval_ms) {
+		memset(t, 0, sizeof(*t));
+		*what = "GET_CONNS (--port)";
+		ret = read_ports(c, t);
+		if (!ret && c->cfg.top) {
+			*what = "GET_CONNS (--top)";
+			ret = read_top(c, t);
+		}
+		if (ret) {
+			c->table_time = 0;
+			return ret;
+		}
+		c->table_time = t0;
+	}
+	s->nlport = t->nlport;
+	s->nrport = t->nrport;
+	memcpy(s->lport, t->lport, sizeof(s->lport));
+	memcpy(s->rport, t->rport, sizeof(s->rport));
+	memcpy(s->ntop, t->ntop, sizeof(s->ntop));
+	memcpy(s->top, t->top, sizeof(s->top));
+	s->top_conns = t->top_conns;
+	s->has_table = true;
+	s->table_age = t0 - c->table_time;
+	return 0;
+}
+
 static enum ts_exp_error classify(int err)
 {
 	switch (err) {
@@ -372,14 +427,8 @@ static int read_module(struct ts_exp_collector *c, struct ts_exp_snap *s)
 		ret = ts_nl_get_stats(&c->nl, &s->stats);
 		s->has_stats = !ret;
 	}
-	if (!ret) {
-		what = "GET_CONNS (--port)";
-		ret = read_ports(c, s);
-	}
-	if (!ret && c->cfg.top) {
-		what = "GET_CONNS (--top)";
-		ret = read_top(c, s);
-	}
+	if (!ret && (c->cfg.nlport || c->cfg.nrport || c->cfg.top))
+		ret = read_table(c, s, &what);
 	if (ret) {
 		if (ret == -EAGAIN)
 			snprintf(s->message, sizeof(s->message),
@@ -396,14 +445,6 @@ static int read_module(struct ts_exp_collector *c, struct ts_exp_snap *s)
 			ret = -EOPNOTSUPP;
 	}
 	return ret;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /**
@@ -433,6 +474,7 @@ void ts_exp_collect(struct ts_exp_collector *c, struct ts_exp_snap *s)
 	}
 	if (ret) {
 		collector_close(c);
+		c->table_time = 0;	/* the module may be another one next time */
 		s->error = classify(ret);
 	}
 	if (s->error != c->last) {

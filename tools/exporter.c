@@ -42,6 +42,9 @@ static const char usage_text[] =
 "      --top N              series for the N processes holding the most CLOSE_WAIT and\n"
 "                           the N holding the most TIME_WAIT connections (default %d,\n"
 "                           0: none, at most %d)\n"
+"      --table-interval S   read the table for --port and --top at most every S\n"
+"                           seconds (default %d; 0: at every scrape): its dump\n"
+"                           costs in proportion to the connections it returns\n"
 "      --bucket-step N      serve every Nth power-of-2 histogram bound (default 1: all\n"
 "                           39, 1 us to 76 h; 2: 20, ...; fewer series)\n"
 "      --timeout MS         give up waiting for the kernel after MS ms (default 2000)\n"
@@ -58,7 +61,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, usage_text, TS_EXP_DEFAULT_PORT, TS_EXP_DEFAULT_PORT,
 		TS_EXP_DEFAULT_PORT, TS_EXP_DEFAULT_PORT, TS_EXP_MAX_PORTS,
-		TS_EXP_DEFAULT_TOP, TS_EXP_MAX_TOP, TS_EXP_DEFAULT_PORT);
+		TS_EXP_DEFAULT_TOP, TS_EXP_MAX_TOP, TS_EXP_DEFAULT_TABLE_INTERVAL,
+		TS_EXP_DEFAULT_PORT);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt, ...)
@@ -281,6 +285,7 @@ enum {
 	OPT_STEP,
 	OPT_TIMEOUT,
 	OPT_ONCE,
+	OPT_TABLE,
 };
 
 int main(int argc, char **argv)
@@ -294,6 +299,7 @@ int main(int argc, char **argv)
 		{ "bucket-step", required_argument, NULL, OPT_STEP },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "table-interval", required_argument, NULL, OPT_TABLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -302,6 +308,7 @@ int main(int argc, char **argv)
 		.cfg = {
 			.all_netns = true, .top = TS_EXP_DEFAULT_TOP,
 			.bucket_step = 1, .timeout_ms = 2000,
+			.table_interval_ms = 1000 * TS_EXP_DEFAULT_TABLE_INTERVAL,
 		},
 	};
 	char listen_default[16];
@@ -343,6 +350,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TIMEOUT:
 			srv.cfg.timeout_ms = number("--timeout", optarg, 1, 60000);
+			break;
+		case OPT_TABLE:
+			srv.cfg.table_interval_ms = 1000 * number("--table-interval",
+								  optarg, 0, 3600);
 			break;
 		case OPT_ONCE:
 			once = true;

@@ -18,6 +18,7 @@
 #define TS_EXP_MAX_PORTS	64	/* --port and --remote-port, each */
 #define TS_EXP_MAX_TOP		100	/* --top */
 #define TS_EXP_DEFAULT_TOP	5
+#define TS_EXP_DEFAULT_TABLE_INTERVAL	15	/* seconds */
 
 /* What the operator asked for (the command line) */
 struct ts_exp_config {
@@ -28,6 +29,8 @@ struct ts_exp_config {
 	int top;			/* --top N holders per state; 0: none */
 	int bucket_step;		/* --bucket-step: every Nth power of 2 */
 	int timeout_ms;			/* --timeout: per netlink request */
+	/* --table-interval: the table's dumps (--port, --top) at most this often */
+	int table_interval_ms;
 };
 
 /* Why a scrape found no module to read (the "reason" label) */
@@ -69,6 +72,8 @@ struct ts_exp_snap {
 	int ntop[TS_EXP_HELD_STATES];
 	struct ts_exp_holder top[TS_EXP_HELD_STATES][TS_EXP_MAX_TOP];
 	uint64_t top_conns;		/* table entries the ranking read */
+	bool has_table;			/* the ports and holders below are read */
+	double table_age;		/* seconds since the table was read */
 	bool has_listen;		/* /proc/net/netstat */
 	uint64_t listen_overflows, listen_drops;
 	bool has_tw_max;		/* net.ipv4.tcp_max_tw_buckets */

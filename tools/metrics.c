@@ -374,6 +374,12 @@ void ts_exp_render(FILE *f, const struct ts_exp_config *cfg,
 			     s->rport, s->nrport);
 		if (cfg->top)
 			render_top(f, s);
+		if (s->has_table) {
+			snprintf(secs, sizeof(secs), "%.3f", s->table_age);
+			family(f, "tcpstates_table_age_seconds", "gauge",
+			       "Age of the per-port and per-process series: the module's table is dumped at most every --table-interval.");
+			fprintf(f, "tcpstates_table_age_seconds %s\n", secs);
+		}
 	}
 
 	if (s->has_listen) {

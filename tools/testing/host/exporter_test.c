@@ -181,6 +181,8 @@ static void full_snapshot(struct ts_exp_snap *s)
 	s->listen_drops = 6;
 	s->has_tw_max = true;
 	s->tw_max = 262144;
+	s->has_table = true;
+	s->table_age = 7.5;
 	s->seconds = 0.0012;
 }
 
@@ -238,6 +240,7 @@ static void test_render(void)
 	   "render: top holders, comm escaped (\\ooo for bytes that are not printable ASCII)");
 	ok(has_line(t, "tcpstates_listen_drops_total 6") &&
 	   has_line(t, "tcpstates_tcp_max_tw_buckets 262144"), "render: /proc values");
+	ok(has_line(t, "tcpstates_table_age_seconds 7.500"), "render: the table's age");
 	free(t);
 
 	cfg.bucket_step = 4;

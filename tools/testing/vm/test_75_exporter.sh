@@ -106,7 +106,8 @@ ss_counts() {
 unload_module
 
 # 1. No module: an answer at once, up 0 and why
-"$EXP" --listen 127.0.0.1:$EPORT --port 5906 --remote-port 5906 --top 10 2>"$W/exp.err" &
+"$EXP" --listen 127.0.0.1:$EPORT --port 5906 --remote-port 5906 --top 10 --table-interval 0 \
+	2>"$W/exp.err" &
 exp=$!
 for i in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$EPORT/" && break; sleep 0.1; done
 res=$(curl -s -o "$W/m0" -w '%{http_code} %{time_total}' "http://127.0.0.1:$EPORT/metrics")
