@@ -486,38 +486,21 @@ cfg_bcc() { cfg_tracer bcc "$@"; }
 # --- the exporter -----------------------------------------------------------
 EXPORTER_PORT=18238
 
-# scraper PORT OUT [COUNT]: GET /metrics every second on one kept
-# connection, as Prometheus does; one line per scrape: seconds, 1 when the
-# module answered, bytes. COUNT scrapes, or until killed.
+# scraper PORT [COUNT]: GET /metrics every second on one kept connection,
+# as Prometheus does (curl, light enough not to weigh on the churn: the
+# scraper stands for a Prometheus on another machine); one line per
+# scrape: seconds, HTTP status, bytes. COUNT scrapes (default: until
+# killed).
 scraper() {
-	python3 -u -c '
-import http.client, sys, time
-port, out = int(sys.argv[1]), open(sys.argv[2], "w")
-count = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-c, n, nxt = None, 0, time.monotonic()
-while not count or n < count:
-    t0 = time.monotonic()
-    try:
-        if c is None:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        c.request("GET", "/metrics")
-        r = c.getresponse()
-        body = r.read()
-        up = int(r.status == 200 and b"\ntcpstates_up 1\n" in body)
-    except Exception:
-        c, body, up = None, b"", 0
-    out.write("%.6f %d %d\n" % (time.monotonic() - t0, up, len(body)))
-    out.flush()
-    n += 1
-    nxt += 1
-    time.sleep(max(0, nxt - time.monotonic()))
-' "$@"
+	curl -s --rate 1/s -o /dev/null -w '%{time_total} %{http_code} %{size_download}\n' \
+		"http://127.0.0.1:$1/metrics?[1-${2:-100000}]"
 }
 
 # scrape_json FILE: what a scraper saw: scrapes, how many the module
-# answered, their times (median, 90th percentile, max) and size
+# answered (200 and more than the few KiB of an answer without it), their
+# times (median, 90th percentile, max) and size
 scrape_json() {
-	sort -n "$1" | awk '{ t[NR] = $1; up += $2; b = $3 } END {
+	sort -n "$1" | awk '{ t[NR] = $1; up += $2 == 200 && $3 > 8192; b = $3 } END {
 		if (!NR) { printf "\"scrapes\":0"; exit }
 		p90 = int(NR * 0.9 + 0.5); if (p90 < 1) p90 = 1
 		printf "\"scrapes\":%d,\"scrapes_up\":%d,\"scrape_s_median\":%.6f,\"scrape_s_p90\":%.6f,\"scrape_s_max\":%.6f,\"scrape_bytes\":%d",
@@ -540,7 +523,7 @@ cfg_exporter() {
 	local port=$1 round=$2 c0 c1 out s0 s1 e0 e1 xp sp t0 t1 extra
 	insmod "$ko" || return 1
 	exporter_start || { say "exporter did not start"; kill "$xp" 2>/dev/null; unload; return 1; }
-	scraper $EXPORTER_PORT "$W/scrapes" &
+	scraper $EXPORTER_PORT >"$W/scrapes" &
 	sp=$!
 	sleep 2		# the first scrapes, the connection made
 	s0=$(stats)
@@ -577,11 +560,11 @@ exporter_scale() {
 	local xp1=$xp
 	EXPORTER_PORT=$((EXPORTER_PORT + 1)) exporter_start --table-interval 0
 	xp0=$xp xp=$xp1
-	scraper $EXPORTER_PORT "$W/scrapes.idle" 5
+	scraper $EXPORTER_PORT 5 >"$W/scrapes.idle"
 	out=$(timeout -k 5 600 "$churn" "-$fam" -t "$threads" -p 30000 -n "$n" -q -j) ||
 		{ kill "$xp" "$xp0"; unload; return 1; }
-	scraper $EXPORTER_PORT "$W/scrapes.live" 20
-	scraper $((EXPORTER_PORT + 1)) "$W/scrapes.dump" 20
+	scraper $EXPORTER_PORT 20 >"$W/scrapes.live"
+	scraper $((EXPORTER_PORT + 1)) 20 >"$W/scrapes.dump"
 	live=$(curl -s http://127.0.0.1:$EXPORTER_PORT/metrics 2>/dev/null |
 		awk '$1 ~ /^tcpstates_connection_states/ { s += $2 } END { print s + 0 }')
 	emit "{\"kind\":\"exporter_scale\",\"churn_connections\":$(jget connections "$out"),\"live_connections\":${live:-0},\"conn_used\":$(jget conn_used "$(stats)"),\"idle\":{$(scrape_json "$W/scrapes.idle")},\"live\":{$(scrape_json "$W/scrapes.live")},\"live_dump\":{$(scrape_json "$W/scrapes.dump"),$(rss_json "$xp0")},$(rss_json "$xp")}"
@@ -645,8 +628,8 @@ for c in $configs; do
 	case $c in
 	none|module|watch|listen) avail+=("$c") ;;
 	exporter)
-		if [ -x "$exporter" ] && command -v python3 >/dev/null; then avail+=("$c")
-		else emit "{\"kind\":\"skip\",\"config\":\"exporter\",\"why\":\"no --exporter binary or no python3\"}"; fi ;;
+		if [ -x "$exporter" ] && command -v curl >/dev/null; then avail+=("$c")
+		else emit "{\"kind\":\"skip\",\"config\":\"exporter\",\"why\":\"no --exporter binary or no curl\"}"; fi ;;
 	bpftrace-*)
 		if command -v bpftrace >/dev/null; then avail+=("$c")
 		else emit "{\"kind\":\"skip\",\"config\":\"$c\",\"why\":\"bpftrace is not installed\"}"; fi ;;
