@@ -103,6 +103,13 @@ ss_counts() {
 		for (s in n) print (s in m ? m[s] : s), n[s] }' | sort
 }
 
+# what this test starts, ended however it ends
+cleanup() {
+	kill ${prom:-} ${exp:-} ${pqpid:-} ${cw:-} ${hold:-} 2>/dev/null
+	wait 2>/dev/null
+}
+trap cleanup EXIT
+
 unload_module
 
 # 1. No module: an answer at once, up 0 and why
@@ -266,5 +273,6 @@ ok $? "reloaded: Prometheus sees a counter reset of tcpstates_events_total"
 
 kill $prom $exp $pqpid
 wait $prom $exp $pqpid 2>/dev/null
+prom='' exp='' pqpid='' cw='' hold=''
 [ -s "$W/prom.err" ] && sed 's/^/# prometheus: /' "$W/prom.err" | head -n 5
 done_testing
