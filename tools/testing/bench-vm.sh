@@ -489,10 +489,10 @@ EXPORTER_PORT=18238
 # scraper PORT [COUNT]: GET /metrics every second on one kept connection,
 # as Prometheus does (curl, light enough not to weigh on the churn: the
 # scraper stands for a Prometheus on another machine); one line per
-# scrape: seconds, HTTP status, bytes. COUNT scrapes (default: until
-# killed).
+# scrape, on stderr (unbuffered: the scraper is killed): seconds, HTTP
+# status, bytes. COUNT scrapes (default: until killed).
 scraper() {
-	curl -s --rate 1/s -o /dev/null -w '%{time_total} %{http_code} %{size_download}\n' \
+	curl -s --rate 1/s -o /dev/null -w '%{stderr}%{time_total} %{http_code} %{size_download}\n' \
 		"http://127.0.0.1:$1/metrics?[1-${2:-100000}]"
 }
 
@@ -523,7 +523,10 @@ cfg_exporter() {
 	local port=$1 round=$2 c0 c1 out s0 s1 e0 e1 xp sp t0 t1 extra
 	insmod "$ko" || return 1
 	exporter_start || { say "exporter did not start"; kill "$xp" 2>/dev/null; unload; return 1; }
-	scraper $EXPORTER_PORT >"$W/scrapes" &
+	# curl itself in the background (a function would be a subshell,
+	# and killing it would leave curl running)
+	curl -s --rate 1/s -o /dev/null -w '%{stderr}%{time_total} %{http_code} %{size_download}\n' \
+		"http://127.0.0.1:$EXPORTER_PORT/metrics?[1-100000]" 2>"$W/scrapes" &
 	sp=$!
 	sleep 2		# the first scrapes, the connection made
 	s0=$(stats)
@@ -560,11 +563,11 @@ exporter_scale() {
 	local xp1=$xp
 	EXPORTER_PORT=$((EXPORTER_PORT + 1)) exporter_start --table-interval 0
 	xp0=$xp xp=$xp1
-	scraper $EXPORTER_PORT 5 >"$W/scrapes.idle"
+	scraper $EXPORTER_PORT 5 2>"$W/scrapes.idle"
 	out=$(timeout -k 5 600 "$churn" "-$fam" -t "$threads" -p 30000 -n "$n" -q -j) ||
 		{ kill "$xp" "$xp0"; unload; return 1; }
-	scraper $EXPORTER_PORT 20 >"$W/scrapes.live"
-	scraper $((EXPORTER_PORT + 1)) 20 >"$W/scrapes.dump"
+	scraper $EXPORTER_PORT 20 2>"$W/scrapes.live"
+	scraper $((EXPORTER_PORT + 1)) 20 2>"$W/scrapes.dump"
 	live=$(curl -s http://127.0.0.1:$EXPORTER_PORT/metrics 2>/dev/null |
 		awk '$1 ~ /^tcpstates_connection_states/ { s += $2 } END { print s + 0 }')
 	emit "{\"kind\":\"exporter_scale\",\"churn_connections\":$(jget connections "$out"),\"live_connections\":${live:-0},\"conn_used\":$(jget conn_used "$(stats)"),\"idle\":{$(scrape_json "$W/scrapes.idle")},\"live\":{$(scrape_json "$W/scrapes.live")},\"live_dump\":{$(scrape_json "$W/scrapes.dump"),$(rss_json "$xp0")},$(rss_json "$xp")}"
