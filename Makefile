@@ -2,7 +2,9 @@
 #
 # make               build the module (for KDIR) and the CLI
 # make KDIR=/lib/modules/<release>/build   build the module for that kernel
-# make install       module, CLI, man page and bash completion; runs depmod
+# make install       module, CLI, exporter (tcpstates-exporter, its systemd unit, its
+#                    Prometheus rules and scrape snippet), man page and bash completion;
+#                    runs depmod
 #                    (DESTDIR, PREFIX=/usr/local, KDIR: the module's kernel)
 # make uninstall     remove exactly what install installed (same variables)
 # make modules_install   the module only, into /lib/modules/<release>/extra
@@ -36,6 +38,10 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# systemd reads /usr/local/lib/systemd/system and /usr/lib/systemd/system
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+PROMDIR ?= $(PREFIX)/share/tcpstates/prometheus
+PROMFILES := tcpstates-rules.yml tcpstates-rules.test.yml scrape.yml
 MODDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/extra
 # depmod and modinfo live in /sbin, which a user's PATH may lack.
 DEPMOD ?= $(shell PATH="$$PATH:/sbin:/usr/sbin" command -v depmod)
@@ -110,14 +116,23 @@ modules_install: module krelease
 	$(run_depmod)
 
 install: modules_install cli
-	install -d "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(BASHCOMPDIR)"
+	install -d "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(MANDIR)/man8" "$(DESTDIR)$(BASHCOMPDIR)" \
+		"$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(PROMDIR)"
 	install -m 0755 tools/tcpstates "$(DESTDIR)$(SBINDIR)/tcpstates"
+	install -m 0755 tools/tcpstates-exporter "$(DESTDIR)$(SBINDIR)/tcpstates-exporter"
+	sed 's|^ExecStart=/usr/local/sbin/|ExecStart=$(SBINDIR)/|' tools/prometheus/tcpstates-exporter.service \
+		>"$(DESTDIR)$(UNITDIR)/tcpstates-exporter.service"
+	chmod 0644 "$(DESTDIR)$(UNITDIR)/tcpstates-exporter.service"
+	install -m 0644 $(addprefix tools/prometheus/,$(PROMFILES)) "$(DESTDIR)$(PROMDIR)/"
 	install -m 0644 tools/tcpstates.8 "$(DESTDIR)$(MANDIR)/man8/tcpstates.8"
 	install -m 0644 tools/tcpstates.bash-completion "$(DESTDIR)$(BASHCOMPDIR)/tcpstates"
 
 uninstall: krelease
 	rm -f "$(MODDIR)/tcpstates.ko" "$(DESTDIR)$(SBINDIR)/tcpstates" \
-		"$(DESTDIR)$(MANDIR)/man8/tcpstates.8" "$(DESTDIR)$(BASHCOMPDIR)/tcpstates"
+		"$(DESTDIR)$(MANDIR)/man8/tcpstates.8" "$(DESTDIR)$(BASHCOMPDIR)/tcpstates" \
+		"$(DESTDIR)$(SBINDIR)/tcpstates-exporter" "$(DESTDIR)$(UNITDIR)/tcpstates-exporter.service" \
+		$(addprefix "$(DESTDIR)$(PROMDIR)"/,$(PROMFILES))
+	rmdir "$(DESTDIR)$(PROMDIR)" "$(DESTDIR)$(dir $(PROMDIR))" 2>/dev/null || true
 	$(run_depmod)
 
 # DKMS: the sources kbuild needs (no objects), then add, build and install

@@ -18,6 +18,7 @@ CONFIGS = [
     ("bpftrace-tp", "bpftrace, tracepoint:sock:inet_sock_set_state"),
     ("bpftrace-kprobe", "bpftrace, kprobe:tcp_set_state"),
     ("bcc", "bcc tcpstates (tcpstates-bpfcc)"),
+    ("exporter", "tcpstates + `tcpstates-exporter` scraped every second (one kept connection, as Prometheus)"),
 ]
 DESC = dict(CONFIGS)
 ORDER = [c for c, _ in CONFIGS]
@@ -246,6 +247,22 @@ def summarise(recs):
                                     if r["conn_per_sec"] == max(x["conn_per_sec"] for x in rs)),
             })
             c["cpu_us_per_event"] = 1e6 * c["tracer_cpu_s"] / delivered if delivered else None
+        if cfg == "exporter":
+            # against the module alone in the same round (both rated)
+            mod = {r["round"]: r["conn_per_sec"] for r in runs
+                   if r["config"] == "module" and not r.get("starved")}
+            vs = [r["conn_per_sec"] / mod[r["round"]] for r in rs
+                  if not r.get("starved") and mod.get(r["round"])]
+            c["ratio_to_module"] = spread(vs)
+            c["ratios_to_module"] = [round(x, 4) for x in vs]
+            c["scrapes"] = sum(r.get("scrapes", 0) for r in rs)
+            c["scrapes_up"] = sum(r.get("scrapes_up", 0) for r in rs)
+            c["scrape_s_median"] = spread([r["scrape_s_median"] for r in rs if r.get("scrapes")])
+            c["scrape_s_max"] = max((r["scrape_s_max"] for r in rs if r.get("scrapes")), default=None)
+            c["exporter_rss_kb"] = spread([r["exporter_rss_kb"] for r in rs if "exporter_rss_kb" in r])
+            c["exporter_hwm_kb"] = max((r["exporter_hwm_kb"] for r in rs if "exporter_hwm_kb" in r), default=None)
+            c["tracer_cpu_s"] = sum(r.get("tracer_cpu_s", 0) for r in rs)
+            c["scrape_bytes"] = max((r.get("scrape_bytes", 0) for r in rs), default=None)
         if cfg in ("bpftrace-tp", "bpftrace-kprobe", "bcc"):
             ks = [r["cal_conn_events"] / r["cal_connections"] for r in rs
                   if r["cal_connections"] and r["cal_lost"] == 0]
@@ -333,8 +350,15 @@ def summarise(recs):
             "evicted": l["conn_evicted"],
         }
 
+    scale = one(recs, "exporter_scale") or None
+
     # targets
     t = {}
+    ex = configs.get("exporter")
+    if ex and ex.get("ratio_to_module"):
+        t["exporter_keeps_98pct_of_module"] = {"value": ex["ratio_to_module"]["median"],
+                                               "target": TARGET_RATIO,
+                                               "met": ex["ratio_to_module"]["median"] >= TARGET_RATIO}
     w, tp, kp, md, ls = (configs.get(x) for x in ("watch", "bpftrace-tp", "bpftrace-kprobe", "module", "listen"))
     if w and w.get("ratio"):
         t["watch_keeps_98pct"] = {"value": w["ratio"]["median"], "target": TARGET_RATIO,
@@ -391,6 +415,7 @@ def summarise(recs):
         "host": host, "meta": meta, "module_calibration": mod_cal,
         "module_events_per_connection": k_module,
         "configs": configs, "skipped": skips, "memory": mem, "memory_bounded": bounded,
+        "exporter_scale": scale,
         "targets": t, "overhead_steps": steps, "profiles": profiles, "host_cpu": shares,
         "runs": runs,
     }
@@ -446,6 +471,13 @@ def markdown(s):
           "the same after %s connections as after 1,000." % (
               num(sm["load_kb"]), num(sm["ring_size"]), num(sm["conn_max"]),
               ", the defaults" if sm["params"] == "defaults" else "", num(b["large_connections"])))
+    ex = cf.get("exporter")
+    if ex and ex.get("ratio_to_module"):
+        r = ex["ratio_to_module"]
+        p("- Module + exporter scraped every second: **%s** of the module alone in the same rounds "
+          "(median; %s – %s; target >= 98 %%: %s). See *The exporter*." % (
+              pct(r["median"]), pct(r["min"]), pct(r["max"]),
+              "met" if r["median"] >= TARGET_RATIO else "**missed**"))
     p("- Where the time goes, measured with perf in the guest: see *Where the time goes*.\n")
 
     p("## Throughput relative to no tracer\n")
@@ -604,6 +636,50 @@ def markdown(s):
               num(b["large_connections"]), round(b["large_connections"] / b["conn_max"], 1), num(b["evicted"]),
               num(b["large_freed_kb"]), num(b["small_freed_kb"]), b["difference_kb"]))
 
+    ex = cf.get("exporter")
+    sc = s.get("exporter_scale")
+    if ex or sc:
+        p("## The exporter\n")
+    if ex and ex.get("ratio_to_module"):
+        r = ex["ratio_to_module"]
+        p("Module + `tcpstates-exporter` (defaults: every namespace, `--top 5`) scraped every second by a "
+          "client that keeps its connection, as Prometheus does, against the module alone, paired by round: "
+          "ratio **%s** (median of %d rounds; %s). Scrapes during the timed runs: %d, the module answered %d; "
+          "scrape time median %s, max %s; %s bytes per scrape; the exporter's CPU %s s in all; "
+          "its resident memory %s KiB (peak %s KiB).\n" % (
+              f'{r["median"]:.3f}', r["n"], ", ".join(f"{x:.3f}" for x in ex["ratios_to_module"]),
+              ex["scrapes"], ex["scrapes_up"],
+              f'{1e3 * ex["scrape_s_median"]["median"]:.1f} ms' if ex.get("scrape_s_median") else "-",
+              f'{1e3 * ex["scrape_s_max"]:.1f} ms' if ex.get("scrape_s_max") is not None else "-",
+              num(ex.get("scrape_bytes")), f'{ex["tracer_cpu_s"]:.2f}',
+              num(ex["exporter_rss_kb"]["median"]) if ex.get("exporter_rss_kb") else "-",
+              num(ex.get("exporter_hwm_kb"))))
+    if sc:
+        lv, idle, dp = sc["live"], sc["idle"], sc.get("live_dump") or {}
+
+        def ms(x):
+            return f"{1e3 * x:.1f} ms" if x is not None else "-"
+        p("With %s live connections (TIME_WAIT sockets of a %s-connection churn; the module's table held "
+          "%s), scraped every second on one kept connection:\n" % (
+              num(sc["live_connections"]), num(sc["churn_connections"]), num(sc["conn_used"])))
+        p("| exporter | scrapes | scrape time median | 90th percentile | max | bytes | resident memory (peak) |")
+        p("|---|---:|---:|---:|---:|---:|---:|")
+        p("| defaults, before the churn (idle) | %d | %s | %s | %s | %s | |" % (
+            idle["scrapes"], ms(idle.get("scrape_s_median")), ms(idle.get("scrape_s_p90")),
+            ms(idle.get("scrape_s_max")), num(idle.get("scrape_bytes"))))
+        p("| defaults (`--top 5`, the table dumped at most every 15 s) | %d | %s | %s | %s | %s | %s KiB (%s KiB) |" % (
+            lv["scrapes"], ms(lv.get("scrape_s_median")), ms(lv.get("scrape_s_p90")),
+            ms(lv.get("scrape_s_max")), num(lv.get("scrape_bytes")),
+            num(sc["exporter_rss_kb"]), num(sc["exporter_hwm_kb"])))
+        if dp:
+            p("| `--table-interval 0`: the table's CLOSE_WAIT and TIME_WAIT entries dumped at every scrape | %d | %s | %s | %s | %s | %s KiB (%s KiB) |" % (
+                dp["scrapes"], ms(dp.get("scrape_s_median")), ms(dp.get("scrape_s_p90")),
+                ms(dp.get("scrape_s_max")), num(dp.get("scrape_bytes")),
+                num(dp.get("exporter_rss_kb")), num(dp.get("exporter_hwm_kb"))))
+        p("\nThe aggregates are a few KiB from the kernel whatever the number of connections; a dump of "
+          "the table costs in proportion to the entries it returns (TCG is about 10 times slower than "
+          "hardware).\n")
+
     p("## Targets (reported, not asserted)\n")
     t = s["targets"]
     p("| target | result | met |")
@@ -624,6 +700,10 @@ def markdown(s):
             num(x["lost"]), num(x["lost_at_max"]), f'{x["max_conn_per_sec"]:,.0f}',
             num(x.get("listen_lost")) if x.get("listen_lost") is not None else "-",
             "yes" if x["met"] else "**no**"))
+    if "exporter_keeps_98pct_of_module" in t:
+        x = t["exporter_keeps_98pct_of_module"]
+        p("| module + exporter scraped every second keeps >= 98 %% of the module alone | %s | %s |" % (
+            pct(x["value"]), "yes" if x["met"] else "**no**"))
     if "memory_bounded" in t:
         x = t["memory_bounded"]
         p("| memory bounded by the parameters | %s KiB after 1,000 connections, %s KiB after %s | %s |" % (

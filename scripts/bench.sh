@@ -19,7 +19,7 @@
 #   -b BYTES     bytes each way per connection; default 0
 #   -6           IPv6 loopback (default IPv4)
 #   -c CONFIGS   configurations, among: none module watch listen bpftrace-tp
-#                bpftrace-kprobe bcc (default: all)
+#                bpftrace-kprobe bcc exporter (default: all)
 #   -o DIR       output directory; default build/bench
 #   --no-profile no perf profile (by default, after the rounds, one run each
 #                of none, module, listen and watch under `perf record -a`,
@@ -50,7 +50,8 @@ usage() {
 }
 
 kernel=6.1 rounds=5 duration=5 threads=0 bytes=0 fam=4 quick=0 docs=0 report_only=0 profile=1
-configs="none module watch listen bpftrace-tp bpftrace-kprobe bcc"
+all_configs="none module watch listen bpftrace-tp bpftrace-kprobe bcc exporter"
+configs=$all_configs
 out=$top/build/bench
 rounds_set='' duration_set=''
 while [ $# -gt 0 ]; do
@@ -138,7 +139,7 @@ if [ $report_only = 0 ]; then
 	rm -f "$out/clock.log"
 	(cd "$top" && scripts/vm-run.sh -k "$release" -t "$vm_secs" -m 2048 -- \
 		"$top/tools/testing/bench-vm.sh" --ko "$ko" --churn "$out/churn" \
-		--cli "$top/tools/tcpstates" --tcpconn "$top/tools/testing/tcpconn" \
+		--cli "$top/tools/tcpstates" --exporter "$top/tools/tcpstates-exporter" --tcpconn "$top/tools/testing/tcpconn" \
 		--rounds "$rounds" --duration "$duration" --threads "$threads" \
 		--bytes "$bytes" --family "$fam" --configs "$configs" \
 		--mem-params "$mem_params" --mem-conns "$mem_conns" \
@@ -171,6 +172,7 @@ if [ $report_only = 0 ]; then
 	[ "$threads" = 0 ] || cmdline+=" -t $threads"
 	[ "$bytes" = 0 ] || cmdline+=" -b $bytes"
 	[ "$fam" = 4 ] || cmdline+=" -6"
+	[ "$configs" = "$all_configs" ] || cmdline+=" -c '$configs'"
 	[ $profile = 1 ] || cmdline+=" --no-profile"
 	printf '{"kind":"host","mode":"%s","date":"%s","host_cpu":"%s","host_cpus":%d,"accel":"%s","release":"%s","event_size":%s,"conn_size":%s,"hash_bucket_size":8,"wall_s":%d,"command":"%s"}\n' \
 		"$([ $quick = 1 ] && echo quick || echo full)" "$(date -u +%Y-%m-%dT%H:%MZ)" \

@@ -5,7 +5,9 @@
 # build tools, qemu + busybox for the test VM, the test kernels (6.1, 6.1-rt
 # and 6.12 from bookworm-backports, images and headers), bpftrace, libmnl,
 # sparse, the kernel's checkpatch (from linux-source-6.1) and the kernel's
-# YNL netlink CLI (from linux-source-6.12, with python3-yaml/-jsonschema).
+# YNL netlink CLI (from linux-source-6.12, with python3-yaml/-jsonschema),
+# libmicrohttpd (the exporter's HTTP server), Debian's prometheus (promtool
+# for the host tests, the server for the VM test) and curl.
 #
 # Idempotent: when everything is present it returns in well under a second.
 # Usage: scripts/deps.sh [--check]   (--check: only report what is missing)
@@ -24,7 +26,7 @@ pkgs=(build-essential kmod cpio busybox-static qemu-system-x86 qemu-utils
       bpftrace libmnl-dev libmnl0 sparse linux-source-6.1 perl
       iproute2 tcpdump python3 xz-utils zstd pkg-config bc flex bison
       libelf-dev libssl-dev dwarves python3-yaml python3-jsonschema dkms
-      python3-matplotlib)
+      python3-matplotlib libmicrohttpd-dev prometheus curl)
 [ "${TCPSTATES_WANT_BCC:-0}" != 1 ] || pkgs+=(bpfcc-tools)
 
 missing_pkgs() {

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -295,6 +296,155 @@ int ts_nl_get_stats(struct ts_nl *nl, struct ts_nl_stats *st)
 	memset(st, 0, sizeof(*st));
 	nlh = ts_nl_request(nl, buf, nl->family_id, NLM_F_ACK,
 			    TCPSTATES_CMD_GET_STATS, TCPSTATES_GENL_VERSION);
+	return ts_nl_talk(nl, nlh, &ctx);
+}
+
+int ts_nl_set_timeout(struct ts_nl *nl, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO,
+		       &tv, sizeof(tv)))
+		return -errno;
+	return 0;
+}
+
+/* Aggregates: one message of nests (see TCPSTATES_CMD_GET_AGGR) */
+static void ts_nl_parse_count(const struct nlattr *nest, int type,
+			      struct ts_nl_aggr *ag)
+{
+	unsigned int k1 = 0, k2 = 0;
+	const struct nlattr *a;
+	uint64_t v = 0;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case TCPSTATES_A_COUNT_OLDSTATE:
+		case TCPSTATES_A_COUNT_STATE:
+		case TCPSTATES_A_COUNT_CAUSE:
+			if (!mnl_attr_validate(a, MNL_TYPE_U8))
+				k1 = mnl_attr_get_u8(a);
+			break;
+		case TCPSTATES_A_COUNT_NEWSTATE:
+		case TCPSTATES_A_COUNT_ROLE:
+			if (!mnl_attr_validate(a, MNL_TYPE_U8))
+				k2 = mnl_attr_get_u8(a);
+			break;
+		case TCPSTATES_A_COUNT_VALUE:
+			if (!mnl_attr_validate(a, MNL_TYPE_U64))
+				v = mnl_attr_get_u64(a);
+			break;
+		}
+	}
+	switch (type) {
+	case TCPSTATES_A_AGGR_TRANSITION:
+		if (k1 < TS_NL_AGGR_STATES && k2 < TS_NL_AGGR_STATES)
+			ag->trans[k1][k2] = v;
+		break;
+	case TCPSTATES_A_AGGR_STATE:
+		if (k1 < TS_NL_AGGR_STATES) {
+			ag->cur[k1] = (int64_t)v;
+			ag->has_cur[k1] = true;
+		}
+		break;
+	case TCPSTATES_A_AGGR_CLOSE:
+		if (k1 < TS_NL_AGGR_CAUSES && k2 < TS_NL_AGGR_ROLES)
+			ag->closes[k1][k2] = v;
+		break;
+	}
+}
+
+static void ts_nl_parse_hist(const struct nlattr *nest, struct ts_nl_aggr *ag)
+{
+	unsigned int kind = 256, state = 0;
+	const struct nlattr *a, *buckets = NULL;
+	struct ts_nl_hist *h;
+	uint64_t sum = 0;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case TCPSTATES_A_HIST_KIND:
+			if (!mnl_attr_validate(a, MNL_TYPE_U8))
+				kind = mnl_attr_get_u8(a);
+			break;
+		case TCPSTATES_A_HIST_STATE:
+			if (!mnl_attr_validate(a, MNL_TYPE_U8))
+				state = mnl_attr_get_u8(a);
+			break;
+		case TCPSTATES_A_HIST_SUM_US:
+			if (!mnl_attr_validate(a, MNL_TYPE_U64))
+				sum = mnl_attr_get_u64(a);
+			break;
+		case TCPSTATES_A_HIST_BUCKETS:
+			if (mnl_attr_get_payload_len(a) ==
+			    TCPSTATES_HIST_BUCKETS * sizeof(uint64_t))
+				buckets = a;
+			break;
+		}
+	}
+	switch (kind) {
+	case TCPSTATES_HIST_HANDSHAKE_ACTIVE: h = &ag->handshake[0]; break;
+	case TCPSTATES_HIST_HANDSHAKE_PASSIVE: h = &ag->handshake[1]; break;
+	case TCPSTATES_HIST_LIFETIME: h = &ag->lifetime; break;
+	case TCPSTATES_HIST_STATE_TIME:
+		h = state < TS_NL_AGGR_STATES ? &ag->state_time[state] : NULL;
+		break;
+	default: h = NULL;
+	}
+	if (!h || !buckets)
+		return;
+	memcpy(h->bucket, mnl_attr_get_payload(buckets), sizeof(h->bucket));
+	h->sum_us = sum;
+	h->have = true;
+	ag->has_hist = true;
+}
+
+void ts_nl_parse_aggr(const struct nlmsghdr *nlh, struct ts_nl_aggr *ag)
+{
+	const struct nlattr *a;
+	int type;
+
+	memset(ag, 0, sizeof(*ag));
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		type = mnl_attr_get_type(a);
+		switch (type) {
+		case TCPSTATES_A_AGGR_TRANSITION:
+		case TCPSTATES_A_AGGR_STATE:
+		case TCPSTATES_A_AGGR_CLOSE:
+			ts_nl_parse_count(a, type, ag);
+			break;
+		case TCPSTATES_A_AGGR_HIST:
+			ts_nl_parse_hist(a, ag);
+			break;
+		case TCPSTATES_A_AGGR_NETNS_ID:
+			if (!mnl_attr_validate(a, MNL_TYPE_U64)) {
+				ag->netns_id = mnl_attr_get_u64(a);
+				ag->has_netns_id = true;
+			}
+			break;
+		}
+	}
+}
+
+static int ts_nl_aggr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ts_nl_ctx *ctx = data;
+
+	ts_nl_parse_aggr(nlh, ctx->user);
+	return MNL_CB_OK;
+}
+
+int ts_nl_get_aggr(struct ts_nl *nl, bool all_netns, struct ts_nl_aggr *ag)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct ts_nl_ctx ctx = { .data_cb = ts_nl_aggr_cb, .user = ag };
+	struct nlmsghdr *nlh;
+
+	memset(ag, 0, sizeof(*ag));
+	nlh = ts_nl_request(nl, buf, nl->family_id, NLM_F_ACK,
+			    TCPSTATES_CMD_GET_AGGR, TCPSTATES_GENL_VERSION);
+	if (all_netns)
+		mnl_attr_put(nlh, TCPSTATES_A_AGGR_ALL_NETNS, 0, NULL);
 	return ts_nl_talk(nl, nlh, &ctx);
 }
 

@@ -144,6 +144,34 @@ struct ts_nl_stats {
 	bool have[TS_NL_STATS_SLOTS];
 };
 
+/*
+ * The aggregates (TCPSTATES_CMD_GET_AGGR), summed over CPUs by the kernel.
+ * Indexes are TCP_* states, enum tcpstates_cause and enum tcpstates_role;
+ * what the kernel did not send is 0 (and has_* false).
+ */
+#define TS_NL_AGGR_STATES	13
+#define TS_NL_AGGR_CAUSES	16
+#define TS_NL_AGGR_ROLES	4
+
+struct ts_nl_hist {
+	bool have;
+	uint64_t sum_us;
+	uint64_t bucket[TCPSTATES_HIST_BUCKETS];
+};
+
+struct ts_nl_aggr {
+	uint64_t trans[TS_NL_AGGR_STATES][TS_NL_AGGR_STATES];
+	int64_t cur[TS_NL_AGGR_STATES];
+	bool has_cur[TS_NL_AGGR_STATES];
+	uint64_t closes[TS_NL_AGGR_CAUSES][TS_NL_AGGR_ROLES];
+	bool has_hist;			/* every namespace: the histograms */
+	struct ts_nl_hist handshake[2];	/* active, passive */
+	struct ts_nl_hist lifetime;
+	struct ts_nl_hist state_time[TS_NL_AGGR_STATES];
+	bool has_netns_id;		/* one namespace's: its id */
+	uint64_t netns_id;
+};
+
 /* Callbacks return 0 to go on, anything else to stop (and be returned). */
 typedef int (*ts_nl_event_cb)(const struct ts_nl_event *ev, void *data);
 typedef int (*ts_nl_conn_cb)(const struct ts_nl_conn *c, void *data);
@@ -153,6 +181,10 @@ int ts_nl_open(struct ts_nl *nl);
 void ts_nl_close(struct ts_nl *nl);
 int ts_nl_set_rcvbuf(struct ts_nl *nl, int bytes);
 int ts_nl_get_stats(struct ts_nl *nl, struct ts_nl_stats *st);
+/* The aggregates of every namespace (@all_netns) or of the caller's own */
+int ts_nl_get_aggr(struct ts_nl *nl, bool all_netns, struct ts_nl_aggr *ag);
+/* Give up waiting for the kernel after @ms milliseconds (-EAGAIN); 0: never */
+int ts_nl_set_timeout(struct ts_nl *nl, int ms);
 /* The filter attributes of family version 1, which version 2 takes too but NETNS */
 #define TS_NL_FILTER_V1	(((1U << (TCPSTATES_A_FILTER_TGID + 1)) - 1) & ~1U)
 
@@ -183,6 +215,7 @@ int ts_nl_recv_events(struct ts_nl *nl, int timeout_ms, ts_nl_event_cb cb,
 struct nlmsghdr;
 void ts_nl_parse_event(const struct nlmsghdr *nlh, struct ts_nl_event *ev);
 void ts_nl_parse_conn(const struct nlmsghdr *nlh, struct ts_nl_conn *c);
+void ts_nl_parse_aggr(const struct nlmsghdr *nlh, struct ts_nl_aggr *ag);
 
 /* Send a prepared raw message and collect the kernel's answer (tests). */
 int ts_nl_raw(struct ts_nl *nl, void *msg, size_t len);

@@ -27,6 +27,13 @@
 #                    addresses, ports, old/new state, pid, comm to a tmpfs file
 #   bpftrace-kprobe  bpftrace on kprobe:tcp_set_state, the same fields
 #   bcc              bcc's tcpstates (tcpstates-bpfcc), when installed
+#   exporter         module + tcpstates-exporter (default options: every
+#                    namespace, --top 5) scraped every second by a client
+#                    that keeps its connection, as Prometheus does
+#
+# With the exporter configuration, after the rounds: the exporter's scrape
+# time and memory with 10,000 live connections (TIME_WAIT sockets of a
+# churn, which the --top ranking dumps from the table: its costliest case).
 #
 # Then, with --profile and perf installed, one more churn run of each of
 # none, module, listen and watch under `perf record -a` (cpu-clock
@@ -37,13 +44,15 @@ set -uo pipefail
 
 ko='' churn='' cli='' tcpconn=''
 rounds=5 duration=6 threads=0 bytes=0 fam=4
-configs="none module watch listen bpftrace-tp bpftrace-kprobe bcc"
+configs="none module watch listen bpftrace-tp bpftrace-kprobe bcc exporter"
+exporter=''
 mem_params='' mem_conns=0 profile=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko) ko=$2; shift 2 ;;
 	--churn) churn=$2; shift 2 ;;
 	--cli) cli=$2; shift 2 ;;
+	--exporter) exporter=$2; shift 2 ;;
 	--tcpconn) tcpconn=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--duration) duration=$2; shift 2 ;;
@@ -474,6 +483,100 @@ cfg_bpftrace-tp() { cfg_tracer bpftrace-tp "$@"; }
 cfg_bpftrace-kprobe() { cfg_tracer bpftrace-kprobe "$@"; }
 cfg_bcc() { cfg_tracer bcc "$@"; }
 
+# --- the exporter -----------------------------------------------------------
+EXPORTER_PORT=18238
+
+# scraper PORT [COUNT]: GET /metrics every second on one kept connection,
+# as Prometheus does (curl, light enough not to weigh on the churn: the
+# scraper stands for a Prometheus on another machine); one line per
+# scrape, on stderr (unbuffered: the scraper is killed): seconds, HTTP
+# status, bytes. COUNT scrapes (default: until killed).
+scraper() {
+	curl -s --rate 1/s -o /dev/null -w '%{stderr}%{time_total} %{http_code} %{size_download}\n' \
+		"http://127.0.0.1:$1/metrics?[1-${2:-100000}]"
+}
+
+# scrape_json FILE: what a scraper saw: scrapes, how many the module
+# answered (200 and more than the few KiB of an answer without it), their
+# times (median, 90th percentile, max) and size
+scrape_json() {
+	sort -n "$1" | awk '{ t[NR] = $1; up += $2 == 200 && $3 > 8192; b = $3 } END {
+		if (!NR) { printf "\"scrapes\":0"; exit }
+		p90 = int(NR * 0.9 + 0.5); if (p90 < 1) p90 = 1
+		printf "\"scrapes\":%d,\"scrapes_up\":%d,\"scrape_s_median\":%.6f,\"scrape_s_p90\":%.6f,\"scrape_s_max\":%.6f,\"scrape_bytes\":%d",
+			NR, up, t[int((NR + 1) / 2)], t[p90], t[NR], b }'
+}
+
+# rss_json PID: the exporter's resident memory now and at its peak, in kB
+rss_json() {
+	awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { printf "\"exporter_rss_kb\":%d,\"exporter_hwm_kb\":%d", r, h }' "/proc/$1/status"
+}
+
+exporter_start() {	# exporter_start ARGS...: sets xp
+	"$exporter" --listen 127.0.0.1:$EXPORTER_PORT "$@" 2>"$W/exporter.err" &
+	xp=$!
+	# shellcheck disable=SC2016	# wait_for evaluates it each time
+	wait_for 'curl -sf -o /dev/null http://127.0.0.1:$EXPORTER_PORT/' 100 0.2
+}
+
+cfg_exporter() {
+	local port=$1 round=$2 c0 c1 out s0 s1 e0 e1 xp sp t0 t1 extra
+	insmod "$ko" || return 1
+	exporter_start || { say "exporter did not start"; kill "$xp" 2>/dev/null; unload; return 1; }
+	# curl itself in the background (a function would be a subshell,
+	# and killing it would leave curl running)
+	curl -s --rate 1/s -o /dev/null -w '%{stderr}%{time_total} %{http_code} %{size_download}\n' \
+		"http://127.0.0.1:$EXPORTER_PORT/metrics?[1-100000]" 2>"$W/scrapes" &
+	sp=$!
+	sleep 2		# the first scrapes, the connection made
+	s0=$(stats)
+	c0=$(cpu)
+	t0=$(pstat "$xp")
+	out=$(run_churn "$port") || { kill "$sp" "$xp"; wait "$sp" "$xp"; unload; return 1; }
+	c1=$(cpu)
+	t1=$(pstat "$xp")
+	s1=$(stats)
+	extra="$(rss_json "$xp")"
+	kill "$sp" "$xp"
+	wait "$sp" "$xp" 2>/dev/null
+	unload
+	e0=$(jget events "$s0") e1=$(jget events "$s1")
+	extra+=",\"events_happened\":$((e1 - e0)),$(pstat_json "$t0" "$t1"),$(scrape_json "$W/scrapes")"
+	extra+=",\"kprobe_missed\":$(($(jget drops_kprobe_missed "$s1") - $(jget drops_kprobe_missed "$s0")))"
+	run_record exporter "$round" "$out" "$c0" "$c1" "$extra"
+}
+
+# The scrape with 10,000 live connections: a churn of 10,000 leaves as
+# many TIME_WAIT sockets for 60 s, tracked by the table (conn_max 16384).
+# Two exporters: one with the defaults (the table dumped every 15 s, so
+# most scrapes read the aggregates only), one that dumps the table's
+# CLOSE_WAIT and TIME_WAIT entries at every scrape (--table-interval 0).
+exporter_scale() {
+	local n=10000 tw xp xp0 out live
+	tw=$(sysctl -n net.ipv4.tcp_max_tw_buckets)
+	sysctl -q -w net.ipv4.tcp_max_tw_buckets=1048576
+	unload
+	# the earlier runs' TIME_WAIT sockets gone first (60 s at most)
+	wait_for '[ "$(ss -tanH state time-wait | wc -l)" -lt 100 ]' 80 1
+	insmod "$ko" || return 1
+	exporter_start || { say "exporter did not start"; kill "$xp" 2>/dev/null; unload; return 1; }
+	local xp1=$xp
+	EXPORTER_PORT=$((EXPORTER_PORT + 1)) exporter_start --table-interval 0
+	xp0=$xp xp=$xp1
+	scraper $EXPORTER_PORT 5 2>"$W/scrapes.idle"
+	out=$(timeout -k 5 600 "$churn" "-$fam" -t "$threads" -p 30000 -n "$n" -q -j) ||
+		{ kill "$xp" "$xp0"; unload; return 1; }
+	scraper $EXPORTER_PORT 20 2>"$W/scrapes.live"
+	scraper $((EXPORTER_PORT + 1)) 20 2>"$W/scrapes.dump"
+	live=$(curl -s http://127.0.0.1:$EXPORTER_PORT/metrics 2>/dev/null |
+		awk '$1 ~ /^tcpstates_connection_states/ { s += $2 } END { print s + 0 }')
+	emit "{\"kind\":\"exporter_scale\",\"churn_connections\":$(jget connections "$out"),\"live_connections\":${live:-0},\"conn_used\":$(jget conn_used "$(stats)"),\"idle\":{$(scrape_json "$W/scrapes.idle")},\"live\":{$(scrape_json "$W/scrapes.live")},\"live_dump\":{$(scrape_json "$W/scrapes.dump"),$(rss_json "$xp0")},$(rss_json "$xp")}"
+	kill "$xp" "$xp0"
+	wait "$xp" "$xp0" 2>/dev/null
+	unload
+	sysctl -q -w net.ipv4.tcp_max_tw_buckets="$tw"
+}
+
 # --- memory -------------------------------------------------------------
 # The module allocates everything at load (ring, connection table, its
 # hash, the sender's buffer); the probes never allocate. Shown here by the
@@ -527,6 +630,9 @@ avail=()
 for c in $configs; do
 	case $c in
 	none|module|watch|listen) avail+=("$c") ;;
+	exporter)
+		if [ -x "$exporter" ] && command -v curl >/dev/null; then avail+=("$c")
+		else emit "{\"kind\":\"skip\",\"config\":\"exporter\",\"why\":\"no --exporter binary or no curl\"}"; fi ;;
 	bpftrace-*)
 		if command -v bpftrace >/dev/null; then avail+=("$c")
 		else emit "{\"kind\":\"skip\",\"config\":\"$c\",\"why\":\"bpftrace is not installed\"}"; fi ;;
@@ -660,6 +766,12 @@ if [ "$profile" = 1 ]; then
 	fi
 fi
 
+case " ${avail[*]} " in
+*" exporter "*)
+	say "exporter: scrapes with 10,000 live connections"
+	exporter_scale || say "exporter_scale failed"
+	;;
+esac
 say "memory"
 memory
 emit "{\"kind\":\"clock\",\"guest_t\":$(now)}"

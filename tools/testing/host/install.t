@@ -43,7 +43,7 @@ tar -C "$root" --exclude=./.git --exclude=./build --exclude='*.o' \
 mk() { make -C "$src" --no-print-directory "$@"; }
 version=$(sed -n 's/^MODULE_VERSION("\(.*\)");/\1/p' "$src/module/main.c")
 
-echo "1..$((40 + ${#releases[@]}))"
+echo "1..$((43 + ${#releases[@]}))"
 
 # --- one version -----------------------------------------------------------
 conf() {	# conf EXPR: EXPR evaluated after sourcing dkms.conf, as dkms does
@@ -86,11 +86,23 @@ ok "$(cmp -s "$src/tools/tcpstates.8" "$dest/usr/share/man/man8/tcpstates.8"; ec
 ok "$(cmp -s "$src/tools/tcpstates.bash-completion" \
 	"$dest/usr/share/bash-completion/completions/tcpstates"; echo $?)" \
 	"completion in PREFIX/share/bash-completion/completions/tcpstates"
-# Nothing else: the four files and depmod's index files
+ok "$([ -x "$dest/usr/sbin/tcpstates-exporter" ] &&
+	cmp -s "$src/tools/tcpstates-exporter" "$dest/usr/sbin/tcpstates-exporter"; echo $?)" \
+	"exporter in PREFIX/sbin, executable"
+unit=$dest/usr/lib/systemd/system/tcpstates-exporter.service
+ok "$(grep -qx 'ExecStart=/usr/sbin/tcpstates-exporter $TCPSTATES_EXPORTER_ARGS' "$unit" 2>/dev/null &&
+	[ "$(diff "$src/tools/prometheus/tcpstates-exporter.service" "$unit" | grep -c '^[<>]')" = 2 ]; echo $?)" \
+	"systemd unit in PREFIX/lib/systemd/system, ExecStart in PREFIX/sbin"
+ok "$(for f in tcpstates-rules.yml tcpstates-rules.test.yml scrape.yml; do
+	cmp -s "$src/tools/prometheus/$f" "$dest/usr/share/tcpstates/prometheus/$f" || exit 1; done; echo $?)" \
+	"alert rules, their tests and the scrape snippet in PREFIX/share/tcpstates/prometheus"
+# Nothing else: those files and depmod's index files
 extra=$(cd "$dest" && find . -type f | sed 's|^\./||' | grep -vx \
 	-e "lib/modules/$rel/extra/tcpstates.ko" -e "lib/modules/$rel/modules\.[a-z.]*" \
 	-e usr/sbin/tcpstates -e usr/share/man/man8/tcpstates.8 \
-	-e usr/share/bash-completion/completions/tcpstates) || true
+	-e usr/share/bash-completion/completions/tcpstates \
+	-e usr/sbin/tcpstates-exporter -e usr/lib/systemd/system/tcpstates-exporter.service \
+	-e 'usr/share/tcpstates/prometheus/[a-z.-]*\.yml') || true
 ok "$([ -z "$extra" ]; echo $?)" "install writes nothing else${extra:+: $extra}"
 rc=0; mk install "${vars[@]}" >"$tmp/install2.log" 2>&1 || rc=$?
 ok "$([ "$rc" = 0 ] && cmp -s "$src/module/tcpstates.ko" "$ko"; echo $?)" \
@@ -100,7 +112,7 @@ rc=0; mk uninstall "${vars[@]}" >"$tmp/uninstall.log" 2>&1 || rc=$?
 [ "$rc" = 0 ] || comment <"$tmp/uninstall.log"
 left=$(cd "$dest" && find . -type f -not -name 'modules.*' | sed 's|^\./||') || true
 ok "$([ "$rc" = 0 ] && [ -z "$left" ]; echo $?)" \
-	"make uninstall removes module, CLI, man page, completion${left:+ (left: $left)}"
+	"make uninstall removes module, CLI, exporter and its files, man page, completion${left:+ (left: $left)}"
 ok "$([ -e "$dest/lib/modules/$rel/modules.dep" ] &&
 	! grep -q tcpstates "$dest/lib/modules/$rel/modules.dep"; echo $?)" \
 	"make uninstall runs depmod: modules.dep no longer lists tcpstates"

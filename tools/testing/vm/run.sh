@@ -27,8 +27,8 @@ for t in "$here"/test_*.sh; do
 	echo "# ${t##*/} took $((SECONDS - start)) s"
 	# A test killed by its time limit leaves its children (traffic
 	# generators, listeners) running: they must not load the next ones.
-	if pkill -KILL -f "^$TOP/tools/(testing/)?(tcpconn|churn|nltest|nlfuzz|tcpstates)( |\$)" ||
-		pkill -KILL -x bpftrace; then
+	if pkill -KILL -f "^$TOP/tools/(testing/)?(tcpconn|churn|nltest|nlfuzz|tcpstates|tcpstates-exporter)( |\$)" ||
+		pkill -KILL -x bpftrace || pkill -KILL -x prometheus; then
 		echo "# killed what ${t##*/} left running"
 		sleep 1
 	fi
