@@ -8,13 +8,15 @@
 # TCG interleaves them and cannot show scaling).
 #
 # Usage: scripts/bench-scaling.sh [-k KERNEL] [-r ROUNDS] [-d SECONDS]
-#                                 [-b BYTES] [-o DIR]
+#                                 [-b BYTES] [-o DIR] [-c COMMIT]
 #
 #   -k KERNEL  test kernel (6.1, 6.1-rt, 6.12, 6.12-rt or a release); default 6.1
 #   -r ROUNDS  rounds, each running every configuration once; default 5
 #   -d SECONDS length of each churn run; default 5
 #   -b BYTES   bytes each way per connection; default 0
 #   -o DIR     output directory; default build/bench
+#   -c COMMIT  also the module as of COMMIT (a configuration of its own,
+#              named by it), to compare in the same boot
 #
 # Reported (DIR/scaling-KERNEL.md, and on stdout): median connections per
 # second per configuration and CPU count, the speed-up from 1 CPU to all,
@@ -30,7 +32,7 @@ usage() {
 	exit 2
 }
 
-kernel=6.1 rounds=5 duration=5 bytes=0 out=$top/build/bench
+kernel=6.1 rounds=5 duration=5 bytes=0 out=$top/build/bench commit=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) kernel=${2:?}; shift 2 ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
 	-d) duration=${2:?}; shift 2 ;;
 	-b) bytes=${2:?}; shift 2 ;;
 	-o) out=${2:?}; shift 2 ;;
+	-c) commit=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	*) log "bench-scaling: unknown argument $1"; usage ;;
 	esac
@@ -51,11 +54,23 @@ log "== building (module for $release, CLI, churn)"
 make -s -C "$top/tools"
 cc -O2 -Wall -Wextra -Werror -pthread -o "$out/churn" "$top/tools/testing/churn.c"
 ko=$(build_module_for "$release")
+kos=(--ko "module=$ko")
+if [ -n "$commit" ]; then
+	# that commit's module sources, built in a tree of their own
+	rev=$(git -C "$top" rev-parse --short "$commit") || die "bench-scaling: no commit $commit"
+	old=$out/module-$rev
+	rm -rf "$old"
+	mkdir -p "$old"
+	git -C "$top" archive "$rev" Kbuild module include | tar -x -C "$old"
+	make -s -C "$(kernel_build_dir "$release")" M="$old" modules >/dev/null ||
+		die "bench-scaling: the module of $rev does not build for $release"
+	kos+=(--ko "module-$rev=$old/module/tcpstates.ko")
+fi
 
 vm_secs=$((300 + rounds * 4 * (duration + 20)))
 log "== scaling in the $release test VM (multi-threaded TCG, 2 vCPUs; limit ${vm_secs} s)"
 TCPSTATES_VM_ACCEL=tcg,thread=multi "$top/scripts/vm-run.sh" -k "$release" -t "$vm_secs" -s 2 -- \
-	"$top/tools/testing/scaling-vm.sh" --ko "$ko" --churn "$out/churn" \
+	"$top/tools/testing/scaling-vm.sh" "${kos[@]}" --churn "$out/churn" \
 	--cli "$top/tools/tcpstates" --rounds "$rounds" --duration "$duration" \
 	--bytes "$bytes" | tee "$out/scaling-$kernel.log" | grep -v '^BENCH '
 
@@ -66,7 +81,8 @@ runs = [json.loads(l) for l in sys.stdin if l.strip()]
 if not runs:
     sys.exit("bench-scaling: no results")
 med = {}
-for cfg in ("none", "module"):
+cfgs = ["none"] + sorted({r["config"] for r in runs} - {"none"})
+for cfg in cfgs:
     for n in sorted({r["cpus"] for r in runs}):
         v = [r["conn_per_sec"] for r in runs if r["config"] == cfg and r["cpus"] == n]
         if v:
@@ -78,8 +94,9 @@ print("|---|---|---|---|")
 for (cfg, n), (m, a, b, k) in med.items():
     print("| %s | %d | %.0f (%.0f-%.0f, %d) | %.2fx |" % (cfg, n, m, a, b, k, m / med[cfg, lo][0]))
 print()
-for n in cpus:
-    if ("module", n) in med and ("none", n) in med:
-        print("- %d CPU(s): module loaded / untraced = %.2f" % (n, med["module", n][0] / med["none", n][0]))
+for cfg in cfgs[1:]:
+    for n in cpus:
+        if (cfg, n) in med and ("none", n) in med:
+            print("- %d CPU(s): %s loaded / untraced = %.2f" % (n, cfg, med[cfg, n][0] / med["none", n][0]))
 ' | tee "$md"
 log "== written $md"

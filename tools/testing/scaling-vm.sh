@@ -5,7 +5,8 @@
 # with CPUs. In ONE boot of the test VM (multi-threaded TCG, a host thread
 # per vCPU), a loopback churn (tools/testing/churn.c, threads pinned one
 # per CPU) from 1 CPU and from every CPU at once, with nothing loaded and
-# with the module loaded (nobody reading), in rounds whose order rotates.
+# with each module given loaded (nobody reading; several builds can be
+# compared in one boot), in rounds whose order rotates.
 # Prints "BENCH {json}" lines: per run, connections per second and the
 # module's events per second.
 #
@@ -13,14 +14,21 @@
 # kernel text while another vCPU executes it is what multi-threaded TCG
 # gets wrong (see scripts/vm-run.sh).
 #
-# Usage: scaling-vm.sh --ko KO --churn CHURN --cli CLI [--rounds N]
-#                      [--duration S] [--bytes B]
+# Usage: scaling-vm.sh --ko [NAME=]KO... --churn CHURN --cli CLI
+#                      [--rounds N] [--duration S] [--bytes B]
+# NAME (default "module") names the configuration of each module.
 set -uo pipefail
 
-ko='' churn='' cli='' rounds=5 duration=5 bytes=0
+declare -A kos=()
+churn='' cli='' rounds=5 duration=5 bytes=0
 while [ $# -gt 0 ]; do
 	case $1 in
-	--ko) ko=$2; shift 2 ;;
+	--ko)
+		case $2 in
+		*=*) kos[${2%%=*}]=${2#*=} ;;
+		*) kos[module]=$2 ;;
+		esac
+		shift 2 ;;
 	--churn) churn=$2; shift 2 ;;
 	--cli) cli=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
@@ -29,7 +37,8 @@ while [ $# -gt 0 ]; do
 	*) echo "scaling-vm: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
-for f in "$ko" "$churn" "$cli"; do
+[ ${#kos[@]} -gt 0 ] || { echo "scaling-vm: no --ko" >&2; exit 2; }
+for f in "${kos[@]}" "$churn" "$cli"; do
 	[ -e "$f" ] || { echo "scaling-vm: missing $f" >&2; exit 2; }
 done
 ncpu=$(nproc)
@@ -45,7 +54,7 @@ unload() { if loaded; then rmmod tcpstates; fi; }
 one() {
 	local cfg=$1 n=$2 round=$3 port=$4 out s0 s1 ev=0
 	unload
-	[ "$cfg" = none ] || insmod "$ko" || return 1
+	[ "$cfg" = none ] || insmod "${kos[$cfg]}" || return 1
 	sleep 1
 	[ "$cfg" = none ] || s0=$("$cli" stats -j)
 	out=$(timeout -k 5 "$limit" "$churn" -4 -t "$n" -P -b "$bytes" -p "$port" \
@@ -60,7 +69,7 @@ one() {
 
 say "scaling: $ncpu CPUs, $rounds rounds of ${duration} s runs, $bytes bytes each way"
 runs=()
-for cfg in none module; do
+for cfg in none "${!kos[@]}"; do
 	for n in 1 "$ncpu"; do
 		runs+=("$cfg $n")
 	done

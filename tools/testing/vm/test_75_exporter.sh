@@ -113,7 +113,7 @@ trap cleanup EXIT
 unload_module
 
 # 1. No module: an answer at once, up 0 and why
-"$EXP" --listen 127.0.0.1:$EPORT --port 5906 --remote-port 5906 --top 10 --table-interval 0 \
+"$EXP" --listen 127.0.0.1:$EPORT --port 5956 --remote-port 5956 --top 10 --table-interval 0 \
 	2>"$W/exp.err" &
 exp=$!
 for i in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$EPORT/" && break; sleep 0.1; done
@@ -170,14 +170,14 @@ declare -A Q=(
 declare -A B A
 scraped_after "$(date +%s.%N)"
 for k in "${!Q[@]}"; do B[$k]=$(pq "${Q[$k]}"); done
-"$TCPCONN" -4 -p 5901 -n 20 -q >/dev/null
-"$TCPCONN" -6 -p 5902 -n 10 -q >/dev/null
-for i in 1 2 3 4 5; do "$TCPCONN" -4 -p 5903 -m refused -q >/dev/null; done
-"$TCPCONN" -4 -p 5904 -m abort -n 4 -q >/dev/null
+"$TCPCONN" -4 -p 5951 -n 20 -q >/dev/null
+"$TCPCONN" -6 -p 5952 -n 10 -q >/dev/null
+for i in 1 2 3 4 5; do "$TCPCONN" -4 -p 5953 -m refused -q >/dev/null; done
+"$TCPCONN" -4 -p 5954 -m abort -n 4 -q >/dev/null
 # held: one connection in CLOSE_WAIT (its client in FIN_WAIT2), one established
-"$TCPCONN" -4 -p 5905 -m close-wait >"$W/cw" &
+"$TCPCONN" -4 -p 5955 -m close-wait >"$W/cw" &
 cw=$!
-"$TCPCONN" -4 -p 5906 -m hold >"$W/hold" &
+"$TCPCONN" -4 -p 5956 -m hold >"$W/hold" &
 hold=$!
 for i in $(seq 100); do grep -q ready "$W/cw" && grep -q client_port "$W/hold" && break; sleep 0.1; done
 sleep 0.5
@@ -237,12 +237,12 @@ sed 's/^/# ss: /' "$W/ss1"
 cwpid=$(awk '$1 == "pid" { print $2 }' "$W/cw")
 is "$(pq "tcpstates_process_connections{state=\"close_wait\",pid=\"$cwpid\",comm=\"tcpconn\"}")" 1 \
 	"Prometheus: the CLOSE_WAIT holder (tcpconn, pid $cwpid) by pid and comm"
-is "$(pq 'tcpstates_local_port_connections{port="5906",family="ipv4",state="established"}')" 1 \
-	"Prometheus: local port 5906: 1 established (the server's child)"
-is "$(pq 'tcpstates_local_port_connections{port="5906",family="ipv4",state="listen"}')" 1 \
-	"Prometheus: local port 5906: its listener"
-is "$(pq 'tcpstates_remote_port_connections{port="5906",family="ipv4",state="established"}')" 1 \
-	"Prometheus: remote port 5906: 1 established (the client)"
+is "$(pq 'tcpstates_local_port_connections{port="5956",family="ipv4",state="established"}')" 1 \
+	"Prometheus: local port 5956: 1 established (the server's child)"
+is "$(pq 'tcpstates_local_port_connections{port="5956",family="ipv4",state="listen"}')" 1 \
+	"Prometheus: local port 5956: its listener"
+is "$(pq 'tcpstates_remote_port_connections{port="5956",family="ipv4",state="established"}')" 1 \
+	"Prometheus: remote port 5956: 1 established (the client)"
 is "$(pq 'count(tcpstates_process_connections{state="time_wait"}) <= 10')" "$(pq 'count(tcpstates_process_connections{state="time_wait"})')" \
 	"Prometheus: at most --top 10 TIME_WAIT holders"
 
@@ -265,7 +265,7 @@ ok $? "module unloaded: Prometheus still scrapes the exporter"
 is "$(pq tcpstates_up)" 0 "module unloaded: Prometheus sees tcpstates_up 0"
 is "$(pq 'tcpstates_scrape_error')" 1 "module unloaded: and tcpstates_scrape_error"
 load_module
-"$TCPCONN" -4 -p 5907 -q >/dev/null
+"$TCPCONN" -4 -p 5957 -q >/dev/null
 scraped_after "$(date +%s.%N)"
 is "$(pq tcpstates_up)" 1 "reloaded: Prometheus sees tcpstates_up 1 again"
 [ "$(pq 'resets(tcpstates_events_total[5m])')" -ge 1 ] 2>/dev/null

@@ -89,14 +89,14 @@ capture() {
 # --- life, first part: a known transfer, followed live -----------------
 # The client's last event comes when its TIME_WAIT ends, 60 s later: the
 # two live readers started here are read at the end of the test.
-"$CLI" life -j --count 2 --duration "$(slow 200)" '( sport = :5831 or dport = :5831 )' \
+"$CLI" life -j --count 2 --duration "$(slow 200)" '( sport = :5631 or dport = :5631 )' \
 	>/tmp/story.life.json 2>/tmp/story.life.err &
 lw=$!
-"$CLI" life --count 2 --duration "$(slow 200)" '( sport = :5831 or dport = :5831 )' \
+"$CLI" life --count 2 --duration "$(slow 200)" '( sport = :5631 or dport = :5631 )' \
 	>/tmp/story.life.txt 2>&1 &
 lt=$!
 sleep "$(slow 2)"
-"$TCPCONN" -4 -p 5831 -m data -b 100000 -q >/dev/null
+"$TCPCONN" -4 -p 5631 -m data -b 100000 -q >/dev/null
 life_start=$SECONDS
 
 # --- the textbook's numbers in the JSON, as on the wire ------------------
@@ -146,18 +146,18 @@ print("; ".join(bad) or "ok", "missing:", missing if missing else "none")
 		"ok missing: none" \
 		"$1 $2: SYN x, SYN-ACK y/x+1, ACK y+1, FIN u, ACK u+1, FIN w, ACK w+1 in their events' fields, both ends, as tcpdump -S saw them"
 }
-check_segments -4 client-first 5821
-check_segments -6 client-first 5822
-check_segments -4 server-first 5823
-check_segments -6 server-first 5824
+check_segments -4 client-first 5621
+check_segments -6 client-first 5622
+check_segments -4 server-first 5623
+check_segments -6 server-first 5624
 
 # --- life and conns: bytes over IPv6 ------------------------------------
-"$TCPCONN" -6 -p 5832 -m data -b 1 -q >/dev/null
-is "$("$CLI" life --ring -j sport = :5832 | pyjson 'print([(r["local_addr"], r["data"]["bytes_acked"], r["data"]["bytes_received"]) for r in recs])')" \
+"$TCPCONN" -6 -p 5632 -m data -b 1 -q >/dev/null
+is "$("$CLI" life --ring -j sport = :5632 | pyjson 'print([(r["local_addr"], r["data"]["bytes_acked"], r["data"]["bytes_received"]) for r in recs])')" \
 	"[('::1', 1, 1)]" "life --ring over IPv6: 1 byte each way"
-is "$("$CLI" conns -j dport = :5832 | pyjson 'print([(r["state"], r["data"]["bytes_acked"], r["data"]["bytes_received"]) for r in recs])')" \
+is "$("$CLI" conns -j dport = :5632 | pyjson 'print([(r["state"], r["data"]["bytes_acked"], r["data"]["bytes_received"]) for r in recs])')" \
 	"[('TIME_WAIT', 1, 1)]" "conns -j: the client in TIME_WAIT has its data (1/1)"
-"$CLI" conns -e dport = :5832 >/tmp/story.conns.txt
+"$CLI" conns -e dport = :5632 >/tmp/story.conns.txt
 is "$(evq /tmp/story.conns.txt 1 'f["TX_BYTES"] "/" f["RX_BYTES"] "/" f["RETRANS"]')" 1/1/0 \
 	"conns -e: TX_BYTES, RX_BYTES, RETRANS columns"
 
@@ -171,10 +171,10 @@ drop_first() {
 	(sleep 0.4; tc qdisc del dev lo root) &
 	dropper=$!
 }
-drop_first 5841 0x02 dport
-"$TCPCONN" -4 -p 5841 -m data -b 5000 -q >/dev/null
+drop_first 5641 0x02 dport
+"$TCPCONN" -4 -p 5641 -m data -b 5000 -q >/dev/null
 wait $dropper
-cookie=$("$CLI" conns -j dport = :5841 | pyjson 'print(recs[0]["cookie"])')
+cookie=$("$CLI" conns -j dport = :5641 | pyjson 'print(recs[0]["cookie"])')
 "$CLI" show "$cookie" >/tmp/story.show
 sed 's/^/# /' /tmp/story.show
 hs=$("$CLI" events -j cookie "$cookie" | pyjson '
@@ -199,18 +199,18 @@ grep -q '|  data, [0-9.]* ms in ESTABLISHED: 5000 bytes sent (acked), 5000 recei
 	[ "$(grep -n '|  data, ' /tmp/story.show | cut -d: -f1)" -lt \
 	  "$(grep -n 'ESTABLISHED -> FIN_WAIT1' /tmp/story.show | cut -d: -f1)" ]
 ok $? "show: the data phase's totals (5000 bytes each way) between handshake and teardown"
-is "$("$CLI" summary -j dport = :5841 | pyjson 'r = recs[0]
+is "$("$CLI" summary -j dport = :5641 | pyjson 'r = recs[0]
 print(r["handshakes"], r["handshakes_retransmitted"], sum(b["count"] for b in r["handshake_us_log2_retransmitted"]),
       r["handshake_us_log2_retransmitted"][0]["from"] >= 524288)')" "1 1 1 True" \
 	"summary: the handshake with a SYN sent again is in the histogram of retransmitted ones, at 0.5 s or more"
-"$CLI" summary dport = :5841 >/tmp/story.sum.txt
+"$CLI" summary dport = :5641 >/tmp/story.sum.txt
 grep -q '^ a SYN or SYN-ACK sent again (1):' /tmp/story.sum.txt
 ok $? "summary, text: the histogram of handshakes with a SYN or SYN-ACK sent again"
 
-drop_first 5842 0x12 sport
-"$TCPCONN" -4 -p 5842 -m server-first -q >/dev/null
+drop_first 5642 0x12 sport
+"$TCPCONN" -4 -p 5642 -m server-first -q >/dev/null
 wait $dropper
-cookie=$("$CLI" events -j sport = :5842 role passive | pyjson 'print(recs[0]["cookie"])')
+cookie=$("$CLI" events -j sport = :5642 role passive | pyjson 'print(recs[0]["cookie"])')
 "$CLI" show "$cookie" >/tmp/story.show2
 sed 's/^/# /' /tmp/story.show2
 n=$("$CLI" events -j cookie "$cookie" | pyjson 'print([r["hs_retrans"] for r in recs if r["oldstate"] == "NEW_SYN_RECV"][0])')
@@ -218,25 +218,25 @@ n=$("$CLI" events -j cookie "$cookie" | pyjson 'print([r["hs_retrans"] for r in 
 ok $? "a dropped SYN-ACK: the server's child says it was sent again ($n), and show draws it"
 
 # --- listeners: backlog 1, never accepting, 5 clients ---------------------
-"$TCPCONN" -4 -p 5851 -m no-accept -n 5 >/tmp/story.noacc &
+"$TCPCONN" -4 -p 5651 -m no-accept -n 5 >/tmp/story.noacc &
 noacc=$!
 for _ in $(seq 100); do grep -q ready /tmp/story.noacc && break; sleep 0.2; done
-"$CLI" listeners sport = :5851 >/tmp/story.lst.txt
+"$CLI" listeners sport = :5651 >/tmp/story.lst.txt
 sed 's/^/# /' /tmp/story.lst.txt
 is "$(evq /tmp/story.lst.txt 1 'f["QUEUE"]')" 2/1 "listeners: the queue, 2 waiting for a limit of 1"
 d=$(evq /tmp/story.lst.txt 1 'f["SYN_DROPS"] + f["ACK_DROPS"]')
 [ "${d:-0}" -gt 0 ]
 ok $? "listeners: and what it dropped (${d:-none})"
-is "$("$CLI" listeners -j sport = :5851 | pyjson 'r = recs[0]
+is "$("$CLI" listeners -j sport = :5651 | pyjson 'r = recs[0]
 print(len(recs), r["acceptq_len"], r["acceptq_max"], r["syn_drops"] + r["ack_drops"] > 0, r["comm"])')" \
 	"1 2 1 True tcpconn" "listeners -j: acceptq_len, acceptq_max, the drops, the owner"
 "$CLI" listeners >/tmp/story.lsts.txt
 aligned /tmp/story.lsts.txt
 ok $? "listeners, every one: aligned"
 is "$("$CLI" summary -j | pyjson 'print([(l["local_port"], l["acceptq_len"], l["acceptq_max"]) for l in recs[0]["dropping_listeners"]])')" \
-	"[(5851, 2, 1)]" "summary: the listener that dropped, and only it"
+	"[(5651, 2, 1)]" "summary: the listener that dropped, and only it"
 "$CLI" summary >/tmp/story.sum2.txt
-grep -A2 '^listeners that dropped' /tmp/story.sum2.txt | grep -q '127.0.0.1:5851 *2/1 '
+grep -A2 '^listeners that dropped' /tmp/story.sum2.txt | grep -q '127.0.0.1:5651 *2/1 '
 ok $? "summary, text: lists it with its queue"
 kill -USR1 $noacc
 wait $noacc
@@ -244,10 +244,10 @@ wait $noacc
 # --- the cgroup: shown by path, the filter by path or id ------------------
 mkdir -p /sys/fs/cgroup/tscli
 cg=$(stat -c %i /sys/fs/cgroup/tscli)
-bash -c 'echo $$ >/sys/fs/cgroup/tscli/cgroup.procs; exec "$1" -4 -p 5861 -n 2 -q' _ "$TCPCONN" >/dev/null
-"$TCPCONN" -4 -p 5862 -n 2 -q >/dev/null
+bash -c 'echo $$ >/sys/fs/cgroup/tscli/cgroup.procs; exec "$1" -4 -p 5661 -n 2 -q' _ "$TCPCONN" >/dev/null
+"$TCPCONN" -4 -p 5662 -n 2 -q >/dev/null
 cookies() { pyjson 'print(" ".join(sorted({str(r["cookie"]) for r in recs})))'; }
-want=$("$CLI" events -j '( sport = :5861 or dport = :5861 )' | cookies)
+want=$("$CLI" events -j '( sport = :5661 or dport = :5661 )' | cookies)
 [ "$(wc -w <<<"$want")" = 5 ]
 ok $? "5 sockets made in cgroup /tscli (the listener, 2 clients, 2 children)"
 is "$("$CLI" events -j cgroup /tscli | cookies)" "$want" "events cgroup /tscli: exactly their events"
@@ -255,9 +255,9 @@ is "$("$CLI" events -j cgroup /sys/fs/cgroup/tscli | cookies)" "$want" \
 	"events cgroup /sys/fs/cgroup/tscli: the mount's path in front, the same"
 is "$("$CLI" events -j --cgroup "$cg" | cookies)" "$want" "events --cgroup $cg (the id): the same"
 is "$("$CLI" conns -j cgroup /tscli | pyjson 'print(len(recs), {r["remote_port"] for r in recs}, {r["cgroup"] for r in recs}, {r["cgroup_id"] for r in recs})')" \
-	"2 {5861} {'/tscli'} {$cg}" "conns cgroup /tscli: the 2 clients in TIME_WAIT, with the cgroup's path and id"
-is "$("$CLI" conns -j dport = :5861 cgroup != /tscli | pyjson 'print(len(recs))')" 0 "cgroup != /tscli: none of them"
-is "$("$CLI" conns -j dport = :5862 | pyjson 'print({r["cgroup"] for r in recs})')" "{'/'}" \
+	"2 {5661} {'/tscli'} {$cg}" "conns cgroup /tscli: the 2 clients in TIME_WAIT, with the cgroup's path and id"
+is "$("$CLI" conns -j dport = :5661 cgroup != /tscli | pyjson 'print(len(recs))')" 0 "cgroup != /tscli: none of them"
+is "$("$CLI" conns -j dport = :5662 | pyjson 'print({r["cgroup"] for r in recs})')" "{'/'}" \
 	"connections made outside it: the root cgroup, /"
 "$CLI" conns -e cgroup /tscli >/tmp/story.cg.txt
 is "$(evq /tmp/story.cg.txt 1 'f["CGROUP"]')" "/tscli /tscli" "conns -e: the CGROUP column shows the path"
@@ -290,7 +290,7 @@ is "$(evq /tmp/story.life1.txt 1 'f["TX_BYTES"] "/" f["RX_BYTES"]')" "100000/100
 	"life, text: TX_BYTES/RX_BYTES 100000/100000 on both lines"
 aligned /tmp/story.life.txt
 ok $? "life, text: every value starts where its column does"
-"$CLI" life --ring -e '( sport = :5831 or dport = :5831 )' >/tmp/story.ring.txt
+"$CLI" life --ring -e '( sport = :5631 or dport = :5631 )' >/tmp/story.ring.txt
 is "$(evq /tmp/story.ring.txt 1 'f["TX_BYTES"] "/" f["RX_BYTES"] "/" f["FROM"]' | tr ' ' '\n' | sort | tr '\n' ' ')" \
 	"100000/100000/LAST_ACK 100000/100000/TIME_WAIT " \
 	"life --ring -e: the same two from the ring, with the state each closed from"
