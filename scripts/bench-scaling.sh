@@ -16,7 +16,7 @@
 #   -b BYTES   bytes each way per connection; default 0
 #   -o DIR     output directory; default build/bench
 #   -c COMMIT  also the module as of COMMIT (a configuration of its own,
-#              named by it), to compare in the same boot
+#              named by it), to compare in the same boot; repeatable
 #
 # Reported (DIR/scaling-KERNEL.md, and on stdout): median connections per
 # second per configuration and CPU count, the speed-up from 1 CPU to all,
@@ -32,7 +32,7 @@ usage() {
 	exit 2
 }
 
-kernel=6.1 rounds=5 duration=5 bytes=0 out=$top/build/bench commit=''
+kernel=6.1 rounds=5 duration=5 bytes=0 out=$top/build/bench commits=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) kernel=${2:?}; shift 2 ;;
@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 	-d) duration=${2:?}; shift 2 ;;
 	-b) bytes=${2:?}; shift 2 ;;
 	-o) out=${2:?}; shift 2 ;;
-	-c) commit=${2:?}; shift 2 ;;
+	-c) commits+=("${2:?}"); shift 2 ;;
 	-h|--help) usage ;;
 	*) log "bench-scaling: unknown argument $1"; usage ;;
 	esac
@@ -55,7 +55,7 @@ make -s -C "$top/tools"
 cc -O2 -Wall -Wextra -Werror -pthread -o "$out/churn" "$top/tools/testing/churn.c"
 ko=$(build_module_for "$release")
 kos=(--ko "module=$ko")
-if [ -n "$commit" ]; then
+for commit in "${commits[@]}"; do
 	# that commit's module sources, built in a tree of their own
 	rev=$(git -C "$top" rev-parse --short "$commit") || die "bench-scaling: no commit $commit"
 	old=$out/module-$rev
@@ -65,9 +65,9 @@ if [ -n "$commit" ]; then
 	make -s -C "$(kernel_build_dir "$release")" M="$old" modules >/dev/null ||
 		die "bench-scaling: the module of $rev does not build for $release"
 	kos+=(--ko "module-$rev=$old/module/tcpstates.ko")
-fi
+done
 
-vm_secs=$((300 + rounds * 4 * (duration + 20)))
+vm_secs=$((300 + rounds * 2 * (${#kos[@]} / 2 + 1) * (duration + 20)))
 log "== scaling in the $release test VM (multi-threaded TCG, 2 vCPUs; limit ${vm_secs} s)"
 TCPSTATES_VM_ACCEL=tcg,thread=multi "$top/scripts/vm-run.sh" -k "$release" -t "$vm_secs" -s 2 -- \
 	"$top/tools/testing/scaling-vm.sh" "${kos[@]}" --churn "$out/churn" \
