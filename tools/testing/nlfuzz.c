@@ -86,6 +86,7 @@ static uint16_t family_id;
 static uint32_t own_netns;
 static uint64_t own_netns_id;	/* as the module calls our namespace */
 static uint32_t own_tgid;
+static uint64_t own_cgroup_id;	/* our cgroup (v2): the inode of its directory */
 /* Files a NETNS_FD filter may name: our namespace's, another kind of
  * namespace's (EINVAL), and a number no file is open at (EBADF).
  */
@@ -191,7 +192,7 @@ struct oracle {
 	uint8_t laddr[16], raddr[16];
 	uint16_t lport, rport;
 	uint32_t states, tgid;
-	uint64_t netns_id, cookie;
+	uint64_t netns_id, cookie, cgroup_id;
 	uint64_t start;		/* events: the first sequence number */
 };
 
@@ -357,6 +358,7 @@ static const uint8_t filter_pol[TCPSTATES_A_FILTER_MAX + 1] = {
 	[TCPSTATES_A_FILTER_NETNS_ID] = P_U64,
 	[TCPSTATES_A_FILTER_NETNS_FD] = P_U32,
 	[TCPSTATES_A_FILTER_COOKIE] = P_U64,
+	[TCPSTATES_A_FILTER_CGROUP_ID] = P_U64,
 };
 
 static const uint8_t events_pol[TCPSTATES_A_EVENT_MAX + 1] = {
@@ -517,6 +519,8 @@ static int model_filter(struct oracle *o, const struct span *filter,
 		o->tgid = rd32(tb[TCPSTATES_A_FILTER_TGID].p);
 	if (tb[TCPSTATES_A_FILTER_COOKIE].p)
 		o->cookie = rd64(tb[TCPSTATES_A_FILTER_COOKIE].p);
+	if (tb[TCPSTATES_A_FILTER_CGROUP_ID].p)
+		o->cgroup_id = rd64(tb[TCPSTATES_A_FILTER_CGROUP_ID].p);
 	/* tcpstates_filter_netns() */
 	if (tb[TCPSTATES_A_FILTER_NETNS].p)
 		return -EINVAL;		/* an inode number: refused */
@@ -829,6 +833,7 @@ static void put_filter_attr(struct fz *f, struct dgram *d, int a,
 	};
 	const int fds[] = { own_ns_fd, own_ns_fd, own_ns_fd, mnt_ns_fd, CLOSED_FD };
 	const uint64_t cookies[] = { 0, 1, UINT64_MAX, rnd(&f->rng) };
+	const uint64_t cgroups[] = { 0, 1, own_cgroup_id, UINT64_MAX, rnd(&f->rng) };
 	const uint32_t tgids[] = { 0, 1, own_tgid, UINT32_MAX, (uint32_t)rnd(&f->rng) };
 	struct rng *r = &f->rng;
 	uint8_t addr[16] = { 0 }, u8;
@@ -899,6 +904,10 @@ static void put_filter_attr(struct fz *f, struct dgram *d, int a,
 		break;
 	case TCPSTATES_A_FILTER_COOKIE:
 		u64 = PICK(r, cookies);
+		attr(d, a, &u64, 8);
+		break;
+	case TCPSTATES_A_FILTER_CGROUP_ID:
+		u64 = PICK(r, cgroups);
 		attr(d, a, &u64, 8);
 		break;
 	}
@@ -1430,7 +1439,8 @@ static bool prefix_match(const uint8_t *a, const uint8_t *want,
 /* The endpoint fields of an event or a connection against the filter */
 static const char *check_endpoints(const struct oracle *o,
 				   const struct nlattr *const *tb,
-				   const int *at, uint32_t tgid)
+				   const int *at, uint32_t tgid,
+				   const struct nlattr *cgroup)
 {
 	unsigned int alen;
 	uint64_t netns_id, cookie;
@@ -1470,6 +1480,9 @@ static const char *check_endpoints(const struct oracle *o,
 		return "remote port filter not applied";
 	if (HAVE(TGID) && tgid != o->tgid)
 		return "tgid filter not applied";
+	if (HAVE(CGROUP_ID) &&
+	    (len_is(cgroup, 8) ? mnl_attr_get_u64(cgroup) : 0) != o->cgroup_id)
+		return "cgroup filter not applied";
 #undef HAVE
 	return NULL;
 }
@@ -1535,7 +1548,8 @@ static const char *check_event(const struct nlmsghdr *nlh, struct req *r)
 	if (r->o.states && !(r->o.states & ((1U << old) | (1U << new))))
 		return "state filter not applied";
 	return check_endpoints(&r->o, tb, at,
-			       owner_tgid(tb[TCPSTATES_A_EVENT_OWNER]));
+			       owner_tgid(tb[TCPSTATES_A_EVENT_OWNER]),
+			       tb[TCPSTATES_A_EVENT_CGROUP_ID]);
 }
 
 static const char *check_conn(const struct nlmsghdr *nlh, struct req *r)
@@ -1570,7 +1584,8 @@ static const char *check_conn(const struct nlmsghdr *nlh, struct req *r)
 	if (r->o.states && !(r->o.states & (1U << state)))
 		return "state filter not applied";
 	return check_endpoints(&r->o, tb, at,
-			       owner_tgid(tb[TCPSTATES_A_CONN_OWNER]));
+			       owner_tgid(tb[TCPSTATES_A_CONN_OWNER]),
+			       tb[TCPSTATES_A_CONN_CGROUP_ID]);
 }
 
 /* A data message for @r */
@@ -2125,6 +2140,27 @@ static void usage(void)
 	exit(2);
 }
 
+/* Our cgroup v2 id, if cgroup2 is mounted at /sys/fs/cgroup; else 0 */
+static uint64_t cgroup_of_self(void)
+{
+	char line[4096], path[4200];
+	struct stat sb;
+	uint64_t id = 0;
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s", line + 3);
+			if (!stat(path, &sb))
+				id = sb.st_ino;
+		}
+	fclose(f);
+	return id;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -2173,6 +2209,7 @@ int main(int argc, char **argv)
 		die("/proc/self/ns/net: %s", strerror(errno));
 	own_netns = sb.st_ino;
 	own_tgid = getpid();
+	own_cgroup_id = cgroup_of_self();
 	own_ns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	mnt_ns_fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (own_ns_fd < 0 || mnt_ns_fd < 0)

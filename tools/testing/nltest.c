@@ -6,9 +6,11 @@
  *   nltest conns  [--all] [FILTER]
  *   nltest events [--all] [--start SEQ] [FILTER]
  *   nltest listen [--all] [--count N] [--idle MS] [--rcvbuf BYTES]
- *                 [--delay MS] [--recover] [--quiet] [--ready FILE]
+ *                 [--delay MS] [--rcvbuf-after BYTES] [--recover] [--quiet]
+ *                 [--ready FILE]
  *                 (--delay: wait that long after subscribing before reading,
- *                 so that a small receive buffer overflows)
+ *                 so that a small receive buffer overflows; --rcvbuf-after:
+ *                 then make it that large, so that it overflows then only)
  *   nltest subscribe [--all]      try to join the group: "subscribe ok" or
  *                                 "subscribe error ERRNO"
  *   nltest malformed              send bad requests; TAP, one line each
@@ -23,7 +25,12 @@
  * "received N gaps G missed M recovered R unrecovered U enobufs E first F
  * last S contiguous 0|1": G gaps (PREV_SEQ not the last event received)
  * holding M sequence numbers, of which the event dump (--recover) fetched
- * R; U = M - R are gone from the ring or another namespace's. Errors: "error ERRNO-NAME: extack message", exit 1.
+ * R; U = M - R are gone from the ring or another namespace's. With
+ * --recover, M counts the events of this listener's stream only: those the
+ * dump returned between a gap's ends, plus every number of a gap's part
+ * the ring no longer holds (other namespaces' events share the sequence
+ * numbers, not the stream). Errors: "error ERRNO-NAME: extack message",
+ * exit 1.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -193,7 +200,8 @@ static int cmd_stats(void)
 
 /* listen: what was received, and what is missing */
 struct listen_state {
-	unsigned long long received, gaps, missed, recovered, enobufs;
+	unsigned long long received, gaps, missed, recovered, unrecovered;
+	unsigned long long enobufs;
 	unsigned long long count, first, last;
 	bool contiguous, all;
 	/*
@@ -256,6 +264,8 @@ static int recover_cb(const struct ts_nl_event *ev, void *data)
 
 static void recover(void)
 {
+	unsigned long long first;
+	struct ts_nl_stats st;
 	struct ts_nl rnl;
 	unsigned int i;
 	int ret;
@@ -263,7 +273,15 @@ static void recover(void)
 	ret = ts_nl_open(&rnl);
 	if (ret)
 		fail("open", ret);
+	/* what the ring no longer holds is gone, whoever's it was */
+	ret = ts_nl_get_stats(&rnl, &st);
+	if (ret)
+		fail("stats", ret);
+	first = st.v[TCPSTATES_A_STATS_RING_FIRST_SEQ];
 	for (i = 0; i < ls.nwant; i++) {
+		if (ls.want_from[i] < first)
+			ls.unrecovered += (ls.want_to[i] < first ? ls.want_to[i] : first) -
+					  ls.want_from[i];
 		gap_to = ls.want_to[i];
 		ret = ts_nl_dump_events(&rnl, ls.want_from[i], NULL, ls.all,
 					recover_cb, NULL);
@@ -299,10 +317,11 @@ static unsigned long long newest_event(void)
 }
 
 static int cmd_listen(bool all, unsigned long long count, int idle_ms,
-		      int rcvbuf, int delay_ms, bool do_recover,
-		      const char *ready)
+		      int rcvbuf, int delay_ms, int rcvbuf_after,
+		      bool do_recover, const char *ready)
 {
 	unsigned long long newest = 0;
+	bool grown = false;
 	long long last_rx;
 	FILE *f;
 	int ret;
@@ -324,6 +343,27 @@ static int cmd_listen(bool all, unsigned long long count, int idle_ms,
 	}
 	if (delay_ms)
 		usleep(delay_ms * 1000);
+	/*
+	 * Room from now on: read what is queued (the socket takes datagrams
+	 * again once its queue is empty), then the newest event. Whatever was
+	 * dropped was sent before, so numbered up to it: the gaps end there.
+	 */
+	if (rcvbuf_after) {
+		ret = ts_nl_set_rcvbuf(&nl, rcvbuf_after);
+		if (ret)
+			fail("rcvbuf", ret);
+		do {
+			ret = ts_nl_recv_events(&nl, 0, listen_cb, NULL);
+			if (ret == -ENOBUFS) {
+				ls.enobufs++;
+				ls.overflowed = true;
+			} else if (ret < 0) {
+				fail("receive", ret);
+			}
+		} while (ret != 0);
+		newest = newest_event();
+		grown = true;
+	}
 	last_rx = now_ms();
 	for (;;) {
 		ret = ts_nl_recv_events(&nl, 100, listen_cb, NULL);
@@ -350,7 +390,7 @@ static int cmd_listen(bool all, unsigned long long count, int idle_ms,
 	 * and given a moment to be sent (the sender runs a tick after an
 	 * event): the events after it were not ours to miss.
 	 */
-	if (ls.overflowed) {
+	if (ls.overflowed && !grown) {
 		newest = newest_event();
 		for (long long end = now_ms() + 100; now_ms() < end;) {
 			ret = ts_nl_recv_events(&nl, 20, listen_cb, NULL);
@@ -372,7 +412,7 @@ static int cmd_listen(bool all, unsigned long long count, int idle_ms,
 		ret = ts_nl_recv_events(&nl, 50, listen_cb, NULL);
 		if (ret == -ENOBUFS) {
 			ls.enobufs++;
-			if (!ls.overflowed)	/* only now: newest as it is */
+			if (!ls.overflowed && !grown)	/* only now: newest as it is */
 				newest = newest_event();
 			ls.overflowed = true;
 		} else if (ret < 0) {
@@ -382,13 +422,17 @@ static int cmd_listen(bool all, unsigned long long count, int idle_ms,
 	/* events after the last received, up to the newest, were dropped */
 	if (ls.overflowed && ls.received)
 		add_gap(newest + 1);
-	if (do_recover)
+	if (do_recover) {
 		recover();
-	for (unsigned int i = 0; i < ls.nwant; i++)
-		ls.missed += ls.want_to[i] - ls.want_from[i];
+		ls.missed = ls.recovered + ls.unrecovered;
+	} else {
+		for (unsigned int i = 0; i < ls.nwant; i++)
+			ls.missed += ls.want_to[i] - ls.want_from[i];
+		ls.unrecovered = ls.missed;
+	}
 	printf("received %llu gaps %llu missed %llu recovered %llu unrecovered %llu enobufs %llu first %llu last %llu contiguous %d\n",
 	       ls.received, ls.gaps, ls.missed, ls.recovered,
-	       ls.missed - ls.recovered, ls.enobufs, ls.first, ls.last,
+	       ls.unrecovered, ls.enobufs, ls.first, ls.last,
 	       ls.contiguous);
 	return 0;
 }
@@ -649,6 +693,7 @@ int main(int argc, char **argv)
 		{ "idle", required_argument, NULL, 'i' },
 		{ "rcvbuf", required_argument, NULL, 'b' },
 		{ "delay", required_argument, NULL, 'w' },
+		{ "rcvbuf-after", required_argument, NULL, 'B' },
 		{ "recover", no_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ready", required_argument, NULL, 'R' },
@@ -670,7 +715,7 @@ int main(int argc, char **argv)
 	unsigned long long start = 0, count = 0;
 	bool all = false, do_recover = false;
 	const char *ready = NULL, *cmd;
-	int c, ret, idle = 0, rcvbuf = 0, delay = 0;
+	int c, ret, idle = 0, rcvbuf = 0, delay = 0, rcvbuf_after = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -680,6 +725,7 @@ int main(int argc, char **argv)
 		case 'i': idle = atoi(optarg); break;
 		case 'b': rcvbuf = atoi(optarg); break;
 		case 'w': delay = atoi(optarg); break;
+		case 'B': rcvbuf_after = atoi(optarg); break;
 		case 'r': do_recover = true; break;
 		case 'q': quiet = true; break;
 		case 'R': ready = optarg; break;
@@ -761,7 +807,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "listen"))
-		return cmd_listen(all, count, idle, rcvbuf, delay, do_recover,
+		return cmd_listen(all, count, idle, rcvbuf, delay, rcvbuf_after,
+				  do_recover,
 				  ready);
 	if (!strcmp(cmd, "subscribe")) {
 		ret = ts_nl_subscribe(&nl, all);

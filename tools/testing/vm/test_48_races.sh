@@ -64,11 +64,16 @@ rmmod tcpstates_faults
 unload_module
 
 # 3. A connection closes while the seeding at load holds its socket.
-"$TCPCONN" -4 -p 5483 -m hold >/tmp/race.hold &
+# The loader spins on CPU 0, preemption off; the connection's ends run
+# on CPU 1, so that they can close meanwhile (on PREEMPT_RT, a task queued
+# behind the spinning CPU once did not close within the 10 s).
+pin_conn=() pin_load=()
+if [ "$(nproc)" -ge 2 ]; then pin_conn=(taskset -c 1) pin_load=(taskset -c 0); fi
+"${pin_conn[@]}" "$TCPCONN" -4 -p 5483 -m hold >/tmp/race.hold &
 hold=$!
 for _ in $(seq 50); do grep -q client_port /tmp/race.hold && break; sleep 0.1; done
 fault seed_delay 5483
-insmod "$KO" &
+"${pin_load[@]}" insmod "$KO" &
 loader=$!
 for _ in $(seq 100); do dmesg | grep -q 'seed_delay: holding' && break; sleep 0.1; done
 dmesg | grep -q 'seed_delay: holding'
