@@ -30,17 +30,18 @@ import os, subprocess
 fd = os.open('/proc/tcpstates_conns', os.O_RDONLY)
 head = None
 reads = kills = 0
-buf = b''
+buf = ''
 while True:
-    chunk = os.read(fd, 4096)
+    chunk = os.read(fd, 4096).decode()
     if not chunk:
         break
     reads += 1
-    lines = (buf + chunk).split(b'\n')
+    lines = (buf + chunk).split('\n')
     buf = lines.pop()
     if head is None:
         head = lines.pop(0).split()
-    last = [l for l in lines if l.strip()]
+    # whole records only (a line may be cut where a read ended)
+    last = [l for l in lines if len(l.split()) == len(head)]
     if not last:
         continue
     f = dict(zip(head, last[-1].split()))
