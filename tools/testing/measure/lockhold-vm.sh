@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Measure (not a test: times under an emulator are only comparable within
-# a run) how long one call of tcpstates_conn_read() takes, which holds a
-# lock of the connection table with interrupts off, while a reader of
+# a run) how long tcpstates_conn_read() keeps interrupts off for a lock of
+# the connection table (the whole table's in round 1, one shard's for one
+# hash bucket now), and how long each call takes, while a reader of
 # /proc/tcpstates_conns loses its place at every read: between two reads
 # the connection it read last is killed (ss -K), so the next read resumes
 # from a cursor whose entry is gone. Runs inside the test VM:
@@ -18,8 +19,15 @@ insmod "$KO" conn_max=1048576 || exit 1
 "$TOP/tools/testing/churn" -t 2 -n "$N" -p 5601 >/dev/null 2>&1 ||
 	"$TOP/tools/testing/tcpconn" -4 -p 5601 -n "$N" -q >/dev/null
 echo "table: $(awk '$1 == "conn_used" { print $2 }' /proc/tcpstates_stats) entries"
+# The call's time, and within it each span from asking for a lock with
+# interrupts off to releasing it (the table's lock in round 1, a shard's
+# now): the latter is what every CPU's probes may wait for.
 bpftrace -e '
 kprobe:tcpstates_conn_read { @t[tid] = nsecs; }
+kprobe:_raw_spin_lock_irqsave /@t[tid]/ { @l[tid] = nsecs; }
+kprobe:_raw_spin_unlock_irqrestore /@l[tid]/ {
+	$h = nsecs - @l[tid]; delete(@l[tid]);
+	@hold_ns = hist($h); @max_hold_ns = max($h); @holds = count(); }
 kretprobe:tcpstates_conn_read /@t[tid]/ {
 	$d = (nsecs - @t[tid]) / 1000; delete(@t[tid]);
 	@us = hist($d); @max_us = max($d); @calls = count(); }' >/tmp/lockhold.bt 2>&1 &
