@@ -69,10 +69,19 @@ is "$(evq /tmp/ev.events 'f["FLAGS"] == "part"' 1 | wc -w)" "$(snapstat /tmp/ev.
 	"events_partial counts exactly the events marked partial"
 is "$(evq /tmp/ev.events 'f["FLAGS"] == "part"' 'f["PREV_MS"] f["TGID"]' | tr ' ' '\n' | sort -u)" "--" \
 	"a partial event has no time in its old state and no owner"
-max_part=$(tr ' ' '\n' <<<"$parts" | sort -n | tail -n1)
-min_whole=$(tr ' ' '\n' <<<"$whole" | sort -n | head -n1)
-[ -z "$min_whole" ] || [ "$max_part" -lt "$min_whole" ]
-ok $? "the oldest went first (evicted cookies up to $max_part, kept from ${min_whole:-none})"
+# Oldest: first into TIME_WAIT, by the SEQ of that event (not by cookie:
+# the kernel hands cookies out to each CPU in batches of 4096, so a
+# client made later on another CPU may have a smaller one).
+tw_seq() {	# tw_seq COOKIES: the SEQ of each one's event into TIME_WAIT
+	for c in $1; do
+		evq /tmp/ev.events 'f["COOKIE"] == c && f["NEWSTATE"] == "TIME_WAIT"' 'f["SEQ"]' -v c="$c"
+		echo
+	done
+}
+max_part=$(tw_seq "$parts" | sort -n | tail -n1)
+min_whole=$(tw_seq "$whole" | sort -n | grep . | head -n1)
+[ -n "$max_part" ] && { [ -z "$min_whole" ] || [ "$max_part" -lt "$min_whole" ]; }
+ok $? "the oldest went first (evicted ones into TIME_WAIT up to event ${max_part:-none}, kept ones from ${min_whole:-none})"
 
 # A new child of the listener gets its owner from the listener's entry.
 exec 3<>/dev/tcp/127.0.0.1/5441
