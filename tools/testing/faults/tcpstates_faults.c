@@ -111,6 +111,9 @@ static int tw_kill_pre(struct kprobe *p, struct pt_regs *regs)
 	this_cpu_write(tw_stash, NULL);
 	if (!fire())
 		return 0;
+	/* TIME_WAIT, or FIN_WAIT2 while the peer's FIN has not come */
+	pr_info("tw_kill: the timewait socket is in its %s substate\n",
+		READ_ONCE(tw->tw_substate) == TCP_TIME_WAIT ? "TIME_WAIT" : "FIN_WAIT2");
 	refcount_inc(&tw->tw_refcnt);	/* the other CPU's, as from a lookup */
 	tw_victim = tw;
 	queue_work_on(cpumask_any_but(cpu_online_mask, smp_processor_id()),

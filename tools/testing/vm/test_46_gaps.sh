@@ -37,8 +37,13 @@ unshare --user --map-root-user --net bash -c '
 wait $a
 sed 's/^/# A: /' /tmp/gap.a
 sed 's/^/# B: /' /tmp/gap.b
+if [ "$SLOW" -gt 1 ] && [ "$(counter mcast_overrun)" = 0 ]; then
+	# (a debug kernel makes connections so slowly that the sender keeps up)
+	echo "ok - # SKIP the burst did not overrun the ring: this kernel is too slow for it (TCPSTATES_SLOW=$SLOW)"
+else
 [ "$(counter mcast_overrun)" -gt 0 ] && [ "$(summary /tmp/gap.b gaps)" -gt 0 ]
 ok $? "the burst overran the ring: B's listener lost events ($(counter mcast_overrun) overrun, $(summary /tmp/gap.b missed) missed)"
+fi
 is "$(summary /tmp/gap.a received)" 24 "A's listener got both of its connections (24 events)"
 is "$(summary /tmp/gap.a gaps)" 0 "and saw no gap: B's loss is not A's"
 done_testing
