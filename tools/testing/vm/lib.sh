@@ -74,6 +74,19 @@ evcol() {
 	evq "$1" 'f["COOKIE"] == c && f["NEWSTATE"] == s' "f[\"$4\"]" -v c="$2" -v s="$3"
 }
 
+# aligned FILE: every value starts where its column's header does, after
+# a blank (a header printed again, by a live table that widened, counts)
+aligned() {
+	awk 'NR == 1 || $1 == h1 { h1 = $1; n = 0
+		for (i = 1; i <= length($0); i++)
+			if (substr($0, i, 1) != " " && (i == 1 || substr($0, i - 1, 1) == " ")) s[++n] = i
+		next }
+		{ for (k = 2; k <= n; k++)
+			if (substr($0, s[k] - 1, 1) != " " || substr($0, s[k], 1) == " ") {
+				print "# line " NR ", column " k ": " $0; bad = 1; exit } }
+		END { exit bad }' "$1"
+}
+
 # counter NAME: a counter from /proc/tcpstates_stats
 # kconfig OPT: the running kernel has CONFIG_OPT (built in or a module)
 kconfig() {

@@ -21,19 +21,6 @@ pyjson() { python3 -c "import json, sys
 recs = [json.loads(l) for l in sys.stdin]
 $1"; }
 
-# aligned FILE: every value starts where its column's header does, after
-# a blank (a header printed again, by a live table that widened, counts)
-aligned() {
-	awk 'NR == 1 || $1 == h1 { h1 = $1; n = 0
-		for (i = 1; i <= length($0); i++)
-			if (substr($0, i, 1) != " " && (i == 1 || substr($0, i - 1, 1) == " ")) s[++n] = i
-		next }
-		{ for (k = 2; k <= n; k++)
-			if (substr($0, s[k] - 1, 1) != " " || substr($0, s[k], 1) == " ") {
-				print "# line " NR ", column " k ": " $0; bad = 1; exit } }
-		END { exit bad }' "$1"
-}
-
 # summary: the 25 seeded TIME_WAIT sockets have one unknown owner
 "$CLI" summary -j >/tmp/cli.sum
 is "$(pyjson 'h = [x for x in recs[0]["top_holders"] if x["tgid"] is None]

@@ -31,18 +31,6 @@ recs = [json.loads(l) for l in sys.stdin]
 $1" "${@:2}"
 }
 
-# aligned FILE: every value starts where its column's header does
-aligned() {
-	awk 'NR == 1 || $1 == h1 { h1 = $1; n = 0
-		for (i = 1; i <= length($0); i++)
-			if (substr($0, i, 1) != " " && (i == 1 || substr($0, i - 1, 1) == " ")) s[++n] = i
-		next }
-		{ for (k = 2; k <= n; k++)
-			if (substr($0, s[k] - 1, 1) != " " || substr($0, s[k], 1) == " ") {
-				print "# line " NR ", column " k ": " $0; bad = 1; exit } }
-		END { exit bad }' "$1"
-}
-
 # field FROM TO FLAGS NAME: in the capture "$cap", the value of NAME (seq
 # or ack) of the first segment from FROM to TO (addr.port) whose flags
 # match the regex FLAGS
