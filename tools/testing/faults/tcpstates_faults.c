@@ -129,6 +129,7 @@ static int seed_delay_pre(struct kprobe *p, struct pt_regs *regs)
 	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
 	u64 start, now, last_ack_since;
 	unsigned int ms, last_ack;
+	int seen, state;
 
 	if (strcmp(current->comm, "insmod") || sk->sk_state != TCP_ESTABLISHED ||
 	    !is_tcp(sk) || sk->sk_num != port || !fire())
@@ -141,11 +142,18 @@ static int seed_delay_pre(struct kprobe *p, struct pt_regs *regs)
 	 */
 	start = ktime_get_ns();
 	last_ack_since = 0;
+	seen = sk->sk_state;
 	for (;;) {
 		now = ktime_get_ns();
 		if (now - start >= (u64)delay_ms * NSEC_PER_MSEC)
 			break;
-		if (READ_ONCE(sk->sk_state) != TCP_LAST_ACK)
+		state = READ_ONCE(sk->sk_state);
+		if (state != seen) {
+			pr_info("seed_delay: the socket went from state %d to %d after %llu ms\n",
+				seen, state, div_u64(now - start, NSEC_PER_MSEC));
+			seen = state;
+		}
+		if (state != TCP_LAST_ACK)
 			last_ack_since = 0;
 		else if (!last_ack_since)
 			last_ack_since = now;

@@ -71,11 +71,16 @@ rmmod tcpstates_faults
 unload_module
 
 # 3. A connection closes while the seeding at load holds its socket.
-# The loader spins on CPU 0, preemption off; the connection's ends run
-# on CPU 1, so that they can close meanwhile (on PREEMPT_RT, a task queued
-# behind the spinning CPU once did not close within the 10 s).
+# The loader spins on CPU 0, preemption off; the connection's ends, and
+# this shell with the processes it starts, run on CPU 1, so that they can
+# close meanwhile. On PREEMPT_RT an ordinary task's timers expire in a
+# thread of the CPU they were set on: a `sleep` of this shell that had
+# been on CPU 0 did not wake within the 10 s (4 runs in 26 on 6.1-rt).
 pin_conn=() pin_load=()
-if [ "$(nproc)" -ge 2 ]; then pin_conn=(taskset -c 1) pin_load=(taskset -c 0); fi
+if [ "$(nproc)" -ge 2 ]; then
+	pin_conn=(taskset -c 1) pin_load=(taskset -c 0)
+	taskset -pc 1 $$ >/dev/null
+fi
 "${pin_conn[@]}" "$TCPCONN" -4 -p 5483 -m hold >/tmp/race.hold &
 hold=$!
 for _ in $(seq 50); do grep -q client_port /tmp/race.hold && break; sleep 0.1; done
@@ -99,4 +104,5 @@ ok $? "and its CLOSE was seen"
 is "$(on 5483 /proc/tcpstates_conns 'f["STATE"]' | wc -w)" 0 \
 	"the closed child was not seeded back into the table"
 rmmod tcpstates_faults
+if [ "$(nproc)" -ge 2 ]; then taskset -pc "0-$(($(nproc) - 1))" $$ >/dev/null; fi
 done_testing
