@@ -171,8 +171,9 @@ void tcpstates_aggr_event(const struct tcpstates_event *ev, struct net *net)
 	struct tcpstates_aggr_all *a = this_cpu_ptr(aggr_all);
 	struct tcpstates_counts __percpu *nc = netns_counts(net);
 
-	if (ev->oldstate >= TCPSTATES_NSTATES || ev->newstate >= TCPSTATES_NSTATES)
-		return;
+	if (ev->oldstate >= TCPSTATES_NSTATES || ev->newstate >= TCPSTATES_NSTATES ||
+	    (ev->known & TCPSTATES_EV_DROP))
+		return;	/* (a listener's drop is no transition) */
 	count(&a->c, ev);
 	if (nc)
 		count(this_cpu_ptr(nc), ev);

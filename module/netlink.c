@@ -335,7 +335,9 @@ static int tcpstates_put_owner(struct sk_buff *skb, int attr,
  * The largest event: 9 u64 (seqs, times, cookie, netns id, cgroup,
  * handshake wait), 5 u8 (states, cause, role, family), 12 u32 (snd, rcv,
  * netns, flags, errno, handshake retransmissions, segments), the data nest
- * (2 u64, 7 u32), 2 addresses, 2 ports, the owner nest (3 u32, comm).
+ * (2 u64, 7 u32), 2 addresses, 2 ports, the owner nest (3 u32, comm). A
+ * listener's drop (2 u64, 3 u32) comes in place of the data nest, and is
+ * smaller.
  */
 #define TCPSTATES_EVENT_ATTRS_MAX					\
 	(9 * nla_total_size_64bit(8) + 5 * nla_total_size(1) +		\
@@ -581,6 +583,18 @@ int tcpstates_nl_fill_event(struct sk_buff *skb,
 	}
 	if (ev->known & TCPSTATES_EV_DATA)
 		p = tcpstates_nla_data(p, &ev->data);
+	if (ev->known & TCPSTATES_EV_DROP) {
+		p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_SYN_DROPS,
+				      ev->drop.syn_drops);
+		p = tcpstates_nla_u64(p, TCPSTATES_A_EVENT_ACK_DROPS,
+				      ev->drop.ack_drops);
+		p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_DROPS_SUPPRESSED,
+				      ev->drop.suppressed);
+		p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_ACCEPTQ_LEN,
+				      ev->drop.acceptq_len);
+		p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_ACCEPTQ_MAX,
+				      ev->drop.acceptq_max);
+	}
 	p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_NETNS, ep->netns_ino);
 	p = tcpstates_nla_u8(p, TCPSTATES_A_EVENT_FAMILY, ep->family);
 	p = tcpstates_nla_addr(p, TCPSTATES_A_EVENT_LOCAL_ADDR, ep->family,

@@ -460,12 +460,10 @@ static int listen_start_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
 }
 
 /*
- * A listener at a handshake: note its accept queue, and a final ACK it
- * dropped (@dropped); @o, when not NULL, gets its owner, to give its child
- * until the child is accepted.
+ * A listener at a handshake: note its accept queue; @o, when not NULL,
+ * gets its owner, to give its child until the child is accepted.
  */
-static void listener_note(struct sock *listener, struct tcpstates_owner *o,
-			  bool dropped)
+static void listener_note(struct sock *listener, struct tcpstates_owner *o)
 {
 	u64 cookie = atomic64_read(&listener->sk_cookie);
 	struct tcpstates_conn_lock l;
@@ -481,10 +479,72 @@ static void listener_note(struct sock *listener, struct tcpstates_owner *o,
 			*o = conn->owner;
 		conn->acceptq_len = READ_ONCE(listener->sk_ack_backlog);
 		conn->acceptq_max = READ_ONCE(listener->sk_max_ack_backlog);
-		if (dropped)
-			conn->ack_drops++;
 	}
 	tcpstates_conn_unlock(&l);
+}
+
+/* A listener's drop events: at most one a second each */
+#define TCPSTATES_DROP_EVENT_NS	NSEC_PER_SEC
+
+/*
+ * A listener dropped a SYN or a handshake's final ACK (@cause), its
+ * accept queue full: count it on its entry, and make a drop event
+ * (LISTEN -> LISTEN) unless it made one less than a second ago; a drop
+ * without an event is counted, and the next event tells how many.
+ */
+static void listener_drop(struct sock *listener, u8 cause)
+{
+	u64 cookie = atomic64_read(&listener->sk_cookie);
+	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
+	struct tcpstates_conn_lock l;
+	struct tcpstates_conn *conn;
+	bool made = false;
+	u64 now;
+
+	if (!cookie)
+		return;
+	now = ktime_get_ns();
+	conn = tcpstates_conn_lock(cookie, &l);
+	if (conn) {
+		if (cause == TCPSTATES_CAUSE_SYN_DROPPED)
+			conn->syn_drops++;
+		else
+			conn->ack_drops++;
+		conn->acceptq_len = READ_ONCE(listener->sk_ack_backlog);
+		conn->acceptq_max = READ_ONCE(listener->sk_max_ack_backlog);
+		if (conn->drop_event_ns &&
+		    now - conn->drop_event_ns < TCPSTATES_DROP_EVENT_NS) {
+			conn->drops_unreported++;
+		} else {
+			ev.ts_ns = now;
+			ev.prev_ns = TCPSTATES_UNKNOWN;
+			ev.life_ns = TCPSTATES_UNKNOWN;
+			ev.cookie = conn->cookie;
+			ev.ep = conn->ep;
+			ev.owner = conn->owner;
+			ev.oldstate = TCP_LISTEN;
+			ev.newstate = TCP_LISTEN;
+			ev.cause = cause;
+			ev.role = conn->role;
+			ev.cgroup_id = conn->cgroup_id;
+			if (conn->flags & TCPSTATES_CONN_F_PARTIAL)
+				ev.flags |= TCPSTATES_EVENT_F_PARTIAL;
+			ev.drop.syn_drops = conn->syn_drops;
+			ev.drop.ack_drops = conn->ack_drops;
+			ev.drop.suppressed = conn->drops_unreported;
+			ev.drop.acceptq_len = conn->acceptq_len;
+			ev.drop.acceptq_max = conn->acceptq_max;
+			ev.known |= TCPSTATES_EV_DROP;
+			conn->drops_unreported = 0;
+			conn->drop_event_ns = now;
+			made = true;
+		}
+	}
+	tcpstates_conn_unlock(&l);
+	if (made)
+		tcpstates_ring_push(&ev, sock_net(listener));
+	else if (conn)
+		tcpstates_count(TCPSTATES_C_DROP_EVENTS_SUPPRESSED, 1);
 }
 
 /*
@@ -511,12 +571,15 @@ static int syn_recv_sock_ret(struct kretprobe_instance *ri,
 		/* no child: the accept queue full (tcp_v4/v6_syn_recv_sock()'s
 		 * exit_overflow) or no memory
 		 */
-		listener_note(a->sk, NULL, sk_acceptq_is_full(a->sk));
+		if (sk_acceptq_is_full(a->sk))
+			listener_drop(a->sk, TCPSTATES_CAUSE_ACK_DROPPED);
+		else
+			listener_note(a->sk, NULL);
 		return 0;
 	}
 	if (!READ_ONCE(*(bool *)a->arg5))
 		return 0;
-	listener_note(a->sk, &o, false);
+	listener_note(a->sk, &o);
 	cookie = tcpstates_sk_cookie(child);
 	now = ktime_get_ns();
 	/* snt_synack: tcp_clock_us() (CLOCK_MONOTONIC) of the first SYN-ACK */
@@ -808,19 +871,9 @@ static int tlp_pre(struct kprobe *p, struct pt_regs *regs)
 static int conn_request_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 2);
-	u64 cookie = atomic64_read(&sk->sk_cookie);
-	struct tcpstates_conn_lock l;
-	struct tcpstates_conn *conn;
 
-	if (!cookie || !is_tcp_sk(sk) || !sk_acceptq_is_full(sk))
-		return 0;
-	conn = tcpstates_conn_lock(cookie, &l);
-	if (conn) {
-		conn->syn_drops++;
-		conn->acceptq_len = READ_ONCE(sk->sk_ack_backlog);
-		conn->acceptq_max = READ_ONCE(sk->sk_max_ack_backlog);
-	}
-	tcpstates_conn_unlock(&l);
+	if (is_tcp_sk(sk) && sk_acceptq_is_full(sk))
+		listener_drop(sk, TCPSTATES_CAUSE_SYN_DROPPED);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  *
  * The store keeps its own counters (ring.c, conntable.c), the kprobes
  * core the missed hits; the views count here what they do (open readers,
- * running dumps, what the multicast sender sent or could not).
+ * running dumps, what the multicast sender sent or could not), and the
+ * probes the listeners' drops they made no event of.
  */
 #include <linux/atomic.h>
 #include <linux/kernel.h>
@@ -58,6 +59,7 @@ static const char * const tcpstates_stat_names[TCPSTATES_A_STATS_MAX + 1] = {
 	[TCPSTATES_A_STATS_CONN_EVICTED_HELD] = "conn_evicted_held",
 	[TCPSTATES_A_STATS_CONN_PARTIAL] = "conn_partial",
 	[TCPSTATES_A_STATS_EVENTS_PARTIAL] = "events_partial",
+	[TCPSTATES_A_STATS_DROP_EVENTS_SUPPRESSED] = "drop_events_suppressed",
 };
 
 /**
@@ -116,4 +118,6 @@ void tcpstates_stats_snapshot(u64 *v)
 	v[TCPSTATES_A_STATS_CONN_EVICTED_HELD] = cs.evicted[TCPSTATES_CLASS_HELD];
 	v[TCPSTATES_A_STATS_CONN_PARTIAL] = cs.partial;
 	v[TCPSTATES_A_STATS_EVENTS_PARTIAL] = st.partial;
+	v[TCPSTATES_A_STATS_DROP_EVENTS_SUPPRESSED] =
+		counter(TCPSTATES_C_DROP_EVENTS_SUPPRESSED);
 }

@@ -117,6 +117,24 @@ struct tcpstates_data {
 #define TCPSTATES_EV_RCV	BIT(1)	/* @rcv */
 #define TCPSTATES_EV_DATA	BIT(2)	/* @data */
 #define TCPSTATES_EV_HS		BIT(3)	/* @hs_retrans (and @hs_wait_ns if known) */
+#define TCPSTATES_EV_DROP	BIT(4)	/* @drop: a listener's drop, no transition */
+
+/**
+ * struct tcpstates_drop - what a listener's drop event tells
+ * @syn_drops: the listener's SYNs refused so far, this one included
+ * @ack_drops: its handshakes' final ACKs dropped so far
+ * @suppressed: drops since its previous drop event that had no event
+ *	(at most one event a second per listener)
+ * @acceptq_len: children waiting for accept()
+ * @acceptq_max: the accept queue's limit
+ */
+struct tcpstates_drop {
+	u64 syn_drops;
+	u64 ack_drops;
+	u32 suppressed;
+	u32 acceptq_len;
+	u32 acceptq_max;
+};
 
 /**
  * struct tcpstates_event - one state transition of one TCP connection
@@ -133,6 +151,7 @@ struct tcpstates_data {
  *	TCPSTATES_UNKNOWN
  * @cgroup_id: the socket's cgroup (v2)
  * @data: the data phase (TCPSTATES_EV_DATA)
+ * @drop: a listener's drop (TCPSTATES_EV_DROP), in place of @data
  * @snd: the local side's next sequence number (write_seq) then
  * @rcv: the next sequence number expected from the peer (rcv_nxt) then
  * @isn_local: the connection's numbers as known then (@seqs)
@@ -145,7 +164,7 @@ struct tcpstates_data {
  * @err: the socket error, for TCPSTATES_CAUSE_ERROR
  * @oldstate: state before (TCP_* from net/tcp_states.h)
  * @newstate: state after
- * @cause: enum tcpstates_cause, for transitions into CLOSE
+ * @cause: enum tcpstates_cause, for transitions into CLOSE and drops
  * @role: enum tcpstates_role
  * @flags: TCPSTATES_EVENT_F_*
  * @known: TCPSTATES_EV_*
@@ -163,7 +182,10 @@ struct tcpstates_event {
 	u64 all_prev;
 	u64 hs_wait_ns;
 	u64 cgroup_id;
-	struct tcpstates_data data;
+	union {
+		struct tcpstates_data data;
+		struct tcpstates_drop drop;
+	};
 	u32 snd;
 	u32 rcv;
 	u32 isn_local;
@@ -231,6 +253,7 @@ enum tcpstates_class {
  * @last_rto_ns: when the retransmission timer last expired
  * @syn_drops: listener: SYNs refused, accept queue full
  * @ack_drops: listener: handshakes' final ACKs dropped, accept queue full
+ * @drop_event_ns: listener: when its last drop event was made (0: never)
  * @data: the data phase, as of the last event that read it
  * @ep: endpoints
  * @owner: owning process
@@ -242,6 +265,7 @@ enum tcpstates_class {
  * @acceptq_len: listener: children waiting for accept(), at its last
  *	handshake, drop or close
  * @acceptq_max: listener: the accept queue's limit
+ * @drops_unreported: listener: drops since @drop_event_ns without an event
  * @known: which of the numbers above are set (TCPSTATES_KNOW_*)
  * @state: current state (the timewait substate while held by a tw socket)
  * @role: enum tcpstates_role
@@ -261,6 +285,7 @@ struct tcpstates_conn {
 	u64 last_rto_ns;
 	u64 syn_drops;
 	u64 ack_drops;
+	u64 drop_event_ns;
 	struct tcpstates_data data;
 	struct tcpstates_endpoints ep;
 	struct tcpstates_owner owner;
@@ -271,6 +296,7 @@ struct tcpstates_conn {
 	u32 hs_retrans;
 	u32 acceptq_len;
 	u32 acceptq_max;
+	u32 drops_unreported;
 	u8 known;
 	u8 state;
 	u8 role;
@@ -455,6 +481,7 @@ enum tcpstates_counter {
 	TCPSTATES_C_MCAST_FAILED,
 	TCPSTATES_C_MCAST_NOMEM,
 	TCPSTATES_C_MCAST_UNHEARD,
+	TCPSTATES_C_DROP_EVENTS_SUPPRESSED,
 	TCPSTATES_NCOUNTERS
 };
 

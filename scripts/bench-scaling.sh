@@ -8,17 +8,19 @@
 # TCG interleaves them and cannot show scaling).
 #
 # Usage: scripts/bench-scaling.sh [-k KERNEL] [-r ROUNDS] [-d SECONDS]
-#                                 [-b BYTES] [-o DIR] [-c COMMIT]
+#                                 [-b BYTES] [-i IDLE] [-o DIR] [-c COMMIT]
 #
 #   -k KERNEL  test kernel (6.1, 6.1-rt, 6.12, 6.12-rt or a release); default 6.1
 #   -r ROUNDS  rounds, each running every configuration once; default 5
 #   -d SECONDS length of each churn run; default 5
 #   -b BYTES   bytes each way per connection; default 0
+#   -i IDLE    idle loopback connections held open through every run (the
+#              modules loaded with conn_max=65536); default 0
 #   -o DIR     output directory; default build/bench
 #   -c COMMIT  also the module as of COMMIT (a configuration of its own,
 #              named by it), to compare in the same boot; repeatable
 #
-# Reported (DIR/scaling-KERNEL.md, and on stdout): median connections per
+# Reported (DIR/scaling-KERNEL[-bBYTES][-iIDLE].md, and on stdout): median connections per
 # second per configuration and CPU count, the speed-up from 1 CPU to all,
 # and the module's throughput relative to untraced at each CPU count.
 # Nothing is asserted: the host's cores are shared with whatever else runs.
@@ -32,20 +34,26 @@ usage() {
 	exit 2
 }
 
-kernel=6.1 rounds=5 duration=5 bytes=0 out=$top/build/bench commits=()
+kernel=6.1 rounds=5 duration=5 bytes=0 idle=0 out=$top/build/bench commits=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) kernel=${2:?}; shift 2 ;;
 	-r) rounds=${2:?}; shift 2 ;;
 	-d) duration=${2:?}; shift 2 ;;
 	-b) bytes=${2:?}; shift 2 ;;
+	-i) idle=${2:?}; shift 2 ;;
 	-o) out=${2:?}; shift 2 ;;
 	-c) commits+=("${2:?}"); shift 2 ;;
 	-h|--help) usage ;;
 	*) log "bench-scaling: unknown argument $1"; usage ;;
 	esac
 done
-[[ $rounds =~ ^[1-9][0-9]*$ && $bytes =~ ^[0-9]+$ && $duration =~ ^[1-9][0-9]*$ ]] || usage
+[[ $rounds =~ ^[1-9][0-9]*$ && $bytes =~ ^[0-9]+$ && $duration =~ ^[1-9][0-9]*$ &&
+   $idle =~ ^[0-9]+$ ]] || usage
+[ "$idle" -le 30000 ] || die "bench-scaling: -i at most 30000 (both ends must fit conn_max=65536)"
+tag=$kernel
+[ "$bytes" = 0 ] || tag+=-b$bytes
+[ "$idle" = 0 ] || tag+=-i$idle
 case $out in /tmp/*|/run/*) die "bench-scaling: -o must not be under /tmp or /run (the VM does not see them)" ;; esac
 
 release=$(kernel_release "$kernel") || die "bench-scaling: kernel $kernel is not installed (run scripts/deps.sh)"
@@ -67,15 +75,15 @@ for commit in "${commits[@]}"; do
 	kos+=(--ko "module-$rev=$old/module/tcpstates.ko")
 done
 
-vm_secs=$((300 + rounds * 2 * (${#kos[@]} / 2 + 1) * (duration + 20)))
+vm_secs=$((300 + idle / 20 + rounds * 2 * (${#kos[@]} / 2 + 1) * (duration + 20)))
 log "== scaling in the $release test VM (multi-threaded TCG, 2 vCPUs; limit ${vm_secs} s)"
 TCPSTATES_VM_ACCEL=tcg,thread=multi "$top/scripts/vm-run.sh" -k "$release" -t "$vm_secs" -s 2 -- \
 	"$top/tools/testing/scaling-vm.sh" "${kos[@]}" --churn "$out/churn" \
 	--cli "$top/tools/tcpstates" --rounds "$rounds" --duration "$duration" \
-	--bytes "$bytes" | tee "$out/scaling-$kernel.log" | grep -v '^BENCH '
+	--bytes "$bytes" --idle "$idle" | tee "$out/scaling-$tag.log" | grep -v '^BENCH '
 
-md=$out/scaling-$kernel.md
-sed -n 's/^BENCH //p' "$out/scaling-$kernel.log" | python3 -c '
+md=$out/scaling-$tag.md
+sed -n 's/^BENCH //p' "$out/scaling-$tag.log" | python3 -c '
 import json, statistics, sys
 runs = [json.loads(l) for l in sys.stdin if l.strip()]
 if not runs:

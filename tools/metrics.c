@@ -247,6 +247,8 @@ static const struct {
 	  "Table entries made for connections met mid-life (after an eviction or a missed probe hit)." },
 	{ TCPSTATES_A_STATS_EVENTS_PARTIAL, "tcpstates_events_partial_total", "counter",
 	  "Events of such entries: their owner, role and time in the old state are unknown." },
+	{ TCPSTATES_A_STATS_DROP_EVENTS_SUPPRESSED, "tcpstates_drop_events_suppressed_total", "counter",
+	  "Listeners' drops that had no drop event of their own (at most one a second per listener; every drop is in the listener's totals)." },
 	{ TCPSTATES_A_STATS_CONN_USED, "tcpstates_conn_table_used", "gauge",
 	  "Live connections in the module's table (at most conn_max)." },
 	{ TCPSTATES_A_STATS_CONN_MAX, "tcpstates_conn_table_size", "gauge",

@@ -67,6 +67,8 @@ static const char *const causes[] = {
 	[TCPSTATES_CAUSE_HOST_UNREACHABLE] = "host_unreachable",
 	[TCPSTATES_CAUSE_NET_UNREACHABLE] = "net_unreachable",
 	[TCPSTATES_CAUSE_ERROR] = "error",
+	[TCPSTATES_CAUSE_SYN_DROPPED] = "syn_dropped",
+	[TCPSTATES_CAUSE_ACK_DROPPED] = "ack_dropped",
 };
 
 static const char *const roles[] = {

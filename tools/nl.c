@@ -783,6 +783,22 @@ void ts_nl_parse_event(const struct nlmsghdr *nlh, struct ts_nl_event *ev)
 		SEG(SEG_FIN_ACK, seg_fin_ack, SEG_FIN_ACK);
 #undef SEG
 		case TCPSTATES_A_EVENT_DATA: ts_nl_parse_data(a, &ev->data); break;
+		case TCPSTATES_A_EVENT_SYN_DROPS:
+			ev->drops.syn_drops = u64_of(a);
+			ev->known |= TS_NL_EV_DROP;
+			break;
+		case TCPSTATES_A_EVENT_ACK_DROPS:
+			ev->drops.ack_drops = u64_of(a);
+			break;
+		case TCPSTATES_A_EVENT_DROPS_SUPPRESSED:
+			ev->drops.suppressed = u32_of(a);
+			break;
+		case TCPSTATES_A_EVENT_ACCEPTQ_LEN:
+			ev->drops.acceptq_len = u32_of(a);
+			break;
+		case TCPSTATES_A_EVENT_ACCEPTQ_MAX:
+			ev->drops.acceptq_max = u32_of(a);
+			break;
 		}
 	}
 }

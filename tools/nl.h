@@ -63,6 +63,7 @@ struct ts_nl_owner {
 #define TS_NL_EV_SEG_ACK	(1U << 11)
 #define TS_NL_EV_SEG_FIN_SEQ	(1U << 12)
 #define TS_NL_EV_SEG_FIN_ACK	(1U << 13)
+#define TS_NL_EV_DROP		(1U << 14)	/* @drops: a listener's drop event */
 
 /* The data phase (TCPSTATES_A_DATA_*): @known when the kernel sent it */
 struct ts_nl_data {
@@ -89,6 +90,12 @@ struct ts_nl_event {
 	uint32_t seg_syn_seq, seg_synack_seq, seg_synack_ack, seg_ack;
 	uint32_t seg_fin_seq, seg_fin_ack;
 	struct ts_nl_data data;
+	/* a listener's drop event (cause syn_dropped or ack_dropped) */
+	struct {
+		uint64_t syn_drops, ack_drops;	/* its totals */
+		uint32_t suppressed;		/* since its last, without event */
+		uint32_t acceptq_len, acceptq_max;
+	} drops;
 };
 
 #define TS_NL_KNOW_ISN_LOCAL	(1U << 0)

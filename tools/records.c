@@ -126,6 +126,10 @@ static void cause_text(struct ts_out *t, unsigned int show,
 	if (ev->cause == TCPSTATES_CAUSE_ERROR && (ev->known & TS_NL_EV_ERRNO))
 		snprintf(buf, sizeof(buf), "%s(%s)", ts_cause_name(ev->cause),
 			 ts_errno_name(ev->err, err, sizeof(err)));
+	else if (ev->known & TS_NL_EV_DROP)	/* its queue, drops without event */
+		snprintf(buf, sizeof(buf), "%s(%u/%u,+%u)",
+			 ts_cause_name(ev->cause), ev->drops.acceptq_len,
+			 ev->drops.acceptq_max, ev->drops.suppressed);
 	else
 		snprintf(buf, sizeof(buf), "%s", ts_cause_name(ev->cause));
 	ts_out_str(t, show, NULL, "CAUSE", buf);
@@ -150,6 +154,20 @@ static void segments(struct ts_out *t, const struct ts_nl_event *ev)
 		   ev->known & TS_NL_EV_SEG_FIN_SEQ, ev->seg_fin_seq);
 	ts_out_num(t, TS_J, "seg_fin_ack", NULL,
 		   ev->known & TS_NL_EV_SEG_FIN_ACK, ev->seg_fin_ack);
+}
+
+/* A listener's drop event: its totals, queue, drops without an event */
+static void drops_json(struct ts_out *t, const struct ts_nl_event *ev)
+{
+	const bool d = true;
+
+	if (!(ev->known & TS_NL_EV_DROP))
+		return;		/* (only there: every other event is as it was) */
+	ts_out_num(t, TS_J, "syn_drops", NULL, d, ev->drops.syn_drops);
+	ts_out_num(t, TS_J, "ack_drops", NULL, d, ev->drops.ack_drops);
+	ts_out_num(t, TS_J, "drops_suppressed", NULL, d, ev->drops.suppressed);
+	ts_out_num(t, TS_J, "acceptq_len", NULL, d, ev->drops.acceptq_len);
+	ts_out_num(t, TS_J, "acceptq_max", NULL, d, ev->drops.acceptq_max);
 }
 
 /* PID (the process), TID with -T (the thread), COMM */
@@ -180,8 +198,15 @@ static void event_fields(struct ts_out *t, const void *rec)
 	ts_out_str(t, TS_J, "family", NULL, family_name(ev->family));
 	ts_out_str(t, TS_T | TS_J, "oldstate", "OLDSTATE",
 		   ts_state_name(ev->oldstate));
-	ts_out_str(t, TS_T | TS_J, "newstate", "NEWSTATE",
-		   ts_state_name(ev->newstate));
+	/* a listener's drop stays in LISTEN: the text says which drop */
+	if (ev->known & TS_NL_EV_DROP)
+		ts_out_str(t, TS_T, "newstate", "NEWSTATE",
+			   ev->cause == TCPSTATES_CAUSE_ACK_DROPPED ? "ACK_DROPPED" :
+								       "SYN_DROPPED");
+	else
+		ts_out_str(t, TS_T, "newstate", "NEWSTATE",
+			   ts_state_name(ev->newstate));
+	ts_out_str(t, TS_J, "newstate", NULL, ts_state_name(ev->newstate));
 	if (ts_out_shows(t, TS_T)) {		/* text only: JSON has prev_ns */
 		ts_format_ms(ev->has_prev_ns, ev->prev_ns, buf, sizeof(buf));
 		ts_out_str(t, TS_T, NULL, "MS", buf);
@@ -211,6 +236,7 @@ static void event_fields(struct ts_out *t, const void *rec)
 		   ev->hs_wait_ns);
 	segments(t, ev);
 	data_json(t, &ev->data);
+	drops_json(t, ev);
 	cgroup(t, TS_W, ev->known & TS_NL_EV_CGROUP, ev->cgroup_id);
 }
 

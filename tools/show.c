@@ -124,7 +124,8 @@ static void step(struct ladder *l, const struct ts_nl_event *ev)
 	when(l, ev->time_ns, t, sizeof(t));
 	fprintf(l->f, "%14s |  %s -> %s", t, ts_state_name(ev->oldstate),
 		ts_state_name(ev->newstate));
-	if (ev->newstate == S(CLOSE) && ev->cause)
+	if ((ev->newstate == S(CLOSE) || (ev->known & TS_NL_EV_DROP)) &&
+	    ev->cause)
 		fprintf(l->f, "  (%s)", ts_cause_name(ev->cause));
 	if (ev->has_prev_ns && ev->oldstate == S(TIME_WAIT)) {
 		ts_format_ms(true, ev->prev_ns, ms, sizeof(ms));

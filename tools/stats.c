@@ -25,6 +25,7 @@ static const struct {
 	{ TCPSTATES_A_STATS_CONN_SEEDED, "conn_seeded", "found at load" },
 	{ TCPSTATES_A_STATS_CONN_PARTIAL, "conn_partial", "entries made mid-life (owner, role, times unknown)" },
 	{ TCPSTATES_A_STATS_EVENTS_PARTIAL, "events_partial", "events of such entries" },
+	{ TCPSTATES_A_STATS_DROP_EVENTS_SUPPRESSED, "drop_events_suppressed", "listeners' drops without a drop event (one a second each; on the listener)" },
 	{ TCPSTATES_A_STATS_MEM_BYTES, "mem_bytes", "ring and table memory" },
 	{ TCPSTATES_A_STATS_READERS_OPEN, "readers_open", "open /proc readers" },
 	{ TCPSTATES_A_STATS_DUMPS_RUNNING, "dumps_running", "netlink dumps in progress" },

@@ -114,7 +114,8 @@ void ts_summary_event(struct ts_summary *s, const struct ts_nl_event *ev)
 	if (!ts_match_event(&s->o->f, ev))
 		return;
 	s->events++;
-	if (ev->oldstate < TS_NSTATES && ev->newstate < TS_NSTATES)
+	if (ev->oldstate < TS_NSTATES && ev->newstate < TS_NSTATES &&
+	    !(ev->known & TS_NL_EV_DROP))	/* (a drop is no transition) */
 		s->trans[ev->oldstate][ev->newstate]++;
 	if (ev->has_prev_ns &&
 	    ((ev->oldstate == TS_SYN_SENT && ev->newstate == TS_ESTABLISHED) ||

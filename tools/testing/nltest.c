@@ -180,6 +180,7 @@ static const char *const stats_names[] = {
 	[TCPSTATES_A_STATS_CONN_EVICTED_HELD] = "conn_evicted_held",
 	[TCPSTATES_A_STATS_CONN_PARTIAL] = "conn_partial",
 	[TCPSTATES_A_STATS_EVENTS_PARTIAL] = "events_partial",
+	[TCPSTATES_A_STATS_DROP_EVENTS_SUPPRESSED] = "drop_events_suppressed",
 };
 
 static int cmd_stats(void)

@@ -15,12 +15,15 @@
 # gets wrong (see scripts/vm-run.sh).
 #
 # Usage: scaling-vm.sh --ko [NAME=]KO... --churn CHURN --cli CLI
-#                      [--rounds N] [--duration S] [--bytes B]
-# NAME (default "module") names the configuration of each module.
+#                      [--rounds N] [--duration S] [--bytes B] [--idle N]
+# NAME (default "module") names the configuration of each module. --idle N
+# holds N idle loopback connections open through every run (the module is
+# then loaded with conn_max=65536, so that they do not crowd the churn's
+# entries out of the table).
 set -uo pipefail
 
 declare -A kos=()
-churn='' cli='' rounds=5 duration=5 bytes=0
+churn='' cli='' rounds=5 duration=5 bytes=0 idle=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko)
@@ -34,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--rounds) rounds=$2; shift 2 ;;
 	--duration) duration=$2; shift 2 ;;
 	--bytes) bytes=$2; shift 2 ;;
+	--idle) idle=$2; shift 2 ;;
 	*) echo "scaling-vm: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -56,7 +60,7 @@ unload() { if loaded; then rmmod tcpstates; fi; }
 one() {
 	local cfg=$1 n=$2 round=$3 port=$4 out s0 s1 ev=0
 	unload
-	[ "$cfg" = none ] || insmod "${kos[$cfg]}" || return 1
+	[ "$cfg" = none ] || insmod "${kos[$cfg]}" "${params[@]}" || return 1
 	sleep 1
 	[ "$cfg" = none ] || s0=$(events)
 	out=$(timeout -k 5 "$limit" "$churn" -4 -t "$n" -P -b "$bytes" -p "$port" \
@@ -66,10 +70,34 @@ one() {
 		ev=$((s1 - s0))
 	fi
 	unload
-	emit "{\"kind\":\"scale\",\"config\":\"$cfg\",\"cpus\":$n,\"round\":$round,\"bytes\":$bytes,\"connections\":$(jget connections "$out"),\"seconds\":$(jget seconds "$out"),\"conn_per_sec\":$(jget conn_per_sec "$out"),\"events\":$ev}"
+	emit "{\"kind\":\"scale\",\"config\":\"$cfg\",\"cpus\":$n,\"round\":$round,\"bytes\":$bytes,\"idle\":$idle,\"connections\":$(jget connections "$out"),\"seconds\":$(jget seconds "$out"),\"conn_per_sec\":$(jget conn_per_sec "$out"),\"events\":$ev}"
 }
 
-say "scaling: $ncpu CPUs, $rounds rounds of ${duration} s runs, $bytes bytes each way"
+params=()
+if [ "$idle" -gt 0 ]; then
+	# N idle connections, both ends held by one process until the end
+	params=(conn_max=65536)
+	python3 -c '
+import resource, signal, socket, sys
+n = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_NOFILE, (2 * n + 64, 2 * n + 64))
+lst = socket.socket()
+lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+lst.bind(("127.0.0.1", 19999))
+lst.listen(4096)
+held = []
+for _ in range(n):
+    c = socket.create_connection(("127.0.0.1", 19999))
+    s, _ = lst.accept()
+    held += [c, s]
+print("ready", flush=True)
+signal.pause()' "$idle" >/tmp/idle.out 2>&1 &
+	idler=$!
+	for _ in $(seq 600); do grep -q ready /tmp/idle.out && break; sleep 0.5; done
+	grep -q ready /tmp/idle.out || { say "idle set failed: $(cat /tmp/idle.out)"; exit 1; }
+	say "idle set: $idle connections held ($(ss -tnH state established '( sport = :19999 )' | wc -l) server ends)"
+fi
+say "scaling: $ncpu CPUs, $rounds rounds of ${duration} s runs, $bytes bytes each way, $idle idle connections"
 runs=()
 for cfg in none "${!kos[@]}"; do
 	for n in 1 "$ncpu"; do
@@ -84,4 +112,5 @@ for ((r = 1; r <= rounds; r++)); do
 		port=$((port + 64))
 	done
 done
+[ "$idle" -gt 0 ] && kill "$idler"
 say "scaling: done"

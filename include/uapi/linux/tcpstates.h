@@ -139,6 +139,17 @@ enum tcpstates_cause {
 	TCPSTATES_CAUSE_HOST_UNREACHABLE,	/* EHOSTUNREACH (ICMP host unreachable, ...) */
 	TCPSTATES_CAUSE_NET_UNREACHABLE,	/* ENETUNREACH (ICMP network unreachable) */
 	TCPSTATES_CAUSE_ERROR,		/* another socket error: TCPSTATES_A_EVENT_ERRNO */
+	/*
+	 * Not a close: a listener's drop event (LISTEN -> LISTEN), its
+	 * accept queue full. At most one a second per listener; the drops in
+	 * between are counted (TCPSTATES_A_EVENT_DROPS_SUPPRESSED on the next
+	 * one, TCPSTATES_A_STATS_DROP_EVENTS_SUPPRESSED) and in the
+	 * listener's totals.
+	 */
+	TCPSTATES_CAUSE_SYN_DROPPED,	/* a SYN refused */
+	TCPSTATES_CAUSE_ACK_DROPPED,	/* a handshake's final ACK dropped: the
+					 * client believes it is ESTABLISHED
+					 */
 };
 
 /* Which side of a connection a socket is (TCPSTATES_A_*_ROLE). */
@@ -304,6 +315,14 @@ enum tcpstates_event_attr {
 	 * waiting for the retransmission timer)
 	 */
 	TCPSTATES_A_EVENT_HS_WAIT_NS,
+	/* On a listener's drop event (CAUSE_SYN_DROPPED, CAUSE_ACK_DROPPED): */
+	TCPSTATES_A_EVENT_SYN_DROPS,	/* u64: the listener's SYNs refused so far */
+	TCPSTATES_A_EVENT_ACK_DROPS,	/* u64: its final ACKs dropped so far */
+	TCPSTATES_A_EVENT_DROPS_SUPPRESSED,	/* u32: its drops since its previous
+						 * drop event that had no event
+						 */
+	TCPSTATES_A_EVENT_ACCEPTQ_LEN,	/* u32: children waiting for accept() */
+	TCPSTATES_A_EVENT_ACCEPTQ_MAX,	/* u32: the accept queue's limit */
 
 	__TCPSTATES_A_EVENT_MAX,
 	TCPSTATES_A_EVENT_MAX = __TCPSTATES_A_EVENT_MAX - 1
@@ -453,6 +472,10 @@ enum tcpstates_stats_attr {
 						 * role and time in the old state
 						 * are unknown
 						 */
+	TCPSTATES_A_STATS_DROP_EVENTS_SUPPRESSED,	/* listeners' drops that had
+							 * no drop event of their own
+							 * (one a second per listener)
+							 */
 
 	__TCPSTATES_A_STATS_MAX,
 	TCPSTATES_A_STATS_MAX = __TCPSTATES_A_STATS_MAX - 1

@@ -67,6 +67,22 @@ assert conn["acceptq_len"] is None and conn["syn_drops"] is None and conn["cgrou
 ' "$tmp/story.json"
 ok $? "JSON: segments, handshake, cgroup, data; life, listener and conn records; null where not sent"
 
+# a listener's drop event: its totals and queue in JSON (only there), the
+# drop's name as NEWSTATE in text, the queue and the drops without event
+# in -e's CAUSE
+"$here/cli_test" --drop >"$tmp/drop.out"
+python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+drop, other = json.loads(lines[0]), json.loads(lines[5])
+assert (drop["oldstate"], drop["newstate"], drop["cause"], drop["role"]) == ("LISTEN", "LISTEN", "ack_dropped", "listener"), drop
+assert [drop[k] for k in ("syn_drops", "ack_drops", "drops_suppressed", "acceptq_len", "acceptq_max")] == [7, 1, 3, 2, 1], drop
+assert not any(k in other for k in ("syn_drops", "ack_drops", "drops_suppressed", "acceptq_len", "acceptq_max")), other
+assert lines[2].split()[5:7] == ["LISTEN", "ACK_DROPPED"], lines[2]
+assert "ack_dropped(2/1,+3)" in lines[4].split(), lines[4]
+' "$tmp/drop.out"
+ok $? "a drop event: JSON totals and queue (on drop events only), ACK_DROPPED in text, ack_dropped(2/1,+3) with -e"
+
 # usage errors: one line, naming the problem, exit 2
 usage() {	# usage WANT-REGEX DESCRIPTION ARGS...
 	local want=$1 desc=$2

@@ -1228,6 +1228,35 @@ static void print_partial(void)
 	ts_print_conn(stdout, &o, &c);
 }
 
+/*
+ * A listener's drop event, as JSON and then as text (default, then -e),
+ * and an ordinary event after it as JSON, for cli.t
+ */
+static void print_drop(void)
+{
+	struct ts_opts o = { .json = true };
+	struct ts_nl_event ev = event(AF_INET, "10.0.0.1", 80, "0.0.0.0", 0,
+				      TS_LISTEN, TS_LISTEN);
+
+	ev.role = TCPSTATES_ROLE_LISTENER;
+	ev.cause = TCPSTATES_CAUSE_ACK_DROPPED;
+	ev.known |= TS_NL_EV_DROP;
+	ev.drops.syn_drops = 7;
+	ev.drops.ack_drops = 1;
+	ev.drops.suppressed = 3;
+	ev.drops.acceptq_len = 2;
+	ev.drops.acceptq_max = 1;
+	ts_print_event(stdout, &o, &ev);
+	o.json = false;
+	ts_print_event(stdout, &o, &ev);
+	o.wide = true;
+	ts_print_event(stdout, &o, &ev);
+	o.wide = false;
+	o.json = true;
+	ev = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2, TS_LISTEN, TS_CLOSE);
+	ts_print_event(stdout, &o, &ev);
+}
+
 /* The fields of issue 17 as JSON, for cli.t's parser */
 static void print_story(void)
 {
@@ -1283,6 +1312,10 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--story-json")) {
 		print_story();
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--drop")) {
+		print_drop();
 		return 0;
 	}
 	if (argc > 1 && !strcmp(argv[1], "--hostile-json")) {

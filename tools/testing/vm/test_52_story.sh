@@ -107,6 +107,42 @@ lst=$(evq /proc/tcpstates_conns 'f["LOCAL"] ~ /:5526$/ && f["STATE"] == "LISTEN"
 is "${lst% *}" 2/1 "backlog 1, never accepting: 2 children wait in the accept queue of 1"
 [ "${lst#* }" -gt 0 ]
 ok $? "and the listener counts what it dropped (${lst#* })"
+# Its drop events (LISTEN -> LISTEN): the clients' SYNs are sent again at
+# 1 s and 3 s, and dropped again. At most one event a second; every drop
+# either has its event or is counted: on the next event (SUPPRESSED) and
+# in drop_events_suppressed. Read while the drops stand still.
+sleep 4
+for _ in $(seq 20); do
+	d1=$(evq /proc/tcpstates_conns 'f["LOCAL"] ~ /:5526$/ && f["STATE"] == "LISTEN"' 'f["DROPS"]')
+	cp /proc/tcpstates /tmp/story.drops
+	sup=$(awk '$1 == "drop_events_suppressed" { print $2 }' /proc/tcpstates_stats)
+	d2=$(evq /proc/tcpstates_conns 'f["LOCAL"] ~ /:5526$/ && f["STATE"] == "LISTEN"' 'f["DROPS"]')
+	[ "$d1" = "$d2" ] && break
+	sleep 0.3
+done
+devs=$(evq /tmp/story.drops 'f["LOCAL"] ~ /:5526$/ && f["OLDSTATE"] == "LISTEN" && f["NEWSTATE"] == "LISTEN"' 'f["CAUSE"]')
+n=$(echo "$devs" | wc -w)
+[ "$n" -ge 1 ] && [ -z "$(echo "$devs" | tr ' ' '\n' | grep -vx 'syn_dropped\|ack_dropped')" ]
+ok $? "the listener's drops are events, LISTEN -> LISTEN syn_dropped or ack_dropped ($n: $(echo "$devs" | tr ' ' '\n' | sort | uniq -c | xargs))"
+gaps=$(evq /tmp/story.drops 'f["LOCAL"] ~ /:5526$/ && f["OLDSTATE"] == "LISTEN" && f["NEWSTATE"] == "LISTEN"' 'f["TIME"]' |
+	tr ' ' '\n' | awk 'NR > 1 && $1 - prev < 1 { bad++ } { prev = $1 } END { print bad + 0 }')
+is "$gaps" 0 "at most one drop event a second"
+is "$d1" "$((n + sup))" "every drop has its event or is counted: $d1 drops = $n events + $sup in drop_events_suppressed"
+# The CLI's JSON: each drop event's totals are the events so far plus
+# the drops they stood for (its drops_suppressed)
+is "$("$TOP/tools/tcpstates" events -j -L 5526 | python3 -c '
+import json, sys
+recs = [json.loads(l) for l in sys.stdin]
+drops = [r for r in recs if r["cause"] in ("syn_dropped", "ack_dropped")]
+k = s = 0
+bad = 0
+for r in drops:
+    k += 1
+    s += r["drops_suppressed"]
+    if r["syn_drops"] + r["ack_drops"] != k + s or r["oldstate"] != "LISTEN" or r["newstate"] != "LISTEN" or r["acceptq_max"] != 1:
+        bad += 1
+print(len(drops) > 0 and bad == 0)')" True \
+	"events -j: each drop event's syn_drops + ack_drops = the drop events so far + their drops_suppressed"
 kill -USR1 $noacc
 wait $noacc
 
