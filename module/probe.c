@@ -488,9 +488,10 @@ static void listener_note(struct sock *listener, struct tcpstates_owner *o)
 
 /*
  * A listener dropped a SYN or a handshake's final ACK (@cause), its
- * accept queue full: count it on its entry, and make a drop event
- * (LISTEN -> LISTEN) unless it made one less than a second ago; a drop
- * without an event is counted, and the next event tells how many.
+ * accept queue full: count it on its entry (a new, partial one if its
+ * entry was evicted), and make a drop event (LISTEN -> LISTEN) unless it
+ * made one less than a second ago; a drop without an event is counted,
+ * and the next event tells how many.
  */
 static void listener_drop(struct sock *listener, u8 cause)
 {
@@ -505,6 +506,11 @@ static void listener_drop(struct sock *listener, u8 cause)
 		return;
 	now = ktime_get_ns();
 	conn = tcpstates_conn_lock(cookie, &l);
+	if (!conn) {
+		conn = conn_met(&l, cookie, listener, TCP_LISTEN, true);
+		if (conn)
+			conn->role = TCPSTATES_ROLE_LISTENER;
+	}
 	if (conn) {
 		if (cause == TCPSTATES_CAUSE_SYN_DROPPED)
 			conn->syn_drops++;

@@ -3,7 +3,8 @@
 # A full connection table gives up what matters least: TIME_WAIT entries,
 # oldest first, before any listener, established or CLOSE_WAIT connection;
 # a connection whose entry went still shows its events, marked partial,
-# and every eviction and partial event is counted.
+# and every eviction and partial event is counted; a listener whose entry
+# went still counts its drops.
 . "$(dirname "$0")/lib.sh"
 
 # on PORT FILE EXPR: EXPR for the lines of FILE about local port PORT
@@ -93,4 +94,54 @@ exec 3>&-
 
 kill -USR1 $hold $cw
 wait $hold $cw
+
+# A listener whose entry was evicted (a table of 16 filled with 200 more
+# listeners: nothing cheaper left) still counts its drops: its first drop
+# makes it a new, partial entry, with the drop and a drop event.
+load_module conn_max=16
+python3 -c '
+import signal, socket
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 5449))
+l.listen(1)
+print("ready", flush=True)
+signal.pause()' >/tmp/ev.l &
+lpid=$!
+for _ in $(seq 50); do grep -q ready /tmp/ev.l && break; sleep 0.1; done
+python3 -c '
+import signal, socket
+held = []
+for _ in range(200):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(1)
+    held.append(s)
+print("ready", flush=True)
+signal.pause()' >/tmp/ev.many &
+many=$!
+for _ in $(seq 100); do grep -q ready /tmp/ev.many && break; sleep 0.1; done
+lst() { evq /proc/tcpstates_conns 'f["LOCAL"] ~ /:5449$/ && f["STATE"] == "LISTEN"' "$1"; }
+is "$(lst 'f["STATE"]')" "" "a listener's entry evicted, when only held entries are left"
+python3 -c '
+import signal, socket
+cs = []
+for _ in range(5):
+    c = socket.socket()
+    c.setblocking(False)
+    c.connect_ex(("127.0.0.1", 5449))
+    cs.append(c)
+print("ready", flush=True)
+signal.pause()' >/tmp/ev.cl &
+clients=$!
+for _ in $(seq 50); do grep -q ready /tmp/ev.cl && break; sleep 0.1; done
+for _ in $(seq 30); do [ -n "$(lst 'f["DROPS"]')" ] && break; sleep 0.2; done
+got=$(lst 'f["FLAGS"] " " f["DROPS"]')
+[ "${got% *}" = part ] && [ "${got#* }" -gt 0 ]
+ok $? "its drops make it a new, partial entry that counts them (FLAGS DROPS: ${got:-none})"
+is "$(evq /proc/tcpstates 'f["LOCAL"] ~ /:5449$/ && f["OLDSTATE"] == "LISTEN" && f["NEWSTATE"] == "LISTEN"' 'f["FLAGS"]' | awk '{ print $1 }')" part \
+	"and its first drop is an event, marked partial"
+kill $lpid $many $clients
+wait $lpid $many $clients 2>/dev/null
+unload_module
 done_testing
