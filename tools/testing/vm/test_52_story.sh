@@ -123,7 +123,7 @@ done
 devs=$(evq /tmp/story.drops 'f["LOCAL"] ~ /:5526$/ && f["OLDSTATE"] == "LISTEN" && f["NEWSTATE"] == "LISTEN"' 'f["CAUSE"]')
 n=$(echo "$devs" | wc -w)
 [ "$n" -ge 1 ] && [ -z "$(echo "$devs" | tr ' ' '\n' | grep -vx 'syn_dropped\|ack_dropped')" ]
-ok $? "the listener's drops are events, LISTEN -> LISTEN syn_dropped or ack_dropped ($n: $(echo "$devs" | tr ' ' '\n' | sort | uniq -c | xargs))"
+ok $? "the listener's drops are events, LISTEN -> LISTEN syn_dropped or ack_dropped ($n${devs:+: $(echo "$devs" | tr ' ' '\n' | sort | uniq -c | xargs)})"
 gaps=$(evq /tmp/story.drops 'f["LOCAL"] ~ /:5526$/ && f["OLDSTATE"] == "LISTEN" && f["NEWSTATE"] == "LISTEN"' 'f["TIME"]' |
 	tr ' ' '\n' | awk 'NR > 1 && $1 - prev < 1 { bad++ } { prev = $1 } END { print bad + 0 }')
 is "$gaps" 0 "at most one drop event a second"
