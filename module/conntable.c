@@ -64,6 +64,7 @@
  * @evicted: entries evicted, by class
  * @seeded: entries found at load
  * @partial: entries made for connections met mid-life
+ * @drops_suppressed: listeners' drops that made no drop event
  */
 struct tcpstates_shard {
 	raw_spinlock_t lock;
@@ -77,6 +78,7 @@ struct tcpstates_shard {
 	u64 evicted[TCPSTATES_NCLASSES];
 	u64 seeded;
 	u64 partial;
+	u64 drops_suppressed;
 } ____cacheline_aligned_in_smp;
 
 static struct {
@@ -439,6 +441,18 @@ void tcpstates_conn_adopt(struct tcpstates_conn_lock *l,
 }
 
 /**
+ * tcpstates_conn_drop_suppressed() - count a listener's drop that made no
+ * drop event
+ * @l: the listener's shard, locked
+ */
+void tcpstates_conn_drop_suppressed(struct tcpstates_conn_lock *l)
+{
+	struct tcpstates_shard *s = l->shard;
+
+	s->drops_suppressed++;
+}
+
+/**
  * tcpstates_conn_update() - an entry's state or flags changed
  * @l: its shard, locked
  * @conn: the entry
@@ -574,6 +588,7 @@ void tcpstates_conn_stats(struct tcpstates_conn_stats *st)
 		}
 		st->seeded += s->seeded;
 		st->partial += s->partial;
+		st->drops_suppressed += s->drops_suppressed;
 		raw_spin_unlock_irqrestore(&s->lock, flags);
 	}
 	st->max = table.max;

@@ -117,6 +117,22 @@ static struct tcpstates_conn *conn_met(struct tcpstates_conn_lock *l,
 	return conn;
 }
 
+/* What every event of @conn says: when, which connection, whose, which move */
+static void event_of(struct tcpstates_event *ev,
+		     const struct tcpstates_conn *conn, int old, int new, u64 now)
+{
+	ev->ts_ns = now;
+	ev->cookie = conn->cookie;
+	ev->ep = conn->ep;
+	ev->owner = conn->owner;
+	ev->oldstate = old;
+	ev->newstate = new;
+	ev->role = conn->role;
+	ev->cgroup_id = conn->cgroup_id;
+	if (conn->flags & TCPSTATES_CONN_F_PARTIAL)
+		ev->flags |= TCPSTATES_EVENT_F_PARTIAL;
+}
+
 /*
  * Fill @ev for conn's move from @old to @new at @now and advance the
  * connection: time in @old is added to its total. Shard locked.
@@ -132,25 +148,16 @@ static void conn_event(struct tcpstates_conn_lock *l,
 		if (old > 0 && old < TCPSTATES_NSTATES)
 			conn->state_us[old] += div_u64(prev, NSEC_PER_USEC);
 	}
-	ev->ts_ns = now;
+	event_of(ev, conn, old, new, now);
 	ev->prev_ns = prev;
 	ev->life_ns = new == TCP_CLOSE && !(conn->flags & (TCPSTATES_CONN_F_PREEXISTING |
 							     TCPSTATES_CONN_F_PARTIAL)) &&
 		      now >= conn->created_ns ? now - conn->created_ns : TCPSTATES_UNKNOWN;
-	ev->cookie = conn->cookie;
-	ev->ep = conn->ep;
-	ev->owner = conn->owner;
-	ev->oldstate = old;
-	ev->newstate = new;
-	ev->role = conn->role;
-	ev->cgroup_id = conn->cgroup_id;
 	ev->isn_local = conn->isn_local;
 	ev->isn_remote = conn->isn_remote;
 	ev->fin_local = conn->fin_local;
 	ev->fin_remote = conn->fin_remote;
 	ev->seqs = conn->known & TCPSTATES_KNOW_SEQS;
-	if (conn->flags & TCPSTATES_CONN_F_PARTIAL)
-		ev->flags |= TCPSTATES_EVENT_F_PARTIAL;
 	conn->state = new;
 	conn->state_ns = now;
 	tcpstates_conn_update(l, conn);
@@ -521,20 +528,12 @@ static void listener_drop(struct sock *listener, u8 cause)
 		if (conn->drop_event_ns &&
 		    now - conn->drop_event_ns < TCPSTATES_DROP_EVENT_NS) {
 			conn->drops_unreported++;
+			tcpstates_conn_drop_suppressed(&l);
 		} else {
-			ev.ts_ns = now;
+			event_of(&ev, conn, TCP_LISTEN, TCP_LISTEN, now);
 			ev.prev_ns = TCPSTATES_UNKNOWN;
 			ev.life_ns = TCPSTATES_UNKNOWN;
-			ev.cookie = conn->cookie;
-			ev.ep = conn->ep;
-			ev.owner = conn->owner;
-			ev.oldstate = TCP_LISTEN;
-			ev.newstate = TCP_LISTEN;
 			ev.cause = cause;
-			ev.role = conn->role;
-			ev.cgroup_id = conn->cgroup_id;
-			if (conn->flags & TCPSTATES_CONN_F_PARTIAL)
-				ev.flags |= TCPSTATES_EVENT_F_PARTIAL;
 			ev.drop.syn_drops = conn->syn_drops;
 			ev.drop.ack_drops = conn->ack_drops;
 			ev.drop.suppressed = conn->drops_unreported;
@@ -549,8 +548,6 @@ static void listener_drop(struct sock *listener, u8 cause)
 	tcpstates_conn_unlock(&l);
 	if (made)
 		tcpstates_ring_push(&ev, sock_net(listener));
-	else if (conn)
-		tcpstates_count(TCPSTATES_C_DROP_EVENTS_SUPPRESSED, 1);
 }
 
 /*

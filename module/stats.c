@@ -5,8 +5,7 @@
  *
  * The store keeps its own counters (ring.c, conntable.c), the kprobes
  * core the missed hits; the views count here what they do (open readers,
- * running dumps, what the multicast sender sent or could not), and the
- * probes the listeners' drops they made no event of.
+ * running dumps, what the multicast sender sent or could not).
  */
 #include <linux/atomic.h>
 #include <linux/kernel.h>
@@ -118,6 +117,5 @@ void tcpstates_stats_snapshot(u64 *v)
 	v[TCPSTATES_A_STATS_CONN_EVICTED_HELD] = cs.evicted[TCPSTATES_CLASS_HELD];
 	v[TCPSTATES_A_STATS_CONN_PARTIAL] = cs.partial;
 	v[TCPSTATES_A_STATS_EVENTS_PARTIAL] = st.partial;
-	v[TCPSTATES_A_STATS_DROP_EVENTS_SUPPRESSED] =
-		counter(TCPSTATES_C_DROP_EVENTS_SUPPRESSED);
+	v[TCPSTATES_A_STATS_DROP_EVENTS_SUPPRESSED] = cs.drops_suppressed;
 }

@@ -357,6 +357,7 @@ struct tcpstates_ring_stats {
  *	@added == @used + @removed + @evicted[0]
  * @seeded: connections found at load
  * @partial: entries made for connections met mid-life
+ * @drops_suppressed: listeners' drops that made no drop event
  * @bytes: memory the table holds (allocated at load, the same until unload)
  */
 struct tcpstates_conn_stats {
@@ -367,6 +368,7 @@ struct tcpstates_conn_stats {
 	u64 evicted[TCPSTATES_NCLASSES];
 	u64 seeded;
 	u64 partial;
+	u64 drops_suppressed;
 	u64 bytes;
 };
 
@@ -431,6 +433,7 @@ struct tcpstates_conn *tcpstates_conn_get(struct tcpstates_conn_lock *l,
 					  u64 cookie, bool *created);
 struct tcpstates_conn *tcpstates_conn_seed_add(struct tcpstates_conn_lock *l,
 					       u64 cookie);
+void tcpstates_conn_drop_suppressed(struct tcpstates_conn_lock *l);
 void tcpstates_conn_adopt(struct tcpstates_conn_lock *l,
 			  struct tcpstates_conn *conn);
 void tcpstates_conn_update(struct tcpstates_conn_lock *l,
@@ -481,7 +484,6 @@ enum tcpstates_counter {
 	TCPSTATES_C_MCAST_FAILED,
 	TCPSTATES_C_MCAST_NOMEM,
 	TCPSTATES_C_MCAST_UNHEARD,
-	TCPSTATES_C_DROP_EVENTS_SUPPRESSED,
 	TCPSTATES_NCOUNTERS
 };
 
