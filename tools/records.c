@@ -159,15 +159,13 @@ static void segments(struct ts_out *t, const struct ts_nl_event *ev)
 /* A listener's drop event: its totals, queue, drops without an event */
 static void drops_json(struct ts_out *t, const struct ts_nl_event *ev)
 {
-	const bool d = true;
-
 	if (!(ev->known & TS_NL_EV_DROP))
 		return;		/* (only there: every other event is as it was) */
-	ts_out_num(t, TS_J, "syn_drops", NULL, d, ev->drops.syn_drops);
-	ts_out_num(t, TS_J, "ack_drops", NULL, d, ev->drops.ack_drops);
-	ts_out_num(t, TS_J, "drops_suppressed", NULL, d, ev->drops.suppressed);
-	ts_out_num(t, TS_J, "acceptq_len", NULL, d, ev->drops.acceptq_len);
-	ts_out_num(t, TS_J, "acceptq_max", NULL, d, ev->drops.acceptq_max);
+	ts_out_num(t, TS_J, "syn_drops", NULL, true, ev->drops.syn_drops);
+	ts_out_num(t, TS_J, "ack_drops", NULL, true, ev->drops.ack_drops);
+	ts_out_num(t, TS_J, "drops_suppressed", NULL, true, ev->drops.suppressed);
+	ts_out_num(t, TS_J, "acceptq_len", NULL, true, ev->drops.acceptq_len);
+	ts_out_num(t, TS_J, "acceptq_max", NULL, true, ev->drops.acceptq_max);
 }
 
 /* PID (the process), TID with -T (the thread), COMM */
