@@ -1112,8 +1112,8 @@ static void gen_attrs(struct fz *f)
 		}
 		attr(d, pick_type(r, cmd_maxattr(cmd)), payload, len);
 	}
-	/* sometimes thousands of small ones */
-	if (!rn(r, 40))
+	/* sometimes thousands of small ones, where the datagram has room */
+	if (!rn(r, 40) && d->len + 2000 * NLA_HDRLEN * 2 + 1024 <= sizeof(d->buf))
 		for (i = 0; i < 2000; i++)
 			attr(d, pick_type(r, cmd_maxattr(cmd)), &i, 4);
 	msg_end(d);

@@ -35,6 +35,7 @@ summary() {
 		tr '\n' ',' | sed 's/,$//; s/,/, /g; s/^/# /'
 	echo
 	grep '^# ' "$1" | head -40
+	grep "^nlfuzz: " "$1" | sed "s/^/# /"
 }
 
 sysctl -qw net.ipv4.tcp_max_tw_buckets=262144
