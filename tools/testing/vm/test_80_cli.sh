@@ -56,9 +56,20 @@ start=$(( $(counter events) + 1 ))
 "$TCPCONN" -4 -p 5802 -n 100 -q >/dev/null &
 burst=$!
 sleep 0.3
-"$CLI" watch -j --since "$start" --duration "$(slow 6)" >/tmp/cli.since 2>/tmp/cli.since.err
+# until it has printed the burst's last event (a fixed 6 s was once too
+# short for the burst under TCG), then stopped as a user would, with ^C
+"$CLI" watch -j --since "$start" --duration "$(slow 60)" >/tmp/cli.since 2>/tmp/cli.since.err &
+w=$!
 wait $burst
 end=$(counter events)
+last_seq() {	# the SEQ of the last whole line printed so far
+	python3 -c 'import json, sys
+lines = [l for l in open(sys.argv[1]).read().split("\n")[:-1] if l]
+print(json.loads(lines[-1])["seq"] if lines else 0)' /tmp/cli.since
+}
+for _ in $(seq "$(slow 300)"); do [ "$(last_seq)" -ge "$end" ] && break; sleep 0.1; done
+kill -INT $w
+wait $w
 is "$(pyjson 'seqs = [r["seq"] for r in recs]
 print(seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs[0])' </tmp/cli.since)" \
 	"True $start" "watch --since: consecutive sequence numbers from $start, no gap, no duplicate"
