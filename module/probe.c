@@ -498,7 +498,8 @@ static void listener_note(struct sock *listener, struct tcpstates_owner *o)
  * accept queue full: count it on its entry (a new, partial one if its
  * entry was evicted), and make a drop event (LISTEN -> LISTEN) unless it
  * made one less than a second ago; a drop without an event is counted,
- * and the next event tells how many.
+ * and the next event tells how many. With no entry at all (the table had
+ * no room) the drop is a partial event of its own, counting just itself.
  */
 static void listener_drop(struct sock *listener, u8 cause)
 {
@@ -546,6 +547,19 @@ static void listener_drop(struct sock *listener, u8 cause)
 		}
 	}
 	tcpstates_conn_unlock(&l);
+	if (!conn) {
+		/* no entry to count it on: an event of its own, partial */
+		event_unrecorded(&ev, listener, cookie, TCP_LISTEN, TCP_LISTEN,
+				 now);
+		ev.role = TCPSTATES_ROLE_LISTENER;
+		ev.cause = cause;
+		ev.drop.syn_drops = cause == TCPSTATES_CAUSE_SYN_DROPPED;
+		ev.drop.ack_drops = cause != TCPSTATES_CAUSE_SYN_DROPPED;
+		ev.drop.acceptq_len = READ_ONCE(listener->sk_ack_backlog);
+		ev.drop.acceptq_max = READ_ONCE(listener->sk_max_ack_backlog);
+		ev.known |= TCPSTATES_EV_DROP;
+		made = true;
+	}
 	if (made)
 		tcpstates_ring_push(&ev, sock_net(listener));
 }
