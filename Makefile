@@ -86,8 +86,8 @@ bench:
 bench-scaling:
 	scripts/deps.sh
 	$(MAKE) cli
-	scripts/bench-scaling.sh -k 6.1
-	scripts/bench-scaling.sh -k 6.12
+	scripts/bench-scaling.sh -k 6.1 -f
+	scripts/bench-scaling.sh -k 6.12 -f
 
 krelease:
 	@test -n "$(KRELEASE)" || { echo "cannot tell the kernel release of KDIR='$(KDIR)': set KDIR=/lib/modules/<release>/build (or KRELEASE=<release>)" >&2; exit 2; }

@@ -8,7 +8,7 @@
 # TCG interleaves them and cannot show scaling).
 #
 # Usage: scripts/bench-scaling.sh [-k KERNEL] [-r ROUNDS] [-d SECONDS]
-#                                 [-b BYTES] [-i IDLE] [-o DIR] [-c COMMIT]
+#                                 [-b BYTES] [-i IDLE] [-o DIR] [-c COMMIT] [-f]
 #
 #   -k KERNEL  test kernel (6.1, 6.1-rt, 6.12, 6.12-rt or a release); default 6.1
 #   -r ROUNDS  rounds, each running every configuration once; default 5
@@ -19,6 +19,9 @@
 #   -o DIR     output directory; default build/bench
 #   -c COMMIT  also the module as of COMMIT (a configuration of its own,
 #              named by it), to compare in the same boot; repeatable
+#   -f         also the kprobes floor: the module built with TCPSTATES_FLOOR,
+#              the same probes with handlers that return at once (what any
+#              kprobe tracer pays; 'module' minus 'floor' is ours)
 #
 # Reported (DIR/scaling-KERNEL[-bBYTES][-iIDLE].md, and on stdout): median connections per
 # second per configuration and CPU count, the speed-up from 1 CPU to all,
@@ -30,11 +33,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
 
 usage() {
-	sed -n '10,22s/^# \{0,1\}//p' "$0" >&2
+	sed -n '10,25s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
-kernel=6.1 rounds=5 duration=5 bytes=0 idle=0 out=$top/build/bench commits=()
+kernel=6.1 rounds=5 duration=5 bytes=0 idle=0 out=$top/build/bench commits=() floor=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) kernel=${2:?}; shift 2 ;;
@@ -44,6 +47,7 @@ while [ $# -gt 0 ]; do
 	-i) idle=${2:?}; shift 2 ;;
 	-o) out=${2:?}; shift 2 ;;
 	-c) commits+=("${2:?}"); shift 2 ;;
+	-f) floor=1; shift ;;
 	-h|--help) usage ;;
 	*) log "bench-scaling: unknown argument $1"; usage ;;
 	esac
@@ -74,6 +78,18 @@ for commit in "${commits[@]}"; do
 		die "bench-scaling: the module of $rev does not build for $release"
 	kos+=(--ko "module-$rev=$old/module/tcpstates.ko")
 done
+
+if [ "$floor" = 1 ]; then
+	# this tree's module, its handlers returning at once
+	fl=$out/floor
+	rm -rf "$fl"
+	mkdir -p "$fl"
+	cp -r "$top/Kbuild" "$top/module" "$top/include" "$fl/"
+	rm -f "$fl"/module/*.o "$fl"/module/*.ko "$fl"/module/.*.cmd
+	make -s -C "$(kernel_build_dir "$release")" M="$fl" KCFLAGS=-DTCPSTATES_FLOOR \
+		modules >/dev/null || die "bench-scaling: the floor build failed for $release"
+	kos+=(--ko "floor=$fl/module/tcpstates.ko")
+fi
 
 vm_secs=$((300 + idle / 20 + rounds * 2 * (${#kos[@]} / 2 + 1) * (duration + 20)))
 log "== scaling in the $release test VM (multi-threaded TCG, 2 vCPUs; limit ${vm_secs} s)"
