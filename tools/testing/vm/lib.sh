@@ -88,11 +88,13 @@ aligned() {
 }
 
 # counter NAME: a counter from /proc/tcpstates_stats
-# kconfig OPT: the running kernel has CONFIG_OPT (built in or a module)
-kconfig() {
+# kconfig_value OPT: the running kernel's CONFIG_OPT, as its config says
+kconfig_value() {
 	{ zcat /proc/config.gz 2>/dev/null || cat "/boot/config-$(uname -r)" 2>/dev/null; } |
-		grep -q "^CONFIG_$1=[ym]"
+		sed -n "s/^CONFIG_$1=//p"
 }
+# kconfig OPT: the running kernel has CONFIG_OPT (built in or a module)
+kconfig() { case $(kconfig_value "$1") in y|m) return 0 ;; *) return 1 ;; esac; }
 counter() { awk -v n="$1" '$1 == n { print $2 }' /proc/tcpstates_stats; }
 
 # snapshot FILE: copy /proc/tcpstates to FILE and /proc/tcpstates_stats to

@@ -52,8 +52,7 @@ else
 	# The retransmission timer counts jiffies: armed just before a tick, it
 	# fires up to one tick (1/HZ) before a full second of ktime has passed
 	# (the 6.1-rt rehearsal: 999986 us). Less than that is a wrong duration.
-	hz=$({ zcat /proc/config.gz 2>/dev/null || cat "/boot/config-$(uname -r)" 2>/dev/null; } |
-		sed -n 's/^CONFIG_HZ=//p')
+	hz=$(kconfig_value HZ)
 	hs=$(col 5522 HANDSHAKE_US)
 	[ "${hs:-0}" -ge $((1000000 - 1000000 / ${hz:-100})) ]
 	ok $? "and a handshake of at least the initial RTO, less one tick of HZ=${hz:-100} ($hs us)"
