@@ -297,7 +297,7 @@ watch_counts() {	# FILE E0 E1 PORT_LO PORT_HI
 			else if (k == "\"newstate\"") n = v
 			else if (k == "\"role\"") role = v
 			else if (k == "\"local_port\"") lp = v + 0
-			else if (k == "\"remote_port\"") { rp = v + 0; break }
+			else if (k == "\"remote_port\"") rp = v + 0
 		}
 		if (seq <= e0 || seq > e1) next
 		if (seq in seen) { dup++; next }
