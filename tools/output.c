@@ -190,19 +190,29 @@ void ts_format_walltime(uint64_t mono_ns, char *buf, size_t len)
 		 tm.tm_sec, real / 1000000LL % 1000);
 }
 
-
+/* Decimal digits, two at a time */
 static char *put_u64(char *p, unsigned long long v)
 {
-	char d[20];
-	int n = 0;
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324"
+		"25262728293031323334353637383940414243444546474849"
+		"50515253545556575859606162636465666768697071727374"
+		"75767778798081828384858687888990919293949596979899";
+	char d[20], *end = d + sizeof(d), *q = end;
 
-	do {
-		d[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = d[--n];
-	return p;
+	while (v >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	if (v >= 10) {
+		q -= 2;
+		memcpy(q, pairs + 2 * v, 2);
+	} else {
+		*--q = '0' + v;
+	}
+	memcpy(p, q, end - q);
+	return p + (end - q);
 }
 
 /* The tables */
@@ -225,6 +235,7 @@ struct ts_out {
 	/* the row being built: a JSON line, or text cells (NUL-terminated) */
 	char line[TS_OUT_LINE];
 	size_t len;
+	bool first;			/* JSON: the first key of an object */
 	int cells;
 	/* text rows held back: their cells, one after the other */
 	char *rows;
@@ -295,21 +306,26 @@ static void cell(struct ts_out *t, const char *head, const char *s)
 	t->cells++;
 }
 
-/* ,"key": (every line has room for it: keys are short, lines 4 KiB) */
-static void json_key(struct ts_out *t, const char *key)
+/*
+ * ,"key": or, an object's first, "key": (every line has room for it: keys
+ * are short, lines 4 KiB)
+ */
+static void json_key(struct ts_out *t, const char *key, size_t n)
 {
-	size_t n = strlen(key);
 	char *p;
 
 	if (t->len + n + 4 >= sizeof(t->line))
 		return;
 	p = t->line + t->len;
-	p[0] = ',';
-	p[1] = '"';
-	memcpy(p + 2, key, n);
-	p[n + 2] = '"';
-	p[n + 3] = ':';
-	t->len += n + 4;
+	if (!t->first)
+		*p++ = ',';
+	t->first = false;
+	*p++ = '"';
+	memcpy(p, key, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ':';
+	t->len = p - t->line;
 }
 
 /* Does @s go into JSON as it is (printable ASCII, no quote, no backslash)? */
@@ -453,6 +469,7 @@ void ts_out_row(struct ts_out *t, const void *rec)
 {
 	t->len = 0;
 	t->cells = 0;
+	t->first = false;
 	if (t->json) {
 		put(t, "{\"type\":\"", 9);
 		put(t, t->type, strlen(t->type));
@@ -483,8 +500,8 @@ void ts_out_close(struct ts_out *t)
 	free(t);
 }
 
-void ts_out_num(struct ts_out *t, unsigned int show, const char *key,
-		const char *head, bool known, uint64_t v)
+void ts_out_num_k(struct ts_out *t, unsigned int show, const char *key,
+		  size_t klen, const char *head, bool known, uint64_t v)
 {
 	char buf[24];
 
@@ -495,15 +512,15 @@ void ts_out_num(struct ts_out *t, unsigned int show, const char *key,
 		cell(t, head, known ? buf : "-");
 		return;
 	}
-	json_key(t, key);
+	json_key(t, key, klen);
 	if (!known)
 		put(t, "null", 4);
 	else if (t->len + 20 < sizeof(t->line))	/* the digits, in place */
 		t->len = put_u64(t->line + t->len, v) - t->line;
 }
 
-void ts_out_str(struct ts_out *t, unsigned int show, const char *key,
-		const char *head, const char *s)
+void ts_out_str_k(struct ts_out *t, unsigned int show, const char *key,
+		  size_t klen, const char *head, const char *s)
 {
 	char buf[TS_OUT_LINE / 4];
 
@@ -513,7 +530,7 @@ void ts_out_str(struct ts_out *t, unsigned int show, const char *key,
 		cell(t, head, s);
 		return;
 	}
-	json_key(t, key);
+	json_key(t, key, klen);
 	if (!s) {
 		put(t, "null", 4);
 	} else if (json_plain(s)) {	/* states, names, numbers: most strings */
@@ -531,8 +548,8 @@ void ts_out_str(struct ts_out *t, unsigned int show, const char *key,
  * A name of any bytes (a command name, a cgroup path): octal escapes in
  * text, a JSON string in JSON
  */
-void ts_out_comm(struct ts_out *t, unsigned int show, const char *key,
-		 const char *head, const char *comm)
+void ts_out_comm_k(struct ts_out *t, unsigned int show, const char *key,
+		   size_t klen, const char *head, const char *comm)
 {
 	char buf[1024];
 
@@ -543,31 +560,50 @@ void ts_out_comm(struct ts_out *t, unsigned int show, const char *key,
 		cell(t, head, buf);
 		return;
 	}
-	ts_out_str(t, show, key, head, comm);
+	ts_out_str_k(t, show, key, klen, head, comm);
 }
 
-void ts_out_bool(struct ts_out *t, const char *key, bool v)
+void ts_out_bool_k(struct ts_out *t, const char *key, size_t klen, bool v)
 {
 	if (!t->json)
 		return;
-	json_key(t, key);
+	json_key(t, key, klen);
 	if (v)
 		put(t, "true", 4);
 	else
 		put(t, "false", 5);
 }
 
-void ts_out_raw(struct ts_out *t, const char *key, const char *json)
+/* "key":{ ... } in JSON, its fields between; nothing in text */
+void ts_out_obj_begin_k(struct ts_out *t, const char *key, size_t klen)
 {
 	if (!t->json)
 		return;
-	json_key(t, key);
+	json_key(t, key, klen);
+	put(t, "{", 1);
+	t->first = true;
+}
+
+void ts_out_obj_end(struct ts_out *t)
+{
+	if (!t->json)
+		return;
+	put(t, "}", 1);
+	t->first = false;
+}
+
+void ts_out_raw_k(struct ts_out *t, const char *key, size_t klen,
+		  const char *json)
+{
+	if (!t->json)
+		return;
+	json_key(t, key, klen);
 	put(t, json, strlen(json));
 }
 
 /* An address in quotes; IPv4 by hand (glibc's inet_ntop() sprintf()s) */
-void ts_out_addr(struct ts_out *t, const char *key, int family,
-		 const uint8_t *addr)
+void ts_out_addr_k(struct ts_out *t, const char *key, size_t klen,
+		   int family, const uint8_t *addr)
 {
 	char a[INET6_ADDRSTRLEN + 2], *p = a;
 	int i;
@@ -587,6 +623,6 @@ void ts_out_addr(struct ts_out *t, const char *key, int family,
 		p += strlen(p);
 	}
 	*p++ = '"';
-	json_key(t, key);
+	json_key(t, key, klen);
 	put(t, a, p - a);
 }

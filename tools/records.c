@@ -63,36 +63,29 @@ static void cgroup(struct ts_out *t, unsigned int show, bool known,
 	ts_out_comm(t, show | TS_J, "cgroup", "CGROUP", path);
 }
 
-/* A round-trip time for JSON: 0 is "none yet", null */
-static const char *rtt_json(uint32_t us, char *buf, size_t len)
-{
-	if (!us)
-		return "null";
-	snprintf(buf, len, "%u", us);
-	return buf;
-}
-
-/* The data phase as one JSON object, or null */
+/*
+ * The data phase as one JSON object, or null; a round-trip time of 0 is
+ * none yet: null
+ */
 static void data_json(struct ts_out *t, const struct ts_nl_data *d)
 {
-	char json[320], srtt[16], min[16];
-
 	if (!ts_out_shows(t, TS_J))
 		return;
 	if (!d->known) {
 		ts_out_raw(t, "data", "null");
 		return;
 	}
-	snprintf(json, sizeof(json),
-		 "{\"bytes_acked\":%llu,\"bytes_received\":%llu,\"segs_out\":%u,"
-		 "\"segs_in\":%u,\"retrans\":%u,\"rto\":%u,\"tlp\":%u,"
-		 "\"srtt_us\":%s,\"min_rtt_us\":%s}",
-		 (unsigned long long)d->bytes_acked,
-		 (unsigned long long)d->bytes_received, d->segs_out, d->segs_in,
-		 d->retrans, d->rto, d->tlp,
-		 rtt_json(d->srtt_us, srtt, sizeof(srtt)),
-		 rtt_json(d->min_rtt_us, min, sizeof(min)));
-	ts_out_raw(t, "data", json);
+	ts_out_obj_begin(t, "data");
+	ts_out_num(t, TS_J, "bytes_acked", NULL, true, d->bytes_acked);
+	ts_out_num(t, TS_J, "bytes_received", NULL, true, d->bytes_received);
+	ts_out_num(t, TS_J, "segs_out", NULL, true, d->segs_out);
+	ts_out_num(t, TS_J, "segs_in", NULL, true, d->segs_in);
+	ts_out_num(t, TS_J, "retrans", NULL, true, d->retrans);
+	ts_out_num(t, TS_J, "rto", NULL, true, d->rto);
+	ts_out_num(t, TS_J, "tlp", NULL, true, d->tlp);
+	ts_out_num(t, TS_J, "srtt_us", NULL, d->srtt_us, d->srtt_us);
+	ts_out_num(t, TS_J, "min_rtt_us", NULL, d->min_rtt_us, d->min_rtt_us);
+	ts_out_obj_end(t);
 }
 
 /* Milliseconds of a round-trip time in microseconds; 0 is none yet */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "names.h"
 #include "nl.h"
@@ -140,16 +141,39 @@ struct ts_out *ts_out_open(FILE *f, const struct ts_opts *o, const char *type,
 void ts_out_row(struct ts_out *t, const void *rec);
 void ts_out_close(struct ts_out *t);
 bool ts_out_shows(const struct ts_out *t, unsigned int show);
-void ts_out_num(struct ts_out *t, unsigned int show, const char *key,
-		const char *head, bool known, uint64_t v);
-void ts_out_str(struct ts_out *t, unsigned int show, const char *key,
-		const char *head, const char *s);
-void ts_out_comm(struct ts_out *t, unsigned int show, const char *key,
-		 const char *head, const char *comm);
-void ts_out_bool(struct ts_out *t, const char *key, bool v);
-void ts_out_addr(struct ts_out *t, const char *key, int family,
-		 const uint8_t *addr);
-void ts_out_raw(struct ts_out *t, const char *key, const char *json);
+/*
+ * The writers of a field take its JSON key with the key's length, which
+ * each macro below works out where the key is a literal: at compile time.
+ */
+static inline size_t ts_key_len(const char *key)
+{
+	return key ? strlen(key) : 0;
+}
+
+void ts_out_num_k(struct ts_out *t, unsigned int show, const char *key,
+		  size_t klen, const char *head, bool known, uint64_t v);
+void ts_out_str_k(struct ts_out *t, unsigned int show, const char *key,
+		  size_t klen, const char *head, const char *s);
+void ts_out_comm_k(struct ts_out *t, unsigned int show, const char *key,
+		   size_t klen, const char *head, const char *comm);
+void ts_out_bool_k(struct ts_out *t, const char *key, size_t klen, bool v);
+void ts_out_addr_k(struct ts_out *t, const char *key, size_t klen,
+		   int family, const uint8_t *addr);
+void ts_out_raw_k(struct ts_out *t, const char *key, size_t klen,
+		  const char *json);
+void ts_out_obj_begin_k(struct ts_out *t, const char *key, size_t klen);
+#define ts_out_num(t, show, key, head, known, v) \
+	ts_out_num_k(t, show, key, ts_key_len(key), head, known, v)
+#define ts_out_str(t, show, key, head, s) \
+	ts_out_str_k(t, show, key, ts_key_len(key), head, s)
+#define ts_out_comm(t, show, key, head, comm) \
+	ts_out_comm_k(t, show, key, ts_key_len(key), head, comm)
+#define ts_out_bool(t, key, v)	ts_out_bool_k(t, key, ts_key_len(key), v)
+#define ts_out_addr(t, key, family, addr) \
+	ts_out_addr_k(t, key, ts_key_len(key), family, addr)
+#define ts_out_raw(t, key, json)	ts_out_raw_k(t, key, ts_key_len(key), json)
+#define ts_out_obj_begin(t, key)	ts_out_obj_begin_k(t, key, ts_key_len(key))
+void ts_out_obj_end(struct ts_out *t);
 
 void ts_format_addr(int family, const uint8_t *addr, uint16_t port,
 		    char *buf, size_t len);
