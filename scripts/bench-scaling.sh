@@ -9,6 +9,7 @@
 #
 # Usage: scripts/bench-scaling.sh [-k KERNEL] [-r ROUNDS] [-d SECONDS]
 #                                 [-b BYTES] [-i IDLE] [-o DIR] [-c COMMIT] [-f]
+#                                 [-l]
 #
 #   -k KERNEL  test kernel (6.1, 6.1-rt, 6.12, 6.12-rt or a release); default 6.1
 #   -r ROUNDS  rounds, each running every configuration once; default 5
@@ -22,8 +23,11 @@
 #   -f         also the kprobes floor: the module built with TCPSTATES_FLOOR,
 #              the same probes with handlers that return at once (what any
 #              kprobe tracer pays; 'module' minus 'floor' is ours)
+#   -l         also each module with a live listener (NAME+listen:
+#              `tcpstates watch -L 1 -j`, which receives and parses every
+#              event and prints none): the cost of delivery
 #
-# Reported (DIR/scaling-KERNEL[-bBYTES][-iIDLE].md, and on stdout): median connections per
+# Reported (DIR/scaling-KERNEL[-bBYTES][-iIDLE][-l].md, and on stdout): median connections per
 # second per configuration and CPU count, the speed-up from 1 CPU to all,
 # and the module's throughput relative to untraced at each CPU count.
 # Nothing is asserted: the host's cores are shared with whatever else runs.
@@ -33,11 +37,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
 
 usage() {
-	sed -n '10,25s/^# \{0,1\}//p' "$0" >&2
+	sed -n '10,29s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
-kernel=6.1 rounds=5 duration=5 bytes=0 idle=0 out=$top/build/bench commits=() floor=0
+kernel=6.1 rounds=5 duration=5 bytes=0 idle=0 out=$top/build/bench commits=() floor=0 listen=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k) kernel=${2:?}; shift 2 ;;
@@ -48,6 +52,7 @@ while [ $# -gt 0 ]; do
 	-o) out=${2:?}; shift 2 ;;
 	-c) commits+=("${2:?}"); shift 2 ;;
 	-f) floor=1; shift ;;
+	-l) listen=(--listen); shift ;;
 	-h|--help) usage ;;
 	*) log "bench-scaling: unknown argument $1"; usage ;;
 	esac
@@ -58,6 +63,7 @@ done
 tag=$kernel
 [ "$bytes" = 0 ] || tag+=-b$bytes
 [ "$idle" = 0 ] || tag+=-i$idle
+[ ${#listen[@]} = 0 ] || tag+=-l
 case $out in /tmp/*|/run/*) die "bench-scaling: -o must not be under /tmp or /run (the VM does not see them)" ;; esac
 
 release=$(kernel_release "$kernel") || die "bench-scaling: kernel $kernel is not installed (run scripts/deps.sh)"
@@ -91,12 +97,12 @@ if [ "$floor" = 1 ]; then
 	kos+=(--ko "floor=$fl/module/tcpstates.ko")
 fi
 
-vm_secs=$((300 + idle / 20 + rounds * 2 * (${#kos[@]} / 2 + 1) * (duration + 20)))
+vm_secs=$((300 + idle / 20 + rounds * 2 * (${#kos[@]} * (${#listen[@]} + 1) / 2 + 1) * (duration + 20)))
 log "== scaling in the $release test VM (multi-threaded TCG, 2 vCPUs; limit ${vm_secs} s)"
 TCPSTATES_VM_ACCEL=tcg,thread=multi "$top/scripts/vm-run.sh" -k "$release" -t "$vm_secs" -s 2 -- \
 	"$top/tools/testing/scaling-vm.sh" "${kos[@]}" --churn "$out/churn" \
 	--cli "$top/tools/tcpstates" --rounds "$rounds" --duration "$duration" \
-	--bytes "$bytes" --idle "$idle" | tee "$out/scaling-$tag.log" | grep -v '^BENCH '
+	--bytes "$bytes" --idle "$idle" "${listen[@]}" | tee "$out/scaling-$tag.log" | grep -v '^BENCH '
 
 md=$out/scaling-$tag.md
 sed -n 's/^BENCH //p' "$out/scaling-$tag.log" | python3 -c '
@@ -122,5 +128,10 @@ for cfg in cfgs[1:]:
     for n in cpus:
         if (cfg, n) in med and ("none", n) in med:
             print("- %d CPU(s): %s loaded / untraced = %.2f" % (n, cfg, med[cfg, n][0] / med["none", n][0]))
+lis = [r for r in runs if "mcast_sent" in r]
+if lis:
+    print()
+    print("Listeners: %d events sent to them, %d lost (mcast_failed + mcast_overrun + mcast_nomem) in %d runs." %
+          (sum(r["mcast_sent"] for r in lis), sum(r["mcast_lost"] for r in lis), len(lis)))
 ' | tee "$md"
 log "== written $md"

@@ -16,14 +16,18 @@
 #
 # Usage: scaling-vm.sh --ko [NAME=]KO... --churn CHURN --cli CLI
 #                      [--rounds N] [--duration S] [--bytes B] [--idle N]
-# NAME (default "module") names the configuration of each module. --idle N
+#                      [--listen]
+# NAME (default "module") names the configuration of each module. --listen
+# also runs each module with a live listener, configuration NAME+listen:
+# `tcpstates watch -L 1 -j`, which receives and parses every event over
+# netlink and prints none (its port filter matches nothing). --idle N
 # holds N idle loopback connections open through every run (the module is
 # then loaded with conn_max=65536, so that they do not crowd the churn's
 # entries out of the table).
 set -uo pipefail
 
 declare -A kos=()
-churn='' cli='' rounds=5 duration=5 bytes=0 idle=0
+churn='' cli='' rounds=5 duration=5 bytes=0 idle=0 listen=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko)
@@ -38,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--duration) duration=$2; shift 2 ;;
 	--bytes) bytes=$2; shift 2 ;;
 	--idle) idle=$2; shift 2 ;;
+	--listen) listen=1; shift ;;
 	*) echo "scaling-vm: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -52,25 +57,48 @@ say() { echo "# $*"; }
 emit() { echo "BENCH $*"; }
 jget() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
 # events so far (every version of the module has this line)
-events() { awk '$1 == "events" { print $2 }' /proc/tcpstates_stats; }
+events() { stat events; }
+stat() { awk -v k="$1" '$1 == k { print $2 }' /proc/tcpstates_stats; }
 loaded() { grep -q '^tcpstates ' /proc/modules; }
 unload() { if loaded; then rmmod tcpstates; fi; }
 
 # one CONFIG CPUS ROUND PORT
+# CONFIG: none, a module's NAME, or NAME+listen (the module and a listener)
 one() {
-	local cfg=$1 n=$2 round=$3 port=$4 out s0 s1 ev=0
+	local cfg=$1 n=$2 round=$3 port=$4 out s0 s1 ev=0 ko=${1%+listen} lp='' m0 m1 f0 f1 extra=''
 	unload
-	[ "$cfg" = none ] || insmod "${kos[$cfg]}" "${params[@]}" || return 1
+	[ "$cfg" = none ] || insmod "${kos[$ko]}" "${params[@]}" || return 1
+	if [ "$cfg" != "$ko" ]; then
+		"$cli" watch -L 1 -j >/dev/null 2>/tmp/listen.err &
+		lp=$!
+	fi
 	sleep 1
-	[ "$cfg" = none ] || s0=$(events)
+	if [ "$cfg" != none ]; then
+		s0=$(events)
+		m0=$(stat mcast_sent)
+		f0=$(( $(stat mcast_failed) + $(stat mcast_overrun) + $(stat mcast_nomem) ))
+	fi
 	out=$(timeout -k 5 "$limit" "$churn" -4 -t "$n" -P -b "$bytes" -p "$port" \
-		-d "$duration" -q -j) || { say "churn failed ($cfg, $n CPUs)"; unload; return 1; }
+		-d "$duration" -q -j) || { say "churn failed ($cfg, $n CPUs)"; [ -z "$lp" ] || kill "$lp"; unload; return 1; }
 	if [ "$cfg" != none ]; then
 		s1=$(events)
 		ev=$((s1 - s0))
 	fi
+	if [ -n "$lp" ]; then
+		# until the sender has sent what happened, then what it lost
+		for _ in $(seq 60); do
+			m1=$(stat mcast_sent)
+			[ $((m1 - m0)) -ge "$ev" ] && break
+			sleep 0.5
+		done
+		f1=$(( $(stat mcast_failed) + $(stat mcast_overrun) + $(stat mcast_nomem) ))
+		kill "$lp"
+		wait "$lp" 2>/dev/null
+		[ "$m1" -gt "$m0" ] || say "$cfg: the listener got nothing: $(head -c 300 /tmp/listen.err)"
+		extra=",\"mcast_sent\":$((m1 - m0)),\"mcast_lost\":$((f1 - f0))"
+	fi
 	unload
-	emit "{\"kind\":\"scale\",\"config\":\"$cfg\",\"cpus\":$n,\"round\":$round,\"bytes\":$bytes,\"idle\":$idle,\"connections\":$(jget connections "$out"),\"seconds\":$(jget seconds "$out"),\"conn_per_sec\":$(jget conn_per_sec "$out"),\"events\":$ev}"
+	emit "{\"kind\":\"scale\",\"config\":\"$cfg\",\"cpus\":$n,\"round\":$round,\"bytes\":$bytes,\"idle\":$idle,\"connections\":$(jget connections "$out"),\"seconds\":$(jget seconds "$out"),\"conn_per_sec\":$(jget conn_per_sec "$out"),\"events\":$ev$extra}"
 }
 
 params=()
@@ -99,7 +127,11 @@ signal.pause()' "$idle" >/tmp/idle.out 2>&1 &
 fi
 say "scaling: $ncpu CPUs, $rounds rounds of ${duration} s runs, $bytes bytes each way, $idle idle connections"
 runs=()
-for cfg in none "${!kos[@]}"; do
+cfgs=(none "${!kos[@]}")
+if [ "$listen" = 1 ]; then
+	for k in "${!kos[@]}"; do cfgs+=("$k+listen"); done
+fi
+for cfg in "${cfgs[@]}"; do
 	for n in 1 "$ncpu"; do
 		runs+=("$cfg $n")
 	done
