@@ -89,6 +89,7 @@ static void tcpstates_tx_group(struct net *net, bool all,
 			       const struct tcpstates_event *evs,
 			       unsigned int n)
 {
+	const struct tcpstates_event *e;
 	struct tcpstates_viewer v;
 	struct tcpstates_event ev;
 	struct sk_buff *skb = NULL;
@@ -98,26 +99,31 @@ static void tcpstates_tx_group(struct net *net, bool all,
 	for (i = 0; i < n; i++) {
 		if (!tcpstates_view_sees(&v, evs[i].ep.netns_id))
 			continue;
-		ev = evs[i];
-		tcpstates_view_event(&v, &ev);
-		if (skb && tcpstates_nl_fill_event(skb, &ev,
-						   all ? ev.all_prev : ev.ns_prev,
-						   0, 0, 0, TCPSTATES_CMD_EVENT) == 0) {
-			queued++;
-			continue;
+		e = &evs[i];
+		if (!tcpstates_view_whole(&v)) {	/* a copy to cut */
+			ev = evs[i];
+			tcpstates_view_event(&v, &ev);
+			e = &ev;
 		}
-		if (skb)	/* full */
-			tcpstates_tx_send(net, all, skb, queued);
-		queued = 0;
-		skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+		if (skb && tcpstates_nl_fill_event(skb, e,
+						   all ? e->all_prev : e->ns_prev,
+						   0, 0, 0, TCPSTATES_CMD_EVENT)) {
+			tcpstates_tx_send(net, all, skb, queued);	/* full */
+			skb = NULL;
+		}
 		if (!skb) {
-			tcpstates_count(TCPSTATES_C_MCAST_NOMEM, 1);
-			continue;
+			queued = 0;
+			skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+			if (!skb) {
+				tcpstates_count(TCPSTATES_C_MCAST_NOMEM, 1);
+				continue;
+			}
+			if (tcpstates_nl_fill_event(skb, e,
+						    all ? e->all_prev : e->ns_prev,
+						    0, 0, 0, TCPSTATES_CMD_EVENT))
+				continue;	/* cannot be: an event fits */
 		}
-		if (tcpstates_nl_fill_event(skb, &ev,
-					    all ? ev.all_prev : ev.ns_prev,
-					    0, 0, 0, TCPSTATES_CMD_EVENT) == 0)
-			queued++;
+		queued++;
 	}
 	if (skb && queued)
 		tcpstates_tx_send(net, all, skb, queued);

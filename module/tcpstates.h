@@ -471,6 +471,7 @@ void tcpstates_viewer_of_request(struct tcpstates_viewer *v,
 void tcpstates_viewer_of_group(struct tcpstates_viewer *v, struct net *net,
 			       bool all);
 bool tcpstates_view_sees(const struct tcpstates_viewer *v, u64 netns_id);
+bool tcpstates_view_whole(const struct tcpstates_viewer *v);
 void tcpstates_view_event(const struct tcpstates_viewer *v,
 			  struct tcpstates_event *ev);
 void tcpstates_view_conn(const struct tcpstates_viewer *v,

@@ -101,11 +101,23 @@ bool tcpstates_view_sees(const struct tcpstates_viewer *v, u64 netns_id)
 	return v->all || netns_id == v->netns_id;
 }
 
+/**
+ * tcpstates_view_whole() - does the reader see every field of a record?
+ * @v: the reader
+ *
+ * Return: true when tcpstates_view_event() and tcpstates_view_conn() would
+ * change nothing (a reader with the namespace's secrets sees owners too).
+ */
+bool tcpstates_view_whole(const struct tcpstates_viewer *v)
+{
+	return v->secrets;
+}
+
 /* The owner as this reader may see it. */
 static void view_owner(const struct tcpstates_viewer *v,
 		       struct tcpstates_owner *o)
 {
-	if (v->secrets || !(o->known & TCPSTATES_OWNER_PROC) ||
+	if (tcpstates_view_whole(v) || !(o->known & TCPSTATES_OWNER_PROC) ||
 	    ((o->known & TCPSTATES_OWNER_UID) && o->uid == v->uid))
 		return;
 	o->tgid = 0;
@@ -123,7 +135,7 @@ void tcpstates_view_event(const struct tcpstates_viewer *v,
 			  struct tcpstates_event *ev)
 {
 	view_owner(v, &ev->owner);
-	if (v->secrets)
+	if (tcpstates_view_whole(v))
 		return;
 	ev->snd = 0;
 	ev->rcv = 0;
@@ -144,7 +156,7 @@ void tcpstates_view_conn(const struct tcpstates_viewer *v,
 			 struct tcpstates_conn *c)
 {
 	view_owner(v, &c->owner);
-	if (v->secrets)
+	if (tcpstates_view_whole(v))
 		return;
 	c->isn_local = 0;
 	c->isn_remote = 0;
