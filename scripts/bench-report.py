@@ -22,7 +22,11 @@ CONFIGS = [
 ]
 DESC = dict(CONFIGS)
 ORDER = [c for c, _ in CONFIGS]
-TARGET_RATIO = 0.98
+TARGET_RATIO = 0.98            # the exporter against the module alone (issue 18)
+# Issue 20's targets, ratios to untraced: the module alone, with a silent
+# listener, with `watch -j`; and watch's overhead against bpftrace's
+TARGETS = {"module": 0.95, "listen": 0.90, "watch": 0.85}
+TARGET_OF_BPFTRACE = 0.25
 STARVED = 0.85                 # a run whose qemu got < 85 % of the median host CPU share
 SENDER_BUF_EVENTS = 256        # module/netlink.c: TCPSTATES_TX_BUF
 HZ_GUEST = 250                 # Debian's kernels: CONFIG_HZ_250
@@ -360,19 +364,22 @@ def summarise(recs):
                                                "target": TARGET_RATIO,
                                                "met": ex["ratio_to_module"]["median"] >= TARGET_RATIO}
     w, tp, kp, md, ls = (configs.get(x) for x in ("watch", "bpftrace-tp", "bpftrace-kprobe", "module", "listen"))
+    for cfg, c in (("module", md), ("listen", ls), ("watch", w)):
+        if c and c.get("ratio"):
+            t[f"{cfg}_ratio"] = {"value": c["ratio"]["median"], "target": TARGETS[cfg],
+                                 "met": c["ratio"]["median"] >= TARGETS[cfg]}
     if w and w.get("ratio"):
-        t["watch_keeps_98pct"] = {"value": w["ratio"]["median"], "target": TARGET_RATIO,
-                                  "met": w["ratio"]["median"] >= TARGET_RATIO}
         for name, bt in (("bpftrace-tp", tp), ("bpftrace-kprobe", kp)):
             if bt and bt.get("ratio"):
                 ow, ob = w["overhead"], bt["overhead"]
-                t[f"watch_overhead_le_third_of_{name}"] = {
+                t[f"watch_overhead_vs_{name}"] = {
                     "watch_overhead": ow, "bpftrace_overhead": ob,
-                    "fraction": ow / ob if ob > 0 else None,
-                    "met": ob > 0 and ow <= ob / 3}
+                    "fraction": ow / ob if ob > 0 else None, "target": TARGET_OF_BPFTRACE,
+                    "met": ob > 0 and ow <= ob * TARGET_OF_BPFTRACE}
         t["no_loss_to_one_listener"] = {"lost": w["lost"], "lost_at_max": w["lost_at_max"],
                                         "listen_lost": (ls["mcast_failed"] + ls["mcast_overrun"] + ls["mcast_nomem"])
                                         if ls else None,
+                                        "listen_recovered": ls["recovered"] if ls else None,
                                         "max_conn_per_sec": w["max_conn_per_sec"],
                                         "met": w["lost"] == 0}
     if bounded:
@@ -440,10 +447,12 @@ def markdown(s):
     t = s["targets"]
     w, md, ls = cf.get("watch"), cf.get("module"), cf.get("listen")
     if w and w.get("ratio"):
-        p("- Throughput under tcpstates + a live `tcpstates watch -j`: **%s** of untraced (target >= 98 %%: %s); "
-          "module alone %s, with a listener that prints nothing %s." % (
-              pct(w["ratio"]["median"]), "met" if w["ratio"]["median"] >= TARGET_RATIO else "**missed**",
-              pct(md["ratio"]["median"]) if md else "-", pct(ls["ratio"]["median"]) if ls else "-"))
+        p("- Throughput under tcpstates + a live `tcpstates watch -j`: **%s** of untraced (target >= %s: %s); "
+          "module alone %s (target >= %s), with a listener that prints nothing %s (target >= %s)." % (
+              pct(w["ratio"]["median"]), pct(TARGETS["watch"], 0),
+              "met" if w["ratio"]["median"] >= TARGETS["watch"] else "**missed**",
+              pct(md["ratio"]["median"]) if md else "-", pct(TARGETS["module"], 0),
+              pct(ls["ratio"]["median"]) if ls else "-", pct(TARGETS["listen"], 0)))
     for name in ("bpftrace-tp", "bpftrace-kprobe", "bcc"):
         c = cf.get(name)
         if c and c.get("ratio"):
@@ -558,10 +567,12 @@ def markdown(s):
               k or 0, num(w["tw_end_events"]), num(w["listener_events"])))
     ls = cf.get("listen")
     if ls:
-        p("| listen (module counters) | %s | - | %s | %s | mcast_failed + mcast_overrun + mcast_nomem |" % (
+        p("| listen (module counters) | %s | - | %s | %s | mcast_failed %d + mcast_overrun %d + mcast_nomem %d, "
+          "missed by the multicast; the listener saw the gaps and fetched %s of them back from the ring |" % (
             num(ls["events_happened"]), num(ls["mcast_failed"] + ls["mcast_overrun"] + ls["mcast_nomem"]),
             pct((ls["mcast_failed"] + ls["mcast_overrun"] + ls["mcast_nomem"]) / ls["events_happened"]
-                if ls["events_happened"] else None, 3)))
+                if ls["events_happened"] else None, 3),
+            ls["mcast_failed"], ls["mcast_overrun"], ls["mcast_nomem"], num(ls["recovered"])))
     for cfg in ("bpftrace-tp", "bpftrace-kprobe", "bcc"):
         c = cf.get(cfg)
         if not c:
@@ -684,21 +695,24 @@ def markdown(s):
     t = s["targets"]
     p("| target | result | met |")
     p("|---|---|---|")
-    if "watch_keeps_98pct" in t:
-        x = t["watch_keeps_98pct"]
-        p("| module + live listener keeps >= 98 %% of untraced throughput | %s | %s |" % (
-            pct(x["value"]), "yes" if x["met"] else "**no**"))
-    for name in ("bpftrace-tp", "bpftrace-kprobe"):
-        x = t.get(f"watch_overhead_le_third_of_{name}")
+    for cfg, what in (("module", "the module alone"), ("listen", "module + a listener that prints nothing"),
+                      ("watch", "module + `watch -j`")):
+        x = t.get(f"{cfg}_ratio")
         if x:
-            p("| its overhead <= 1/3 of %s's | %s vs %s (%s of it) | %s |" % (
+            p("| %s keeps >= %s of untraced throughput | %s | %s |" % (
+                what, pct(x["target"], 0), pct(x["value"]), "yes" if x["met"] else "**no**"))
+    for name in ("bpftrace-tp", "bpftrace-kprobe"):
+        x = t.get(f"watch_overhead_vs_{name}")
+        if x:
+            p("| `watch -j`'s overhead <= 1/4 of %s's | %s vs %s (%s of it) | %s |" % (
                 name, pct(x["watch_overhead"]), pct(x["bpftrace_overhead"]),
                 pct(x["fraction"], 0) if x["fraction"] is not None else "-", "yes" if x["met"] else "**no**"))
     if "no_loss_to_one_listener" in t:
         x = t["no_loss_to_one_listener"]
-        p("| 0 events lost to one listener at the VM's maximum churn | `watch -j`: %s lost in all rounds, %s in the fastest (%s conn/s); the listener that prints nothing: %s | %s |" % (
+        p("| 0 events lost to one listener at the VM's maximum churn | `watch -j`: %s lost in all rounds, %s in the fastest (%s conn/s); the listener that prints nothing: %s missed by the multicast, %s of them fetched back from the ring | %s |" % (
             num(x["lost"]), num(x["lost_at_max"]), f'{x["max_conn_per_sec"]:,.0f}',
             num(x.get("listen_lost")) if x.get("listen_lost") is not None else "-",
+            num(x.get("listen_recovered")) if x.get("listen_recovered") is not None else "-",
             "yes" if x["met"] else "**no**"))
     if "exporter_keeps_98pct_of_module" in t:
         x = t["exporter_keeps_98pct_of_module"]
@@ -844,7 +858,7 @@ def markdown(s):
         if "watch" in pf:
             u = pf["watch"]["us_per_connection"]
             x += " perf: %.1f µs per event in user space (parse, filter, JSON) and %.1f in the kernel " \
-                 "(recv, poll, and copying the JSON, about 500 bytes per event, into the sink)." % (
+                 "(recv, poll, and copying the JSON, 600 to 750 bytes per event, into the sink)." % (
                      u.get("reader: user", 0) / kk, u.get("reader: kernel", 0) / kk)
         notes.append(x)
     tp = cf.get("bpftrace-tp")
@@ -865,8 +879,7 @@ def markdown(s):
                  "calls, context switches, interrupts-off sections and `rep movs`/`rep stos` copies are "
                  "far dearer under TCG than on hardware. On real hardware a reader on an idle core costs "
                  "the traced workload only the probes and the kernel's sending work; here every µs any "
-                 "reader spends is taken from the churn, which is why no reader can keep 98 %: the module "
-                 "alone, with no reader, already costs more than 2 %.")
+                 "reader spends is taken from the churn.")
     for n in notes:
         p("- " + n)
     p("")
@@ -893,7 +906,7 @@ def chart(s, path):
         loss.append(x)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5), gridspec_kw={"width_ratios": [3, 2]})
     bars = ax.bar(names, med, yerr=[lo, hi], capsize=5, color=[colors.get(c, "#999") for c in names])
-    ax.axhline(TARGET_RATIO, color="red", linestyle="--", linewidth=1, label="target for watch: 0.98")
+    ax.axhline(TARGETS["watch"], color="red", linestyle="--", linewidth=1, label="target for watch: %.2f" % TARGETS["watch"])
     ax.set_ylabel("throughput / no tracer (median, min-max over rounds)")
     ax.set_ylim(0, max(1.1, max(m + h for m, h in zip(med, hi)) + 0.05))
     for b, m, l in zip(bars, med, loss):
