@@ -16,18 +16,19 @@
 #
 # Usage: scaling-vm.sh --ko [NAME=]KO... --churn CHURN --cli CLI
 #                      [--rounds N] [--duration S] [--bytes B] [--idle N]
-#                      [--listen]
+#                      [--listen] [--param NAME=VALUE]...
 # NAME (default "module") names the configuration of each module. --listen
 # also runs each module with a live listener, configuration NAME+listen:
 # `tcpstates watch -L 1 -j`, which receives and parses every event over
-# netlink and prints none (its port filter matches nothing). --idle N
+# netlink and prints none (its port filter matches nothing). --param
+# passes a module parameter to every module loaded. --idle N
 # holds N idle loopback connections open through every run (the module is
 # then loaded with conn_max=65536, so that they do not crowd the churn's
 # entries out of the table).
 set -uo pipefail
 
 declare -A kos=()
-churn='' cli='' rounds=5 duration=5 bytes=0 idle=0 listen=0
+churn='' cli='' rounds=5 duration=5 bytes=0 idle=0 listen=0 extra_params=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko)
@@ -43,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--bytes) bytes=$2; shift 2 ;;
 	--idle) idle=$2; shift 2 ;;
 	--listen) listen=1; shift ;;
+	--param) extra_params+=("$2"); shift 2 ;;
 	*) echo "scaling-vm: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -101,10 +103,10 @@ one() {
 	emit "{\"kind\":\"scale\",\"config\":\"$cfg\",\"cpus\":$n,\"round\":$round,\"bytes\":$bytes,\"idle\":$idle,\"connections\":$(jget connections "$out"),\"seconds\":$(jget seconds "$out"),\"conn_per_sec\":$(jget conn_per_sec "$out"),\"events\":$ev$extra}"
 }
 
-params=()
+params=("${extra_params[@]}")
 if [ "$idle" -gt 0 ]; then
 	# N idle connections, both ends held by one process until the end
-	params=(conn_max=65536)
+	params+=(conn_max=65536)
 	python3 -c '
 import resource, signal, socket, sys
 n = int(sys.argv[1])
