@@ -131,7 +131,7 @@ for cfg in cfgs[1:]:
 lis = [r for r in runs if "mcast_sent" in r]
 if lis:
     print()
-    print("Listeners: %d events sent to them, %d lost (mcast_failed + mcast_overrun + mcast_nomem) in %d runs." %
+    print("Listeners: %d events sent to them, %d missed by the multicast (mcast_failed + mcast_overrun + mcast_nomem; a listener sees each gap) in %d runs." %
           (sum(r["mcast_sent"] for r in lis), sum(r["mcast_lost"] for r in lis), len(lis)))
 ' | tee "$md"
 log "== written $md"

@@ -58,9 +58,10 @@ limit=$((${duration%.*} * 3 + 60))
 say() { echo "# $*"; }
 emit() { echo "BENCH $*"; }
 jget() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
+# counter NAME: a counter from /proc/tcpstates_stats
+counter() { awk -v k="$1" '$1 == k { print $2 }' /proc/tcpstates_stats; }
 # events so far (every version of the module has this line)
-events() { stat events; }
-stat() { awk -v k="$1" '$1 == k { print $2 }' /proc/tcpstates_stats; }
+events() { counter events; }
 loaded() { grep -q '^tcpstates ' /proc/modules; }
 unload() { if loaded; then rmmod tcpstates; fi; }
 
@@ -77,8 +78,8 @@ one() {
 	sleep 1
 	if [ "$cfg" != none ]; then
 		s0=$(events)
-		m0=$(stat mcast_sent)
-		f0=$(( $(stat mcast_failed) + $(stat mcast_overrun) + $(stat mcast_nomem) ))
+		m0=$(counter mcast_sent)
+		f0=$(( $(counter mcast_failed) + $(counter mcast_overrun) + $(counter mcast_nomem) ))
 	fi
 	out=$(timeout -k 5 "$limit" "$churn" -4 -t "$n" -P -b "$bytes" -p "$port" \
 		-d "$duration" -q -j) || { say "churn failed ($cfg, $n CPUs)"; [ -z "$lp" ] || kill "$lp"; unload; return 1; }
@@ -89,11 +90,11 @@ one() {
 	if [ -n "$lp" ]; then
 		# until the sender has sent what happened, then what it lost
 		for _ in $(seq 60); do
-			m1=$(stat mcast_sent)
+			m1=$(counter mcast_sent)
 			[ $((m1 - m0)) -ge "$ev" ] && break
 			sleep 0.5
 		done
-		f1=$(( $(stat mcast_failed) + $(stat mcast_overrun) + $(stat mcast_nomem) ))
+		f1=$(( $(counter mcast_failed) + $(counter mcast_overrun) + $(counter mcast_nomem) ))
 		kill "$lp"
 		wait "$lp" 2>/dev/null
 		[ "$m1" -gt "$m0" ] || say "$cfg: the listener got nothing: $(head -c 300 /tmp/listen.err)"
