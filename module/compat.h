@@ -45,6 +45,7 @@
 #define _TCPSTATES_COMPAT_H
 
 #include <linux/cgroup.h>
+#include <linux/mm.h>
 #include <linux/ptrace.h>
 #include <net/sock.h>
 #include <net/net_namespace.h>
@@ -155,5 +156,15 @@ tcpstates_listen_bucket(struct inet_hashinfo *h, unsigned int i)
 	return &h->lhash2[i];
 }
 #endif
+
+/* A mapping that can never be made writable (mprotect included). */
+static inline void tcpstates_vma_no_write(struct vm_area_struct *vma)
+{
+#ifdef TCPSTATES_VM_FLAGS_API
+	vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC);
+#else
+	vma->vm_flags &= ~(VM_MAYWRITE | VM_MAYEXEC);
+#endif
+}
 
 #endif /* _TCPSTATES_COMPAT_H */

@@ -91,9 +91,12 @@ static int __init tcpstates_init(void)
 	ret = tcpstates_proc_init();
 	if (ret)
 		goto out_free_aggr;
-	ret = tcpstates_nl_init();
+	ret = tcpstates_map_init();
 	if (ret)
 		goto out_remove_proc;
+	ret = tcpstates_nl_init();
+	if (ret)
+		goto out_remove_map;
 	ret = tcpstates_mcast_init();
 	if (ret)
 		goto out_unregister_nl;
@@ -110,6 +113,8 @@ out_stop_mcast:
 	tcpstates_mcast_exit();
 out_unregister_nl:
 	tcpstates_nl_exit();
+out_remove_map:
+	tcpstates_map_exit();
 out_remove_proc:
 	tcpstates_proc_exit();
 out_free_aggr:
@@ -128,6 +133,7 @@ static void __exit tcpstates_exit(void)
 	tcpstates_probe_exit();
 	tcpstates_mcast_exit();
 	tcpstates_nl_exit();
+	tcpstates_map_exit();
 	tcpstates_proc_exit();
 	tcpstates_aggr_exit();
 	tcpstates_netns_exit();

@@ -407,78 +407,20 @@ static __always_inline u8 *tcpstates_nla_addr(u8 *p, int type, u16 family,
 
 /*
  * The segments of the textbook's diagram an event stands for
- * (TCPSTATES_A_EVENT_SEG_*), from the connection's numbers as known then.
+ * (TCPSTATES_A_EVENT_SEG_*), in the order of their attributes.
  */
 static u8 *tcpstates_nla_segs(u8 *p, const struct tcpstates_event *ev)
 {
-	bool xl = ev->seqs & TCPSTATES_KNOW_ISN_LOCAL;
-	bool xr = ev->seqs & TCPSTATES_KNOW_ISN_REMOTE;
-	bool fl = ev->seqs & TCPSTATES_KNOW_FIN_LOCAL;
-	bool fr = ev->seqs & TCPSTATES_KNOW_FIN_REMOTE;
+	u32 seg[TCPSTATES_MAP_NSEGS];
+	u32 have = tcpstates_event_segs(ev, seg);
+	int i;
 
-#define TCPSTATES_T(o, n)	((o) << 4 | (n))
-	switch (TCPSTATES_T(ev->oldstate, ev->newstate)) {
-	case TCPSTATES_T(TCP_CLOSE, TCP_SYN_SENT):
-		if (xl)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYN_SEQ,
-					      ev->isn_local);
-		break;
-	case TCPSTATES_T(TCP_NEW_SYN_RECV, TCP_SYN_RECV):
-		if (xr)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYN_SEQ,
-					      ev->isn_remote);
-		if (xl)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYNACK_SEQ,
-					      ev->isn_local);
-		if (xr)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYNACK_ACK,
-					      ev->isn_remote + 1);
-		break;
-	case TCPSTATES_T(TCP_SYN_SENT, TCP_ESTABLISHED):
-		if (xr)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYNACK_SEQ,
-					      ev->isn_remote);
-		if (xl)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYNACK_ACK,
-					      ev->isn_local + 1);
-		if (xr)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_ACK,
-					      ev->isn_remote + 1);
-		break;
-	case TCPSTATES_T(TCP_SYN_RECV, TCP_ESTABLISHED):
-		if (xl)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_ACK,
-					      ev->isn_local + 1);
-		break;
-	case TCPSTATES_T(TCP_ESTABLISHED, TCP_FIN_WAIT1):
-	case TCPSTATES_T(TCP_CLOSE_WAIT, TCP_LAST_ACK):
-		if (fl)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_FIN_SEQ,
-					      ev->fin_local);
-		break;
-	case TCPSTATES_T(TCP_FIN_WAIT1, TCP_FIN_WAIT2):
-	case TCPSTATES_T(TCP_LAST_ACK, TCP_CLOSE):
-	case TCPSTATES_T(TCP_CLOSING, TCP_TIME_WAIT):
-		if (fl)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_FIN_ACK,
-					      ev->fin_local + 1);
-		break;
-	case TCPSTATES_T(TCP_FIN_WAIT1, TCP_CLOSING):
-		if (fr)
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_FIN_SEQ,
-					      ev->fin_remote);
-		break;
-	case TCPSTATES_T(TCP_ESTABLISHED, TCP_CLOSE_WAIT):
-	case TCPSTATES_T(TCP_FIN_WAIT2, TCP_TIME_WAIT):
-		if (fr) {
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_FIN_SEQ,
-					      ev->fin_remote);
-			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_FIN_ACK,
-					      ev->fin_remote + 1);
-		}
-		break;
-	}
-#undef TCPSTATES_T
+	BUILD_BUG_ON(TCPSTATES_A_EVENT_SEG_FIN_ACK - TCPSTATES_A_EVENT_SEG_SYN_SEQ !=
+		     TCPSTATES_MAP_NSEGS - 1);
+	for (i = 0; i < TCPSTATES_MAP_NSEGS; i++)
+		if (have & TCPSTATES_MAP_SEG(i))
+			p = tcpstates_nla_u32(p, TCPSTATES_A_EVENT_SEG_SYN_SEQ + i,
+					      seg[i]);
 	return p;
 }
 

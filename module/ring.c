@@ -35,7 +35,9 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
+#include <net/tcp_states.h>
 
 #include "tcpstates.h"
 
@@ -61,6 +63,10 @@ static struct {
 	atomic64_t tx_overrun;
 	atomic64_t partial;
 	u32 mask;
+	struct tcpstates_map_rec *map;	/* the mapped ring */
+	size_t map_bytes;
+	atomic_t mappers;		/* mapped readers there */
+	struct delayed_work *map_work;	/* queued when they have news */
 } ring;
 
 /* The sequence number the next event will get */
@@ -90,6 +96,12 @@ int tcpstates_ring_init(unsigned int size)
 	ring.slots = kvcalloc(size, sizeof(*ring.slots), GFP_KERNEL);
 	if (!ring.slots)
 		return -ENOMEM;
+	ring.map_bytes = PAGE_ALIGN(size * sizeof(*ring.map));
+	ring.map = vmalloc_user(ring.map_bytes);
+	if (!ring.map)
+		goto out_free_slots;
+	atomic_set(&ring.mappers, 0);
+	ring.map_work = NULL;
 	for (i = 0; i < size; i++)
 		raw_spin_lock_init(&ring.slots[i].lock);
 	ring.mask = size - 1;
@@ -98,6 +110,11 @@ int tcpstates_ring_init(unsigned int size)
 	atomic64_set(&ring.partial, 0);
 	ring.consumer = NULL;
 	return 0;
+
+out_free_slots:
+	kvfree(ring.slots);
+	ring.slots = NULL;
+	return -ENOMEM;
 }
 
 /**
@@ -105,6 +122,8 @@ int tcpstates_ring_init(unsigned int size)
  */
 void tcpstates_ring_exit(void)
 {
+	vfree(ring.map);	/* no longer mapped: see map.c */
+	ring.map = NULL;
 	kvfree(ring.slots);
 	ring.slots = NULL;
 }
@@ -121,6 +140,156 @@ void tcpstates_ring_set_consumer(const struct tcpstates_ring_consumer *c)
 }
 
 /**
+ * tcpstates_event_segs() - the segments of the textbook's diagram an event
+ *	stands for, from the connection's numbers as known then
+ * @ev: the event
+ * @seg: filled in, by enum tcpstates_map_seg
+ *
+ * Return: TCPSTATES_MAP_SEG(i) for each @seg[i] set.
+ */
+u32 tcpstates_event_segs(const struct tcpstates_event *ev,
+			 u32 seg[TCPSTATES_MAP_NSEGS])
+{
+	bool xl = ev->seqs & TCPSTATES_KNOW_ISN_LOCAL;
+	bool xr = ev->seqs & TCPSTATES_KNOW_ISN_REMOTE;
+	bool fl = ev->seqs & TCPSTATES_KNOW_FIN_LOCAL;
+	bool fr = ev->seqs & TCPSTATES_KNOW_FIN_REMOTE;
+	u32 have = 0;
+
+#define TCPSTATES_T(o, n)	((o) << 4 | (n))
+#define TCPSTATES_SEG(known, i, v)				\
+	do {							\
+		if (known) {					\
+			seg[TCPSTATES_MAP_SEG_##i] = (v);	\
+			have |= TCPSTATES_MAP_SEG(TCPSTATES_MAP_SEG_##i); \
+		}						\
+	} while (0)
+	switch (TCPSTATES_T(ev->oldstate, ev->newstate)) {
+	case TCPSTATES_T(TCP_CLOSE, TCP_SYN_SENT):
+		TCPSTATES_SEG(xl, SYN_SEQ, ev->isn_local);
+		break;
+	case TCPSTATES_T(TCP_NEW_SYN_RECV, TCP_SYN_RECV):
+		TCPSTATES_SEG(xr, SYN_SEQ, ev->isn_remote);
+		TCPSTATES_SEG(xl, SYNACK_SEQ, ev->isn_local);
+		TCPSTATES_SEG(xr, SYNACK_ACK, ev->isn_remote + 1);
+		break;
+	case TCPSTATES_T(TCP_SYN_SENT, TCP_ESTABLISHED):
+		TCPSTATES_SEG(xr, SYNACK_SEQ, ev->isn_remote);
+		TCPSTATES_SEG(xl, SYNACK_ACK, ev->isn_local + 1);
+		TCPSTATES_SEG(xr, ACK, ev->isn_remote + 1);
+		break;
+	case TCPSTATES_T(TCP_SYN_RECV, TCP_ESTABLISHED):
+		TCPSTATES_SEG(xl, ACK, ev->isn_local + 1);
+		break;
+	case TCPSTATES_T(TCP_ESTABLISHED, TCP_FIN_WAIT1):
+	case TCPSTATES_T(TCP_CLOSE_WAIT, TCP_LAST_ACK):
+		TCPSTATES_SEG(fl, FIN_SEQ, ev->fin_local);
+		break;
+	case TCPSTATES_T(TCP_FIN_WAIT1, TCP_FIN_WAIT2):
+	case TCPSTATES_T(TCP_LAST_ACK, TCP_CLOSE):
+	case TCPSTATES_T(TCP_CLOSING, TCP_TIME_WAIT):
+		TCPSTATES_SEG(fl, FIN_ACK, ev->fin_local + 1);
+		break;
+	case TCPSTATES_T(TCP_FIN_WAIT1, TCP_CLOSING):
+		TCPSTATES_SEG(fr, FIN_SEQ, ev->fin_remote);
+		break;
+	case TCPSTATES_T(TCP_ESTABLISHED, TCP_CLOSE_WAIT):
+	case TCPSTATES_T(TCP_FIN_WAIT2, TCP_TIME_WAIT):
+		TCPSTATES_SEG(fr, FIN_SEQ, ev->fin_remote);
+		TCPSTATES_SEG(fr, FIN_ACK, ev->fin_remote + 1);
+		break;
+	}
+#undef TCPSTATES_SEG
+#undef TCPSTATES_T
+	return have;
+}
+
+/* Known if not TCPSTATES_UNKNOWN: @bit, else 0 */
+static u32 ring_map_known(u64 v, u32 bit)
+{
+	return v != TCPSTATES_UNKNOWN ? bit : 0;
+}
+
+/* The event into its mapped record: the slot's lock held */
+static void ring_map_write(struct tcpstates_map_rec *r,
+			   const struct tcpstates_event *ev)
+{
+	const struct tcpstates_endpoints *ep = &ev->ep;
+	u32 gen = r->gen;
+	u32 known;
+
+	WRITE_ONCE(r->gen, gen + 1);
+	smp_wmb();	/* odd before the fields: pairs with the reader's acquire */
+	known = tcpstates_event_segs(ev, r->seg) |
+		ring_map_known(ev->prev_ns, TCPSTATES_MAP_PREV_NS) |
+		ring_map_known(ev->life_ns, TCPSTATES_MAP_LIFE_NS);
+	r->seq = ev->seq;
+	r->time_ns = ev->ts_ns;
+	r->prev_ns = ev->prev_ns;
+	r->life_ns = ev->life_ns;
+	r->cookie = ev->cookie;
+	r->netns_id = ep->netns_id;
+	r->cgroup_id = ev->cgroup_id;
+	r->snd_nxt = ev->snd;
+	r->rcv_nxt = ev->rcv;
+	if (ev->known & TCPSTATES_EV_SND)
+		known |= TCPSTATES_MAP_SND_NXT;
+	if (ev->known & TCPSTATES_EV_RCV)
+		known |= TCPSTATES_MAP_RCV_NXT;
+	r->err = ev->err;
+	if (ev->cause == TCPSTATES_CAUSE_ERROR)
+		known |= TCPSTATES_MAP_ERRNO;
+	r->hs_retrans = ev->hs_retrans;
+	r->hs_wait_ns = ev->hs_wait_ns;
+	if (ev->known & TCPSTATES_EV_HS) {
+		known |= TCPSTATES_MAP_HS_RETRANS |
+			 ring_map_known(ev->hs_wait_ns, TCPSTATES_MAP_HS_WAIT_NS);
+	}
+	if (ev->known & TCPSTATES_EV_DATA) {
+		known |= TCPSTATES_MAP_DATA;
+		r->bytes_acked = ev->data.bytes_acked;
+		r->bytes_received = ev->data.bytes_received;
+		r->segs_out = ev->data.segs_out;
+		r->segs_in = ev->data.segs_in;
+		r->retrans = ev->data.retrans;
+		r->rto = ev->data.rto;
+		r->tlp = ev->data.tlp;
+		r->srtt_us = ev->data.srtt_us;
+		r->min_rtt_us = ev->data.min_rtt_us;
+	}
+	if (ev->known & TCPSTATES_EV_DROP) {
+		known |= TCPSTATES_MAP_DROP;
+		r->syn_drops = ev->drop.syn_drops;
+		r->ack_drops = ev->drop.ack_drops;
+		r->drops_suppressed = ev->drop.suppressed;
+		r->acceptq_len = ev->drop.acceptq_len;
+		r->acceptq_max = ev->drop.acceptq_max;
+	}
+	r->flags = ev->flags;
+	r->netns = ep->netns_ino;
+	r->family = ep->family;
+	r->local_port = ntohs(ep->sport);
+	r->remote_port = ntohs(ep->dport);
+	memcpy(r->local_addr, &ep->saddr, sizeof(r->local_addr));
+	memcpy(r->remote_addr, &ep->daddr, sizeof(r->remote_addr));
+	r->oldstate = ev->oldstate;
+	r->newstate = ev->newstate;
+	r->cause = ev->cause;
+	r->role = ev->role;
+	r->tgid = ev->owner.tgid;
+	r->pid = ev->owner.pid;
+	r->uid = ev->owner.uid;
+	memcpy(r->comm, ev->owner.comm, sizeof(r->comm));
+	if (ev->owner.known & TCPSTATES_OWNER_UID)
+		known |= TCPSTATES_MAP_OWNER_UID;
+	if (ev->owner.known & TCPSTATES_OWNER_PROC)
+		known |= TCPSTATES_MAP_OWNER_PROC;
+	r->known = known;
+	smp_wmb();	/* the fields before even: pairs with its fence */
+	WRITE_ONCE(r->gen, gen + 2);
+}
+
+/**
  * tcpstates_ring_push() - append one event, overwriting the oldest if full
  * @ev: the event; its @seq, @watched and chain link are filled in here
  * @net: its network namespace
@@ -133,6 +302,7 @@ void tcpstates_ring_push(struct tcpstates_event *ev, struct net *net)
 {
 	const struct tcpstates_ring_consumer *c = READ_ONCE(ring.consumer);
 	struct tcpstates_slot *slot;
+	int mapped = 0;
 
 	lockdep_assert_irqs_disabled();
 	ev->watched = c && c->wants(net);
@@ -157,12 +327,18 @@ void tcpstates_ring_push(struct tcpstates_event *ev, struct net *net)
 			atomic64_inc(&ring.tx_overrun);
 		slot->ev = *ev;
 		slot->taken = false;
+		mapped = atomic_read(&ring.mappers);
+		if (mapped)
+			ring_map_write(&ring.map[ev->seq & ring.mask], ev);
 	} else if (ev->watched) {
 		atomic64_inc(&ring.tx_overrun);
 	}
 	raw_spin_unlock(&slot->lock);
 	if (ev->watched)
 		queue_delayed_work(system_wq, c->work, TCPSTATES_TX_DELAY);
+	if (mapped)
+		queue_delayed_work(system_wq, READ_ONCE(ring.map_work),
+				   TCPSTATES_TX_DELAY);
 }
 
 /*
@@ -234,7 +410,7 @@ void tcpstates_ring_stats(struct tcpstates_ring_stats *st)
 	st->overwritten = next - 1 > st->size ? next - 1 - st->size : 0;
 	st->tx_overrun = atomic64_read(&ring.tx_overrun);
 	st->partial = atomic64_read(&ring.partial);
-	st->bytes = (u64)st->size * sizeof(*ring.slots);
+	st->bytes = (u64)st->size * sizeof(*ring.slots) + ring.map_bytes;
 }
 
 /**
@@ -265,4 +441,71 @@ unsigned int tcpstates_ring_take(u64 *next, struct tcpstates_event *buf,
 	}
 	*next = seq;
 	return n;
+}
+
+/**
+ * tcpstates_ring_set_map_work() - whom to wake for mapped readers
+ * @work: queued (one tick later) when events come while a mapped reader
+ *	is there; set before the probes run, valid until they stopped
+ */
+void tcpstates_ring_set_map_work(struct delayed_work *work)
+{
+	WRITE_ONCE(ring.map_work, work);
+}
+
+/**
+ * tcpstates_ring_map_begin() - a mapped reader comes
+ *
+ * Process context.
+ *
+ * Return: the first event that will be in the mapped records for it.
+ */
+u64 tcpstates_ring_map_begin(void)
+{
+	atomic_inc(&ring.mappers);
+	/*
+	 * Against a producer's taking its number then reading mappers: either
+	 * it saw us, or its number is below the one read here.
+	 */
+	smp_mb__after_atomic();
+	return ring_next_seq();
+}
+
+/**
+ * tcpstates_ring_map_end() - a mapped reader goes
+ */
+void tcpstates_ring_map_end(void)
+{
+	atomic_dec(&ring.mappers);
+}
+
+/**
+ * tcpstates_ring_map_layout() - what a mapped reader needs to know
+ * @nrecs: the records (the ring's size)
+ *
+ * Return: the bytes that may be mapped.
+ */
+size_t tcpstates_ring_map_layout(u32 *nrecs)
+{
+	*nrecs = ring.mask + 1;
+	return ring.map_bytes;
+}
+
+/**
+ * tcpstates_ring_map_vma() - map the records into a reader's memory
+ * @vma: its mapping, read-only (the view checked), from offset 0
+ *
+ * Return: 0 or a negative errno (-EINVAL when larger than the records).
+ */
+int tcpstates_ring_map_vma(struct vm_area_struct *vma)
+{
+	return remap_vmalloc_range(vma, ring.map, vma->vm_pgoff);
+}
+
+/**
+ * tcpstates_ring_next_seq() - the sequence number the next event will get
+ */
+u64 tcpstates_ring_next_seq(void)
+{
+	return ring_next_seq();
 }

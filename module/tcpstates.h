@@ -7,7 +7,8 @@
  *   store    netns.c (per namespace), ring.c (events), conntable.c (table),
  *            aggr.c (aggregates)
  *   rules    view.c (who sees what), stats.c (the counters, read from all)
- *   views    procfs.c, netlink.c (family, dumps), mcast.c (live events)
+ *   views    procfs.c, netlink.c (family, dumps), mcast.c (live events),
+ *            map.c (the mapped ring)
  * Sources write into the store; views read it, through the rules; the
  * store calls neither (the ring wakes its consumer by queueing the work
  * item the consumer gave it). No source calls a view.
@@ -26,6 +27,7 @@ struct net;
 struct file;
 struct sk_buff;
 struct delayed_work;
+struct vm_area_struct;
 
 /* Ring size bounds, in events (module parameter ring_size). */
 #define TCPSTATES_RING_MIN	16U
@@ -423,6 +425,14 @@ void tcpstates_ring_stats(struct tcpstates_ring_stats *st);
 unsigned int tcpstates_ring_take(u64 *next, struct tcpstates_event *buf,
 				 unsigned int max);
 void tcpstates_ring_set_consumer(const struct tcpstates_ring_consumer *c);
+u32 tcpstates_event_segs(const struct tcpstates_event *ev,
+			 u32 seg[TCPSTATES_MAP_NSEGS]);
+void tcpstates_ring_set_map_work(struct delayed_work *work);
+u64 tcpstates_ring_map_begin(void);
+void tcpstates_ring_map_end(void);
+size_t tcpstates_ring_map_layout(u32 *nrecs);
+int tcpstates_ring_map_vma(struct vm_area_struct *vma);
+u64 tcpstates_ring_next_seq(void);
 
 /* conntable.c */
 int tcpstates_conn_init(unsigned int max);
@@ -472,6 +482,7 @@ void tcpstates_viewer_of_group(struct tcpstates_viewer *v, struct net *net,
 			       bool all);
 bool tcpstates_view_sees(const struct tcpstates_viewer *v, u64 netns_id);
 bool tcpstates_view_whole(const struct tcpstates_viewer *v);
+bool tcpstates_view_may_map(const struct tcpstates_viewer *v);
 void tcpstates_view_event(const struct tcpstates_viewer *v,
 			  struct tcpstates_event *ev);
 void tcpstates_view_conn(const struct tcpstates_viewer *v,
@@ -508,5 +519,9 @@ void tcpstates_mcast_exit(void);
 /* procfs.c */
 int tcpstates_proc_init(void);
 void tcpstates_proc_exit(void);
+
+/* map.c */
+int tcpstates_map_init(void);
+void tcpstates_map_exit(void);
 
 #endif /* _TCPSTATES_H */

@@ -17,6 +17,10 @@
  * - Namespaces are told apart by their id (netns.c), never by their inode
  *   number, which the kernel gives again to the next namespace made.
  *
+ * - The mapped ring (/proc/tcpstates_map) shows every field of every
+ *   namespace's events, as they are written, to whoever maps it: only a
+ *   reader that sees all that anyway may open it.
+ *
  * Netlink dumps and subscriptions need CAP_NET_ADMIN over the reader's
  * namespace to begin with (the family's flags), so netlink readers always
  * see the numbers of the namespaces they see; /proc is open to all, and
@@ -111,6 +115,17 @@ bool tcpstates_view_sees(const struct tcpstates_viewer *v, u64 netns_id)
 bool tcpstates_view_whole(const struct tcpstates_viewer *v)
 {
 	return v->secrets;
+}
+
+/**
+ * tcpstates_view_may_map() - may the reader open the mapped ring?
+ * @v: the reader of the file, at open
+ *
+ * Return: true when it sees every namespace, every field.
+ */
+bool tcpstates_view_may_map(const struct tcpstates_viewer *v)
+{
+	return v->may_all && tcpstates_view_whole(v);
 }
 
 /* The owner as this reader may see it. */

@@ -72,8 +72,10 @@ static const struct command commands[] = {
 	  "  --duration SECONDS       stop after SECONDS\n"
 	  "  --ladder                 draw each connection as a ladder when it closes\n"
 	  "  --rcvbuf BYTES           socket receive buffer (default 8 MiB)\n"
+	  "  --no-map                 netlink only, never the mapped ring\n"
 	  "Lost events are reported on stderr with counts, and fetched back from the\n"
-	  "ring while they are still there.\n"
+	  "ring while they are still there. Root in the initial namespaces reads the\n"
+	  "live events from the mapped ring (/proc/tcpstates_map), others by netlink.\n"
 	  "Examples:\n"
 	  "  tcpstates                                 every transition, live (as bcc's tcpstates)\n"
 	  "  tcpstates watch -L 443                    transitions of local port 443\n"
@@ -94,6 +96,7 @@ static const struct command commands[] = {
 	  "  --count N                stop after N connections\n"
 	  "  --duration SECONDS       stop after SECONDS\n"
 	  "  --rcvbuf BYTES           socket receive buffer (default 8 MiB)\n"
+	  "  --no-map                 netlink only, never the mapped ring\n"
 	  "Live by default, as watch. TX_BYTES and RX_BYTES are data bytes (sent and\n"
 	  "acked, received; not the SYN and FIN), RETRANS every segment sent again\n"
 	  "(SYNs included), RTT_MS the smoothed round-trip time at the close, CGROUP\n"
@@ -202,6 +205,7 @@ enum {
 	OPT_REPLAY,
 	OPT_LADDER,
 	OPT_RCVBUF,
+	OPT_NO_MAP,
 	OPT_RPORT,
 	OPT_ADDR,
 	OPT_PID,
@@ -338,6 +342,7 @@ int main(int argc, char **argv)
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "ladder", no_argument, NULL, OPT_LADDER },
 		{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+		{ "no-map", no_argument, NULL, OPT_NO_MAP },
 		{ "sort", required_argument, NULL, OPT_SORT },
 		{ "reverse", no_argument, NULL, OPT_REVERSE },
 		{ "ring", no_argument, NULL, OPT_RING },
@@ -444,6 +449,10 @@ int main(int argc, char **argv)
 				ts_usage_error("bad --rcvbuf '%s': want 1024 to 1073741824 bytes", optarg);
 			live = live ? live : "--rcvbuf";
 			break;
+		case OPT_NO_MAP:
+			o.no_map = true;
+			live = live ? live : "--no-map";
+			break;
 		case OPT_RING: o.ring = true; break;
 		case OPT_CGROUP:
 			e = ts_pred(TS_K_CGROUP, TS_EQ, 0);
@@ -530,9 +539,10 @@ int main(int argc, char **argv)
 		ts_usage_error("option %s is for watch and life only", live);
 	if (o.ring && cmd->run != cmd_life)
 		ts_usage_error("option %s is for life only", "--ring");
-	if (o.ring && (o.duration || o.rcvbuf))
+	if (o.ring && (o.duration || o.rcvbuf || o.no_map))
 		ts_usage_error("--ring reads the ring once: %s is for following live",
-			       o.duration ? "--duration" : "--rcvbuf");
+			       o.duration ? "--duration" :
+			       o.rcvbuf ? "--rcvbuf" : "--no-map");
 	if (o.sort && cmd->run != cmd_conns && cmd->run != cmd_listeners)
 		ts_usage_error("option %s is for conns and listeners only", "--sort");
 	if (o.duration && cmd->run != cmd_watch && cmd->run != cmd_summary &&

@@ -86,6 +86,7 @@ struct ts_opts {
 	bool life;			/* life: one line per closed connection */
 	bool ring;			/* life --ring: from the ring, then exit */
 	unsigned long long rcvbuf;	/* --rcvbuf; 0: default */
+	bool no_map;			/* --no-map: live events by netlink only */
 	const char *sort;
 	bool reverse;
 	const char *cookie;		/* show COOKIE */
@@ -224,6 +225,24 @@ int ts_subscribe(struct ts_nl *nl, const struct ts_filter *f);
 /* the subcommands */
 int cmd_events(struct ts_nl *nl, const struct ts_opts *o);
 int cmd_watch(struct ts_nl *nl, const struct ts_opts *o);
+
+/* map.c: the mapped ring, /proc/tcpstates_map */
+struct ts_map {
+	int fd;				/* -1: not open */
+	const unsigned char *base;
+	struct tcpstates_map_info info;
+	unsigned long long next;	/* the next event wanted */
+	unsigned long long lost;	/* overwritten before read */
+	unsigned long long torn;	/* copies made again */
+};
+
+/* 0, or a negative errno (-EPERM: not allowed; -ENOENT: no such file) */
+int ts_map_open(struct ts_map *m);
+void ts_map_close(struct ts_map *m);
+/* The next event: 1, or 0 when it is not there yet (m->lost grows on a jump) */
+int ts_map_next(struct ts_map *m, struct ts_nl_event *ev);
+/* Wait up to @timeout_ms for news: > 0 news, 0 none, or a negative errno */
+int ts_map_wait(struct ts_map *m, int timeout_ms);
 int cmd_conns(struct ts_nl *nl, const struct ts_opts *o);
 int cmd_stats(struct ts_nl *nl, const struct ts_opts *o);
 int cmd_show(struct ts_nl *nl, const struct ts_opts *o);

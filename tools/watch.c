@@ -23,6 +23,12 @@
  * Another namespace's events (-N) come only to the group of every
  * namespace, events-all: watch subscribes to it and keeps that
  * namespace's events (by the inode of the namespace file it holds open).
+ *
+ * A reader allowed to open the mapped ring (map.c: root in the initial
+ * namespaces) takes the live events from it instead of the multicast
+ * groups, unless told --no-map or watching another namespace: the same
+ * events, the same output, without a message each. There a gap is an
+ * overwritten event, lost for good (the ring no longer has it either).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -222,6 +228,69 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* How long to wait for news: 200 ms, less near the end; -1: the end */
+static int wait_ms(double end)
+{
+	double left;
+
+	if (!end)
+		return 200;
+	left = end - now_s();
+	if (left <= 0)
+		return -1;
+	return left * 1000 < 200 ? (int)(left * 1000) + 1 : 200;
+}
+
+static void map_lost(struct watch *w, unsigned long long n)
+{
+	if (!n)
+		return;
+	w->lost += n;
+	say("tcpstates: lost %llu events: overwritten in the ring before they were read (ring_size too small?)\n",
+	    n);
+}
+
+/*
+ * Follow the mapped ring from the event after w->last: the events of
+ * every namespace, or (without --all-netns) of the reader's own. PREV_SEQ
+ * is the previous event of the same, as the multicast groups give it.
+ */
+static void watch_map(struct watch *w, struct ts_map *m, double end)
+{
+	bool all = w->o->f.all_netns;
+	unsigned long long lost = m->lost, prev = w->last;
+	struct ts_nl_event ev;
+	int ret, timeout;
+
+	if (m->next < w->last + 1)
+		m->next = w->last + 1;
+	while (!done(w)) {
+		ret = ts_map_next(m, &ev);
+		if (ret > 0) {
+			if (!all && ev.netns_id != m->info.netns_id)
+				continue;
+			ev.prev_seq = prev;
+			prev = ev.seq;
+			emit(w, &ev);
+			w->last = ev.seq;
+			continue;
+		}
+		map_lost(w, m->lost - lost);
+		lost = m->lost;
+		ts_flush(stdout);
+		timeout = wait_ms(end);
+		if (timeout < 0)
+			break;
+		ret = ts_map_wait(m, timeout);
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "tcpstates: waiting on the mapped ring: %s\n",
+				strerror(-ret));
+			exit(1);
+		}
+	}
+	map_lost(w, m->lost - lost);
+}
+
 static void ladder_flush(void);
 
 /* stdout's buffer: glibc would make one of st_blksize (4 KiB) */
@@ -230,8 +299,10 @@ static char outbuf[1 << 16];
 int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 {
 	struct watch w = { .o = o };
+	struct ts_map map;
 	struct ts_nl dump;
 	double end = o->duration ? now_s() + o->duration : 0;
+	bool mapped = false;
 	int ret, timeout;
 
 	setvbuf(stdout, outbuf, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF,
@@ -240,11 +311,16 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 	if (ret)
 		ts_nl_fail(&dump, "netlink", ret, o);
 	w.dump = &dump;
-	nl->idle = flush_stdout;
-	ts_nl_set_rcvbuf(nl, o->rcvbuf ? (int)o->rcvbuf : 8 << 20);
-	ret = ts_subscribe(nl, &o->f);
-	if (ret)
-		ts_nl_fail(nl, "subscribing to live events", ret, o);
+	/* first: the events from its start_seq are for us */
+	if (!o->no_map && o->f.netns_fd < 0)
+		mapped = !ts_map_open(&map);
+	if (!mapped) {
+		nl->idle = flush_stdout;
+		ts_nl_set_rcvbuf(nl, o->rcvbuf ? (int)o->rcvbuf : 8 << 20);
+		ret = ts_subscribe(nl, &o->f);
+		if (ret)
+			ts_nl_fail(nl, "subscribing to live events", ret, o);
+	}
 	if (o->life)
 		w.out = ts_life_open(stdout, o, true);
 	else if (!o->ladder)
@@ -258,16 +334,14 @@ int cmd_watch(struct ts_nl *nl, const struct ts_opts *o)
 	else	/* from now on: what comes after the newest event is ours */
 		w.last = w.base.v[TCPSTATES_A_STATS_EVENTS];
 	w.started = true;
-	while (!done(&w)) {
-		timeout = 200;
-		if (end) {
-			double left = end - now_s();
-
-			if (left <= 0)
-				break;
-			if (left * 1000 < timeout)
-				timeout = (int)(left * 1000) + 1;
-		}
+	if (mapped) {
+		watch_map(&w, &map, end);
+		ts_map_close(&map);
+	}
+	while (!mapped && !done(&w)) {
+		timeout = wait_ms(end);
+		if (timeout < 0)
+			break;
 		ret = ts_nl_recv_events(nl, timeout, live_cb, &w);
 		/*
 		 * The socket overflowed: events after those still queued in it

@@ -546,4 +546,143 @@ enum tcpstates_aggr_attr {
 	TCPSTATES_A_AGGR_MAX = __TCPSTATES_A_AGGR_MAX - 1
 };
 
+/*
+ * The mapped ring: /proc/tcpstates_map, for one kind of reader, the one
+ * that sees every field of every namespace (CAP_NET_ADMIN in the initial
+ * user namespace, checked at open: anyone else gets EPERM). A live reader
+ * that takes the events from shared memory instead of netlink messages.
+ *
+ * read() of the open file returns one struct tcpstates_map_info (a read
+ * shorter than it fails with EINVAL). mmap() of the file, read-only and
+ * shared, from offset 0, up to TCPSTATES_MAP_INFO.map_size bytes, gives
+ * TCPSTATES_MAP_INFO.nrecs records of rec_size bytes each: the event
+ * numbered s is in record s % nrecs, written there as it happens, from
+ * the event numbered start_seq on, while the file is open. A writable
+ * mapping fails with EPERM.
+ *
+ * A record is being written while its @gen is odd. A reader reads @gen,
+ * copies the record, and reads @gen again (a read barrier between, as
+ * the kernel's seqcount): if it changed, or was odd, the copy is torn and
+ * the reader copies again. A record whose @seq is lower than the one
+ * wanted was not written yet; one whose @seq is higher means the wanted
+ * event was overwritten (the ring is full): the events from the wanted
+ * one up to @seq - nrecs are lost for good, and counted for every reader
+ * in TCPSTATES_A_STATS_RING_OVERWRITTEN.
+ *
+ * poll() reports the file readable when events came since the last
+ * poll() that reported so (shortly after they happen, batched as the
+ * multicast groups are); a reader reads the records from where it is,
+ * then polls again.
+ *
+ * A version 1 reader checks @version == 1 and takes @rec_size from the
+ * info: later versions only append fields to the record.
+ */
+#define TCPSTATES_MAP_VERSION	1
+
+/**
+ * struct tcpstates_map_info - what read() of /proc/tcpstates_map returns
+ * @version: TCPSTATES_MAP_VERSION
+ * @rec_size: bytes per record (at least sizeof(struct tcpstates_map_rec)
+ *	of version 1)
+ * @nrecs: records, a power of two (the ring's size)
+ * @pad: 0
+ * @start_seq: the first event written to the records for this file
+ * @netns_id: the opener's network namespace (TCPSTATES_A_EVENT_NETNS_ID)
+ * @map_size: bytes to map
+ */
+struct tcpstates_map_info {
+	__u32 version;
+	__u32 rec_size;
+	__u32 nrecs;
+	__u32 pad;
+	__u64 start_seq;
+	__u64 netns_id;
+	__u64 map_size;
+};
+
+/* struct tcpstates_map_rec.known: what the record holds besides the rest */
+#define TCPSTATES_MAP_PREV_NS		(1U << 0)	/* @prev_ns */
+#define TCPSTATES_MAP_LIFE_NS		(1U << 1)	/* @life_ns */
+#define TCPSTATES_MAP_SND_NXT		(1U << 2)	/* @snd_nxt */
+#define TCPSTATES_MAP_RCV_NXT		(1U << 3)	/* @rcv_nxt */
+#define TCPSTATES_MAP_ERRNO		(1U << 4)	/* @err */
+#define TCPSTATES_MAP_HS_RETRANS	(1U << 5)	/* @hs_retrans */
+#define TCPSTATES_MAP_HS_WAIT_NS	(1U << 6)	/* @hs_wait_ns */
+#define TCPSTATES_MAP_DATA		(1U << 7)	/* @bytes_acked ... @min_rtt_us */
+#define TCPSTATES_MAP_DROP		(1U << 8)	/* @syn_drops ... @acceptq_max */
+#define TCPSTATES_MAP_OWNER_UID		(1U << 9)	/* @uid */
+#define TCPSTATES_MAP_OWNER_PROC	(1U << 10)	/* @tgid, @pid, @comm */
+/* @seg[i] (enum tcpstates_map_seg): TCPSTATES_MAP_SEG(i) */
+#define TCPSTATES_MAP_SEG(i)		(1U << (16 + (i)))
+
+/*
+ * The segments of the textbook's diagram an event stands for, as
+ * TCPSTATES_A_EVENT_SEG_SYN_SEQ ... TCPSTATES_A_EVENT_SEG_FIN_ACK, in
+ * their order.
+ */
+enum tcpstates_map_seg {
+	TCPSTATES_MAP_SEG_SYN_SEQ,
+	TCPSTATES_MAP_SEG_SYNACK_SEQ,
+	TCPSTATES_MAP_SEG_SYNACK_ACK,
+	TCPSTATES_MAP_SEG_ACK,
+	TCPSTATES_MAP_SEG_FIN_SEQ,
+	TCPSTATES_MAP_SEG_FIN_ACK,
+	TCPSTATES_MAP_NSEGS
+};
+
+/**
+ * struct tcpstates_map_rec - one event in the mapped ring (version 1)
+ *
+ * The fields are those of TCPSTATES_CMD_EVENT, the attribute of the same
+ * name (ports in host order, addresses 4 or 16 bytes by @family); what
+ * @known does not name is always there.
+ */
+struct tcpstates_map_rec {
+	__u32 gen;
+	__u32 known;
+	__u64 seq;
+	__u64 time_ns;
+	__u64 prev_ns;
+	__u64 life_ns;
+	__u64 cookie;
+	__u64 netns_id;
+	__u64 cgroup_id;
+	__u64 hs_wait_ns;
+	__u64 bytes_acked;
+	__u64 bytes_received;
+	__u64 syn_drops;
+	__u64 ack_drops;
+	__u32 segs_out;
+	__u32 segs_in;
+	__u32 retrans;
+	__u32 rto;
+	__u32 tlp;
+	__u32 srtt_us;
+	__u32 min_rtt_us;
+	__u32 drops_suppressed;
+	__u32 acceptq_len;
+	__u32 acceptq_max;
+	__u32 snd_nxt;
+	__u32 rcv_nxt;
+	__u32 seg[TCPSTATES_MAP_NSEGS];
+	__u32 flags;
+	__u32 err;
+	__u32 hs_retrans;
+	__u32 netns;
+	__u32 tgid;
+	__u32 pid;
+	__u32 uid;
+	__u16 local_port;
+	__u16 remote_port;
+	__u8 local_addr[16];
+	__u8 remote_addr[16];
+	__u8 family;
+	__u8 oldstate;
+	__u8 newstate;
+	__u8 cause;
+	__u8 role;
+	__u8 pad[3];
+	char comm[16];
+};
+
 #endif /* _UAPI_LINUX_TCPSTATES_H */

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpstates CLI: the mapped ring (/proc/tcpstates_map), the way a live
+ * reader that sees everything (root in the initial namespaces) takes the
+ * events: from shared memory, with no message per event. watch and life
+ * use it when they may, and netlink otherwise (or with --no-map).
+ *
+ * Each record is copied out between two reads of its generation, as the
+ * kernel's seqcount readers do: an odd or changed generation is a copy
+ * torn by the writer, and is made again. A record older than the one
+ * wanted is not written yet; a newer one says the wanted events were
+ * overwritten, and how many: they are counted as lost, exactly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "tcpstates.h"
+
+#define TS_MAP_PATH	"/proc/tcpstates_map"
+
+int ts_map_open(struct ts_map *m)
+{
+	struct tcpstates_map_info info;
+	ssize_t n;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = open(TS_MAP_PATH, O_RDONLY | O_CLOEXEC);
+	if (m->fd < 0)
+		return -errno;
+	n = read(m->fd, &info, sizeof(info));
+	if (n != (ssize_t)sizeof(info)) {
+		err = n < 0 ? -errno : -EPROTO;
+		goto out_close;
+	}
+	err = -EPROTO;		/* a layout this tool does not know */
+	if (info.version != TCPSTATES_MAP_VERSION ||
+	    info.rec_size < sizeof(struct tcpstates_map_rec) ||
+	    !info.nrecs || (info.nrecs & (info.nrecs - 1)) ||
+	    info.map_size < (uint64_t)info.nrecs * info.rec_size)
+		goto out_close;
+	m->base = mmap(NULL, info.map_size, PROT_READ, MAP_SHARED, m->fd, 0);
+	if (m->base == MAP_FAILED) {
+		err = -errno;
+		goto out_close;
+	}
+	m->info = info;
+	m->next = info.start_seq;
+	return 0;
+
+out_close:
+	close(m->fd);
+	m->fd = -1;
+	return err;
+}
+
+void ts_map_close(struct ts_map *m)
+{
+	if (m->fd < 0)
+		return;
+	munmap((void *)m->base, m->info.map_size);
+	close(m->fd);
+	m->fd = -1;
+}
+
+/* Copy record @i out whole: false while its writer is in it */
+static bool copy_rec(const struct ts_map *m, uint64_t i,
+		     struct tcpstates_map_rec *r)
+{
+	const struct tcpstates_map_rec *p = (const void *)
+		(m->base + (i & (m->info.nrecs - 1)) * m->info.rec_size);
+	uint32_t g1, g2;
+
+	g1 = __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE);
+	if (g1 & 1)
+		return false;
+	memcpy(r, p, sizeof(*r));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	g2 = __atomic_load_n(&p->gen, __ATOMIC_RELAXED);
+	return g1 == g2;
+}
+
+static void to_event(const struct tcpstates_map_rec *r, struct ts_nl_event *ev)
+{
+	static const uint32_t seg_bit[TCPSTATES_MAP_NSEGS] = {
+		TS_NL_EV_SEG_SYN_SEQ, TS_NL_EV_SEG_SYNACK_SEQ,
+		TS_NL_EV_SEG_SYNACK_ACK, TS_NL_EV_SEG_ACK,
+		TS_NL_EV_SEG_FIN_SEQ, TS_NL_EV_SEG_FIN_ACK,
+	};
+	uint32_t *seg[TCPSTATES_MAP_NSEGS] = {
+		&ev->seg_syn_seq, &ev->seg_synack_seq, &ev->seg_synack_ack,
+		&ev->seg_ack, &ev->seg_fin_seq, &ev->seg_fin_ack,
+	};
+	size_t alen = r->family == AF_INET6 ? 16 : 4, len;
+	int i;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->cmd = TCPSTATES_CMD_EVENT;
+	ev->seq = r->seq;
+	ev->time_ns = r->time_ns;
+	ev->has_prev_ns = r->known & TCPSTATES_MAP_PREV_NS;
+	if (ev->has_prev_ns)
+		ev->prev_ns = r->prev_ns;
+	ev->cookie = r->cookie;
+	ev->netns_id = r->netns_id;
+	ev->netns = r->netns;
+	ev->known = TS_NL_EV_NETNS_ID | TS_NL_EV_CGROUP;
+	ev->cgroup_id = r->cgroup_id;
+	ev->flags = r->flags;
+	ev->family = r->family;
+	ev->oldstate = r->oldstate;
+	ev->newstate = r->newstate;
+	ev->cause = r->cause;
+	ev->role = r->role;
+	memcpy(ev->laddr, r->local_addr, alen);
+	memcpy(ev->raddr, r->remote_addr, alen);
+	ev->lport = r->local_port;
+	ev->rport = r->remote_port;
+	if (r->known & TCPSTATES_MAP_LIFE_NS) {
+		ev->known |= TS_NL_EV_LIFE;
+		ev->life_ns = r->life_ns;
+	}
+	if (r->known & TCPSTATES_MAP_SND_NXT) {
+		ev->known |= TS_NL_EV_SND_NXT;
+		ev->snd_nxt = r->snd_nxt;
+	}
+	if (r->known & TCPSTATES_MAP_RCV_NXT) {
+		ev->known |= TS_NL_EV_RCV_NXT;
+		ev->rcv_nxt = r->rcv_nxt;
+	}
+	if (r->known & TCPSTATES_MAP_ERRNO) {
+		ev->known |= TS_NL_EV_ERRNO;
+		ev->err = r->err;
+	}
+	if (r->known & TCPSTATES_MAP_HS_RETRANS) {
+		ev->known |= TS_NL_EV_HS_RETRANS;
+		ev->hs_retrans = r->hs_retrans;
+	}
+	if (r->known & TCPSTATES_MAP_HS_WAIT_NS) {
+		ev->known |= TS_NL_EV_HS_WAIT;
+		ev->hs_wait_ns = r->hs_wait_ns;
+	}
+	for (i = 0; i < TCPSTATES_MAP_NSEGS; i++) {
+		if (r->known & TCPSTATES_MAP_SEG(i)) {
+			ev->known |= seg_bit[i];
+			*seg[i] = r->seg[i];
+		}
+	}
+	if (r->known & TCPSTATES_MAP_DATA) {
+		ev->data.known = true;
+		ev->data.bytes_acked = r->bytes_acked;
+		ev->data.bytes_received = r->bytes_received;
+		ev->data.segs_out = r->segs_out;
+		ev->data.segs_in = r->segs_in;
+		ev->data.retrans = r->retrans;
+		ev->data.rto = r->rto;
+		ev->data.tlp = r->tlp;
+		ev->data.srtt_us = r->srtt_us;
+		ev->data.min_rtt_us = r->min_rtt_us;
+	}
+	if (r->known & TCPSTATES_MAP_DROP) {
+		ev->known |= TS_NL_EV_DROP;
+		ev->drops.syn_drops = r->syn_drops;
+		ev->drops.ack_drops = r->ack_drops;
+		ev->drops.suppressed = r->drops_suppressed;
+		ev->drops.acceptq_len = r->acceptq_len;
+		ev->drops.acceptq_max = r->acceptq_max;
+	}
+	if (r->known & (TCPSTATES_MAP_OWNER_UID | TCPSTATES_MAP_OWNER_PROC)) {
+		ev->owner.known = true;
+		if (r->known & TCPSTATES_MAP_OWNER_UID) {
+			ev->owner.have |= TS_NL_OWNER_UID;
+			ev->owner.uid = r->uid;
+		}
+		if (r->known & TCPSTATES_MAP_OWNER_PROC) {
+			ev->owner.have |= TS_NL_OWNER_TGID | TS_NL_OWNER_PID |
+					  TS_NL_OWNER_COMM;
+			ev->owner.tgid = r->tgid;
+			ev->owner.pid = r->pid;
+			len = strnlen(r->comm, sizeof(r->comm) - 1);
+			memcpy(ev->owner.comm, r->comm, len);	/* as netlink's */
+		}
+	}
+}
+
+int ts_map_next(struct ts_map *m, struct ts_nl_event *ev)
+{
+	struct tcpstates_map_rec r;
+	unsigned int torn = 0;
+
+	for (;;) {
+		if (!copy_rec(m, m->next, &r)) {
+			m->torn++;
+			if (++torn % 64 == 0)
+				sched_yield();	/* its writer was stopped mid-copy */
+			continue;
+		}
+		if (r.seq < m->next)
+			return 0;	/* not written yet */
+		if (r.seq == m->next)
+			break;
+		/* overwritten: what is older than r.seq's round is gone */
+		m->lost += r.seq - m->info.nrecs + 1 - m->next;
+		m->next = r.seq - m->info.nrecs + 1;
+	}
+	to_event(&r, ev);
+	m->next++;
+	return 1;
+}
+
+int ts_map_wait(struct ts_map *m, int timeout_ms)
+{
+	struct pollfd p = { .fd = m->fd, .events = POLLIN };
+	int n = poll(&p, 1, timeout_ms);
+
+	return n < 0 ? -errno : n;
+}
