@@ -114,6 +114,8 @@ usage "is for life only" "--ring on events" events --ring
 usage "'state' does not apply to life" "state on life" life state established
 usage "'state' does not apply to listeners" "state on listeners" listeners --state close-wait
 usage "--ring reads the ring once: --duration is for following live" "--ring with --duration" life --ring --duration 5
+usage "--ring reads the ring once: --no-map is for following live" "--ring with --no-map" life --ring --no-map
+usage "is for watch and life only" "--no-map on events" events --no-map
 usage "bad --cgroup 'x/y': want a path under the cgroup2 mount" "--cgroup with a relative path" conns --cgroup x/y
 usage "bad filter: cgroup '/no-such-cgroup': no cgroup\(2 file system is mounted\| /no-such-cgroup under \)" \
 	"cgroup: a path that is no cgroup" events cgroup /no-such-cgroup
@@ -158,6 +160,7 @@ notloaded "cgroup ID" life cgroup 12345
 notloaded "cgroup != ID, --cgroup ID" conns cgroup != 1 --cgroup 7
 notloaded "life --ring, --since, --count" life --ring --since 5 --count 3
 notloaded "life, live: --replay, --duration, --rcvbuf" life --replay --duration 1 --rcvbuf 65536
+notloaded "watch --no-map" watch --no-map -j
 notloaded "listeners -l --sort drops" listeners -l --sort drops
 "$cli" --help >"$tmp/help"
 head -n1 "$tmp/help" | grep -q '^Usage: tcpstates \[COMMAND\] \[OPTIONS\] \[FILTER\]   (no COMMAND: watch'
