@@ -13,8 +13,10 @@ import sys
 CONFIGS = [
     ("none", "no tracer"),
     ("module", "tcpstates loaded, no reader"),
-    ("listen", "tcpstates + live netlink listener that prints nothing (`watch -L 1 -j`)"),
-    ("watch", "tcpstates + `tcpstates watch -j` (live netlink listener, JSON lines)"),
+    ("listen", "tcpstates + live listener that prints nothing (`watch -L 1 -j`: root reads the mapped ring)"),
+    ("watch", "tcpstates + `tcpstates watch -j` (root reads the mapped ring; JSON lines)"),
+    ("listen-nl", "the same listener over netlink (`watch --no-map -L 1 -j`)"),
+    ("watch-nl", "`tcpstates watch --no-map -j` (live netlink listener, JSON lines)"),
     ("bpftrace-tp", "bpftrace, tracepoint:sock:inet_sock_set_state"),
     ("bpftrace-kprobe", "bpftrace, kprobe:tcp_set_state"),
     ("bcc", "bcc tcpstates (tcpstates-bpfcc)"),
@@ -203,7 +205,8 @@ def summarise(recs):
             ev = sum(r["events_happened"] for r in rs)
             c["events_happened"] = ev
             c["events_per_connection"] = ev / c["connections"] if c["connections"] else None
-        if cfg in ("watch", "listen"):
+        kind = cfg[:-3] if cfg.endswith("-nl") else cfg     # watch-nl: a watch
+        if kind in ("watch", "listen"):
             happened = sum(r["events_happened"] for r in rs)
             c["events_happened"] = happened
             c["tracer_cpu_s"] = sum(r["tracer_cpu_s"] for r in rs)
@@ -214,7 +217,7 @@ def summarise(recs):
             c["recovered"] = sum(r["recovered"] for r in rs)
             c["lost_reported"] = sum(r["lost_reported"] for r in rs)
             c["cpu_us_per_event"] = 1e6 * c["tracer_cpu_s"] / happened if happened else None
-        if cfg == "watch":
+        if kind == "watch":
             delivered = sum(r["delivered"] for r in rs)
             conn_events = sum(r["conn_events"] for r in rs)
             expected = round(k_module * c["connections"]) if k_module else None
@@ -288,10 +291,12 @@ def summarise(recs):
             })
             c["cpu_us_per_event"] = 1e6 * c["tracer_cpu_s"] / delivered if delivered else None
         per_conn = None
-        if cfg == "watch":
+        if kind == "watch":
             per_conn = c["conn_events"] / c["connections"]
-        elif cfg == "listen":
-            per_conn = (c["events_happened"] - c["mcast_failed"] - c["mcast_overrun"] - c["mcast_nomem"]) / c["connections"]
+        elif kind == "listen":
+            # netlink's losses by the module's counters; the map's, the reader's own count
+            per_conn = (c["events_happened"] - c["mcast_failed"] - c["mcast_overrun"] - c["mcast_nomem"]
+                        - (c["lost_reported"] if cfg == "listen" else 0)) / c["connections"]
         elif cfg in ("bpftrace-tp", "bpftrace-kprobe", "bcc"):
             per_conn = c["delivered"] / c["connections"]
         if per_conn and c.get("added_us_per_connection"):
@@ -377,8 +382,8 @@ def summarise(recs):
                     "fraction": ow / ob if ob > 0 else None, "target": TARGET_OF_BPFTRACE,
                     "met": ob > 0 and ow <= ob * TARGET_OF_BPFTRACE}
         t["no_loss_to_one_listener"] = {"lost": w["lost"], "lost_at_max": w["lost_at_max"],
-                                        "listen_lost": (ls["mcast_failed"] + ls["mcast_overrun"] + ls["mcast_nomem"])
-                                        if ls else None,
+                                        "listen_lost": (ls["mcast_failed"] + ls["mcast_overrun"] + ls["mcast_nomem"]
+                                                        + ls["lost_reported"]) if ls else None,
                                         "listen_recovered": ls["recovered"] if ls else None,
                                         "max_conn_per_sec": w["max_conn_per_sec"],
                                         "met": w["lost"] == 0}
@@ -393,10 +398,15 @@ def summarise(recs):
     kk = k_module or 10
     if added(md) is not None:
         steps["probes and ring (none -> module)"] = added(md)
+    lsn, wn = configs.get("listen-nl"), configs.get("watch-nl")
     if added(md) is not None and added(ls) is not None:
-        steps["kernel delivery and netlink receive (module -> listen)"] = added(ls) - added(md)
+        steps["mapped-ring delivery and reading (module -> listen)"] = added(ls) - added(md)
     if added(ls) is not None and added(w) is not None:
         steps["CLI formatting and writing JSON (listen -> watch)"] = added(w) - added(ls)
+    if added(md) is not None and added(lsn) is not None:
+        steps["netlink: kernel delivery and receive (module -> listen-nl)"] = added(lsn) - added(md)
+    if added(lsn) is not None and added(wn) is not None:
+        steps["netlink: CLI formatting and writing JSON (listen-nl -> watch-nl)"] = added(wn) - added(lsn)
     steps = {k2: {"us_per_connection": v, "us_per_event": v / kk} for k2, v in steps.items()}
 
     # perf profiles: VM time per connection by where the samples fell

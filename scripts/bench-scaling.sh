@@ -24,8 +24,9 @@
 #              the same probes with handlers that return at once (what any
 #              kprobe tracer pays; 'module' minus 'floor' is ours)
 #   -l         also each module with a live listener (NAME+listen:
-#              `tcpstates watch -L 1 -j`, which receives and parses every
-#              event and prints none): the cost of delivery
+#              `tcpstates watch -L 1 -j`, which reads and parses every
+#              event from the mapped ring and prints none; NAME+listen-nl:
+#              the same over netlink): the cost of delivery
 #
 # Reported (DIR/scaling-KERNEL[-bBYTES][-iIDLE][-l].md, and on stdout): median connections per
 # second per configuration and CPU count, the speed-up from 1 CPU to all,
@@ -97,7 +98,7 @@ if [ "$floor" = 1 ]; then
 	kos+=(--ko "floor=$fl/module/tcpstates.ko")
 fi
 
-vm_secs=$((300 + idle / 20 + rounds * 2 * (${#kos[@]} * (${#listen[@]} + 1) / 2 + 1) * (duration + 20)))
+vm_secs=$((300 + idle / 20 + rounds * 2 * (${#kos[@]} * (2 * ${#listen[@]} + 1) / 2 + 1) * (duration + 20)))
 log "== scaling in the $release test VM (multi-threaded TCG, 2 vCPUs; limit ${vm_secs} s)"
 TCPSTATES_VM_ACCEL=tcg,thread=multi "$top/scripts/vm-run.sh" -k "$release" -t "$vm_secs" -s 2 -- \
 	"$top/tools/testing/scaling-vm.sh" "${kos[@]}" --churn "$out/churn" \
@@ -133,5 +134,10 @@ if lis:
     print()
     print("Listeners: %d events sent to them, %d missed by the multicast (mcast_failed + mcast_overrun + mcast_nomem; a listener sees each gap) in %d runs." %
           (sum(r["mcast_sent"] for r in lis), sum(r["mcast_lost"] for r in lis), len(lis)))
+mapped = [r for r in runs if "map_lost" in r]
+if mapped:
+    print()
+    print("Mapped-ring listeners: %d events lost (seen by the reader as jumps in sequence numbers) in %d runs of %d events." %
+          (sum(r["map_lost"] for r in mapped), len(mapped), sum(r["events"] for r in mapped)))
 ' | tee "$md"
 log "== written $md"

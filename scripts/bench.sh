@@ -18,7 +18,8 @@
 #   -t THREADS   churn threads; default: one per guest CPU
 #   -b BYTES     bytes each way per connection; default 0
 #   -6           IPv6 loopback (default IPv4)
-#   -c CONFIGS   configurations, among: none module watch listen bpftrace-tp
+#   -c CONFIGS   configurations, among: none module watch listen watch-nl
+#                listen-nl bpftrace-tp
 #                bpftrace-kprobe bcc exporter (default: all)
 #   -o DIR       output directory; default build/bench
 #   --no-profile no perf profile (by default, after the rounds, one run each
@@ -50,7 +51,7 @@ usage() {
 }
 
 kernel=6.1 rounds=5 duration=5 threads=0 bytes=0 fam=4 quick=0 docs=0 report_only=0 profile=1
-all_configs="none module watch listen bpftrace-tp bpftrace-kprobe bcc exporter"
+all_configs="none module watch listen watch-nl listen-nl bpftrace-tp bpftrace-kprobe bcc exporter"
 configs=$all_configs
 out=$top/build/bench
 rounds_set='' duration_set=''

@@ -18,11 +18,14 @@
 # Configurations:
 #   none             nothing loaded
 #   module           tcpstates.ko loaded, nobody reading
-#   watch            module + `tcpstates watch -j` (live netlink listener),
-#                    its JSON lines to a tmpfs file (counted afterwards)
-#   listen           module + `tcpstates watch -L 1 -j`: receives and parses
-#                    every event over netlink but prints none (its port
-#                    filter matches nothing): watch minus the formatting
+#   watch            module + `tcpstates watch -j` (root: it reads the
+#                    mapped ring), its JSON lines to a tmpfs file (counted
+#                    afterwards)
+#   listen           module + `tcpstates watch -L 1 -j`: reads and parses
+#                    every event but prints none (its port filter matches
+#                    nothing): watch minus the formatting
+#   watch-nl         watch --no-map: the same over netlink
+#   listen-nl        listen --no-map: the same over netlink
 #   bpftrace-tp      bpftrace on tracepoint:sock:inet_sock_set_state printing
 #                    addresses, ports, old/new state, pid, comm to a tmpfs file
 #   bpftrace-kprobe  bpftrace on kprobe:tcp_set_state, the same fields
@@ -44,7 +47,7 @@ set -uo pipefail
 
 ko='' churn='' cli='' tcpconn=''
 rounds=5 duration=6 threads=0 bytes=0 fam=4
-configs="none module watch listen bpftrace-tp bpftrace-kprobe bcc exporter"
+configs="none module watch listen watch-nl listen-nl bpftrace-tp bpftrace-kprobe bcc exporter"
 exporter=''
 mem_params='' mem_conns=0 profile=0
 while [ $# -gt 0 ]; do
@@ -314,19 +317,23 @@ watch_counts() {	# FILE E0 E1 PORT_LO PORT_HI
 		uniq, dup, breaks, conn, syn, lst, tw, other }' "$1"
 }
 
-# watch and listen: the module plus a live netlink listener
+# watch and listen: the module plus a live listener (-nl: over netlink)
 cfg_watch_like() {
 	local cfg=$1 port=$2 round=$3 c0 c1 out s0 s1 s2 e0 e1 wp t0 t1 lo hi
-	local filter=()
-	[ "$cfg" = listen ] && filter=(-L 1)
+	local filter=() kind=${1%-nl}
+	[ "$kind" = listen ] && filter=(-L 1)
+	[ "$kind" = "$cfg" ] || filter+=(--no-map)
 	insmod "$ko" || return 1
 	rm -f "$W/watch.json" "$W/watch.err"
 	sink_make watch
 	"$cli" watch -j "${filter[@]}" 1<>"$W/sink.watch" 2>"$W/watch.err" &
 	wp=$!
-	if [ "$cfg" = listen ]; then
+	if [ "$cfg" = listen-nl ]; then
 		# prints nothing: wait until it has subscribed (mcast_sent moves)
 		wait_for '"$tcpconn" -4 -p $CANARY -m refused -q >/dev/null 2>&1; [ "$(jget mcast_sent "$(stats)")" -gt 0 ]' 100 0.3
+	elif [ "$cfg" = listen ]; then
+		# ... or opened the mapped ring (an open reader)
+		wait_for '[ "$(jget readers_open "$(stats)")" -gt 0 ]' 100 0.3
 	else
 		canary "$W/watch.json" "\"remote_port\":$CANARY," watch "$wp"
 	fi || { say "$cfg: the listener did not start"; stop "$wp" "$cfg"; unload; return 1; }
@@ -338,13 +345,15 @@ cfg_watch_like() {
 	s1=$(stats)
 	e0=$(jget events "$s0") e1=$(jget events "$s1")
 	# let the listener catch up with everything up to E1
-	if [ "$cfg" = watch ]; then
+	if [ "$kind" = watch ]; then
 		wait_for '[ "$(sink_last watch "$wp" | sed -n "s/.*\"seq\":\([0-9]*\).*/\1/p")" -ge "$e1" ] 2>/dev/null' 120 0.5 ||
 			say "watch: did not reach seq $e1"
 		sink_snap watch "$wp" "$W/watch.json"
-	else
+	elif [ "$cfg" = listen-nl ]; then
 		wait_for '[ "$(jget mcast_sent "$(stats)")" -ge "$(( $(jget mcast_sent "$s0") + e1 - e0 ))" ]' 120 0.5
 		sleep 1
+	else
+		sleep 2		# the mapped ring: nothing to wait on; it reads ahead of the churn
 	fi
 	t1=$(pstat "$wp")
 	stop "$wp" "$cfg"
@@ -359,7 +368,7 @@ cfg_watch_like() {
 	extra+=",\"mcast_nomem\":$(($(jget drops_mcast_nomem "$s2") - $(jget drops_mcast_nomem "$s0")))"
 	extra+=",\"recovered\":$(gap_sum "$W/watch.err")"
 	extra+=",\"lost_reported\":$(sed -n 's/.* \([0-9]*\) events lost in all.*/\1/p' "$W/watch.err" | tail -n1 | grep . || echo 0)"
-	if [ "$cfg" = watch ]; then
+	if [ "$kind" = watch ]; then
 		extra+=",$(watch_counts "$W/watch.json" "$e0" "$e1" "$lo" "$hi")"
 	fi
 	[ -s "$W/watch.err" ] && sed 's/^/# watch stderr: /' "$W/watch.err" | head -n 5
@@ -368,6 +377,8 @@ cfg_watch_like() {
 }
 cfg_watch() { cfg_watch_like watch "$@"; }
 cfg_listen() { cfg_watch_like listen "$@"; }
+cfg_watch-nl() { cfg_watch_like watch-nl "$@"; }
+cfg_listen-nl() { cfg_watch_like listen-nl "$@"; }
 
 # The bpftrace programs print, per transition: nsecs, local address, local
 # port, remote address, remote port, old state, new state, pid, comm.

@@ -19,8 +19,9 @@
 #                      [--listen] [--param NAME=VALUE]...
 # NAME (default "module") names the configuration of each module. --listen
 # also runs each module with a live listener, configuration NAME+listen:
-# `tcpstates watch -L 1 -j`, which receives and parses every event over
-# netlink and prints none (its port filter matches nothing). --param
+# `tcpstates watch -L 1 -j`, which reads and parses every event from the
+# mapped ring (root) and prints none (its port filter matches nothing);
+# and NAME+listen-nl, the same over netlink (--no-map). --param
 # passes a module parameter to every module loaded. --idle N
 # holds N idle loopback connections open through every run (the module is
 # then loaded with conn_max=65536, so that they do not crowd the churn's
@@ -66,13 +67,16 @@ loaded() { grep -q '^tcpstates ' /proc/modules; }
 unload() { if loaded; then rmmod tcpstates; fi; }
 
 # one CONFIG CPUS ROUND PORT
-# CONFIG: none, a module's NAME, or NAME+listen (the module and a listener)
+# CONFIG: none, a module's NAME, or NAME+listen, NAME+listen-nl (the
+# module and a listener)
 one() {
-	local cfg=$1 n=$2 round=$3 port=$4 out s0 s1 ev=0 ko=${1%+listen} lp='' m0 m1 f0 f1 extra=''
+	local cfg=$1 n=$2 round=$3 port=$4 out s0 s1 ev=0 ko=${1%+listen*} lp='' m0 m1 f0 f1 extra=''
+	local nomap=()
+	[ "${cfg%+listen-nl}" = "$cfg" ] || nomap=(--no-map)
 	unload
 	[ "$cfg" = none ] || insmod "${kos[$ko]}" "${params[@]}" || return 1
 	if [ "$cfg" != "$ko" ]; then
-		"$cli" watch -L 1 -j >/dev/null 2>/tmp/listen.err &
+		"$cli" watch -L 1 -j "${nomap[@]}" >/dev/null 2>/tmp/listen.err &
 		lp=$!
 	fi
 	sleep 1
@@ -87,7 +91,14 @@ one() {
 		s1=$(events)
 		ev=$((s1 - s0))
 	fi
-	if [ -n "$lp" ]; then
+	if [ -n "$lp" ] && [ ${#nomap[@]} = 0 ]; then
+		# the mapped ring: what the reader lost, by its own count
+		sleep 1
+		kill -INT "$lp"
+		wait "$lp" 2>/dev/null
+		f1=$(sed -n 's/.* \([0-9]*\) events lost in all.*/\1/p' /tmp/listen.err | tail -n1)
+		extra=",\"map_lost\":${f1:-0}"
+	elif [ -n "$lp" ]; then
 		# until the sender has sent what happened, then what it lost
 		for _ in $(seq 60); do
 			m1=$(counter mcast_sent)
@@ -132,7 +143,7 @@ say "scaling: $ncpu CPUs, $rounds rounds of ${duration} s runs, $bytes bytes eac
 runs=()
 cfgs=(none "${!kos[@]}")
 if [ "$listen" = 1 ]; then
-	for k in "${!kos[@]}"; do cfgs+=("$k+listen"); done
+	for k in "${!kos[@]}"; do cfgs+=("$k+listen" "$k+listen-nl"); done
 fi
 for cfg in "${cfgs[@]}"; do
 	for n in 1 "$ncpu"; do
