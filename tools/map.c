@@ -10,12 +10,24 @@
  * torn by the writer, and is made again. A record older than the one
  * wanted is not written yet; a newer one says the wanted events were
  * overwritten, and how many: they are counted as lost, exactly.
+ *
+ * The ring holds ring_size events; a netlink listener has its socket's
+ * buffer besides (8 MiB). So that a reader slower than a burst (printing
+ * JSON takes far longer than copying a record, and a pipe to a slow
+ * consumer blocks it) does not lose what netlink would have kept, a
+ * thread of its own copies the records into a queue (up to
+ * TS_MAP_QUEUE_MAX records, grown as needed) as soon as poll() says they
+ * came: the ring only waits for the copying, never for the printing. The
+ * printing thread takes them from the queue TS_MAP_BATCH at a time.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/socket.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -24,6 +36,11 @@
 #include "tcpstates.h"
 
 #define TS_MAP_PATH	"/proc/tcpstates_map"
+/* The queue: 256 Ki records (66 MiB) at most, allocated as needed */
+#define TS_MAP_QUEUE_MIN	4096U
+#define TS_MAP_QUEUE_MAX	(256U * 1024)
+/* Records copied into the queue at a time (the lock held) */
+#define TS_MAP_FILL		1024U
 
 int ts_map_open(struct ts_map *m)
 {
@@ -65,9 +82,20 @@ void ts_map_close(struct ts_map *m)
 {
 	if (m->fd < 0)
 		return;
+	if (m->running) {
+		pthread_mutex_lock(&m->lock);
+		m->stop = true;
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->thread, NULL);
+		pthread_mutex_destroy(&m->lock);
+		pthread_cond_destroy(&m->cond);
+		m->running = false;
+	}
 	munmap((void *)m->base, m->info.map_size);
 	close(m->fd);
 	m->fd = -1;
+	free(m->q);
+	m->q = NULL;
 }
 
 /* Copy record @i out whole: false while its writer is in it */
@@ -190,12 +218,38 @@ static void to_event(const struct tcpstates_map_rec *r, struct ts_nl_event *ev)
 	}
 }
 
-int ts_map_next(struct ts_map *m, struct ts_nl_event *ev)
+/* Room for one more record in the queue: false at its limit */
+static bool queue_room(struct ts_map *m)
+{
+	struct tcpstates_map_rec *q;
+	size_t n, i;
+
+	if (m->qlen < m->qcap)
+		return true;
+	if (m->qcap >= TS_MAP_QUEUE_MAX)
+		return false;
+	n = m->qcap ? 2 * m->qcap : TS_MAP_QUEUE_MIN;
+	q = malloc(n * sizeof(*q));
+	if (!q)
+		return false;
+	for (i = 0; i < m->qlen; i++)	/* unwrapped, oldest first */
+		q[i] = m->q[(m->qhead + i) % m->qcap];
+	free(m->q);
+	m->q = q;
+	m->qcap = n;
+	m->qhead = 0;
+	return true;
+}
+
+enum fill { FILL_CAUGHT_UP, FILL_MORE, FILL_FULL };
+
+/* Copy up to TS_MAP_FILL records written since the last call into the queue */
+static enum fill fill(struct ts_map *m)
 {
 	struct tcpstates_map_rec r;
-	unsigned int torn = 0;
+	unsigned int torn = 0, n = 0;
 
-	for (;;) {
+	while (n < TS_MAP_FILL && queue_room(m)) {
 		if (!copy_rec(m, m->next, &r)) {
 			m->torn++;
 			if (++torn % 64 == 0)
@@ -203,22 +257,111 @@ int ts_map_next(struct ts_map *m, struct ts_nl_event *ev)
 			continue;
 		}
 		if (r.seq < m->next)
-			return 0;	/* not written yet */
-		if (r.seq == m->next)
-			break;
-		/* overwritten: what is older than r.seq's round is gone */
-		m->lost += r.seq - m->info.nrecs + 1 - m->next;
-		m->next = r.seq - m->info.nrecs + 1;
+			return FILL_CAUGHT_UP;	/* not written yet */
+		if (r.seq > m->next) {
+			/* overwritten: what is older than r.seq's round is gone */
+			m->lost += r.seq - m->info.nrecs + 1 - m->next;
+			m->next = r.seq - m->info.nrecs + 1;
+			continue;
+		}
+		m->q[(m->qhead + m->qlen) % m->qcap] = r;
+		m->qlen++;
+		m->next++;
+		n++;
 	}
-	to_event(&r, ev);
-	m->next++;
+	return n < TS_MAP_FILL ? FILL_FULL : FILL_MORE;
+}
+
+/* The copying thread: copies what came, then waits for news (poll) */
+static void *filler(void *arg)
+{
+	struct ts_map *m = arg;
+	struct pollfd p = { .fd = m->fd, .events = POLLIN };
+	enum fill f;
+
+	pthread_mutex_lock(&m->lock);
+	while (!m->stop) {
+		f = fill(m);
+		if (m->qlen || m->lost != m->lost_told)
+			pthread_cond_signal(&m->cond);
+		pthread_mutex_unlock(&m->lock);
+		if (f == FILL_CAUGHT_UP)
+			poll(&p, 1, 100);
+		else if (f == FILL_FULL)
+			usleep(1000);	/* the printer's turn */
+		pthread_mutex_lock(&m->lock);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+int ts_map_start(struct ts_map *m, unsigned long long from)
+{
+	sigset_t all, old;
+	int err;
+
+	if (m->next < from)
+		m->next = from;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->cond, NULL);
+	/* signals are the printing thread's (ts_stop) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&m->thread, NULL, filler, m);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		pthread_mutex_destroy(&m->lock);
+		pthread_cond_destroy(&m->cond);
+		return -err;
+	}
+	m->running = true;
+	return 0;
+}
+
+int ts_map_next(struct ts_map *m, struct ts_nl_event *ev)
+{
+	if (m->bi == m->bn) {
+		pthread_mutex_lock(&m->lock);
+		m->bi = 0;
+		for (m->bn = 0; m->bn < TS_MAP_BATCH && m->qlen; m->bn++) {
+			m->batch[m->bn] = m->q[m->qhead];
+			m->qhead = (m->qhead + 1) % m->qcap;
+			m->qlen--;
+		}
+		m->lost_told = m->lost;
+		pthread_mutex_unlock(&m->lock);
+		if (!m->bn)
+			return 0;
+	}
+	to_event(&m->batch[m->bi++], ev);
 	return 1;
+}
+
+unsigned long long ts_map_lost(struct ts_map *m)
+{
+	unsigned long long n;
+
+	pthread_mutex_lock(&m->lock);
+	n = m->lost;
+	pthread_mutex_unlock(&m->lock);
+	return n;
 }
 
 int ts_map_wait(struct ts_map *m, int timeout_ms)
 {
-	struct pollfd p = { .fd = m->fd, .events = POLLIN };
-	int n = poll(&p, 1, timeout_ms);
+	struct timespec t;
+	int ret = 0;
 
-	return n < 0 ? -errno : n;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += timeout_ms / 1000;
+	t.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&m->lock);
+	while (!m->qlen && m->lost == m->lost_told && !ret)
+		ret = pthread_cond_timedwait(&m->cond, &m->lock, &t);
+	pthread_mutex_unlock(&m->lock);
+	return ret == ETIMEDOUT ? 0 : ret ? -ret : 1;
 }

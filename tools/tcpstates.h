@@ -5,6 +5,7 @@
 #ifndef TCPSTATES_CLI_H
 #define TCPSTATES_CLI_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -227,20 +228,39 @@ int cmd_events(struct ts_nl *nl, const struct ts_opts *o);
 int cmd_watch(struct ts_nl *nl, const struct ts_opts *o);
 
 /* map.c: the mapped ring, /proc/tcpstates_map */
+#define TS_MAP_BATCH	256U
 struct ts_map {
 	int fd;				/* -1: not open */
 	const unsigned char *base;
 	struct tcpstates_map_info info;
-	unsigned long long next;	/* the next event wanted */
+	/* the copying thread's, under @lock once it runs */
+	unsigned long long next;	/* the next event wanted from the ring */
 	unsigned long long lost;	/* overwritten before read */
+	unsigned long long lost_told;	/* ... when the printer last looked */
 	unsigned long long torn;	/* copies made again */
+	struct tcpstates_map_rec *q;	/* copied, not handed out yet */
+	size_t qhead, qlen, qcap;
+	bool running, stop;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;		/* the queue has news */
+	/* the printer's: taken from the queue, not handed out yet */
+	struct tcpstates_map_rec batch[TS_MAP_BATCH];
+	unsigned int bi, bn;
 };
 
 /* 0, or a negative errno (-EPERM: not allowed; -ENOENT: no such file) */
 int ts_map_open(struct ts_map *m);
+/* Start copying, from event @from on (or later: the first written for us) */
+int ts_map_start(struct ts_map *m, unsigned long long from);
 void ts_map_close(struct ts_map *m);
-/* The next event: 1, or 0 when it is not there yet (m->lost grows on a jump) */
+/*
+ * The next event: 1, or 0 when none is there yet (m->lost_told: the
+ * events lost so far). A thread copies the ring ahead into a queue.
+ */
 int ts_map_next(struct ts_map *m, struct ts_nl_event *ev);
+/* Events lost so far, those not handed out yet included */
+unsigned long long ts_map_lost(struct ts_map *m);
 /* Wait up to @timeout_ms for news: > 0 news, 0 none, or a negative errno */
 int ts_map_wait(struct ts_map *m, int timeout_ms);
 int cmd_conns(struct ts_nl *nl, const struct ts_opts *o);

@@ -258,14 +258,24 @@ static void map_lost(struct watch *w, unsigned long long n)
 static void watch_map(struct watch *w, struct ts_map *m, double end)
 {
 	bool all = w->o->f.all_netns;
-	unsigned long long lost = m->lost, prev = w->last;
+	unsigned long long lost = 0, prev = w->last, n = 0;
 	struct ts_nl_event ev;
 	int ret, timeout;
 
-	if (m->next < w->last + 1)
-		m->next = w->last + 1;
+	ret = ts_map_start(m, w->last + 1);
+	if (ret) {
+		fprintf(stderr, "tcpstates: mapped ring: %s\n", strerror(-ret));
+		exit(1);
+	}
 	while (!done(w)) {
 		ret = ts_map_next(m, &ev);
+		/* a stream that never pauses: its losses and the end, now and then */
+		if (ret > 0 && ++n % TS_MAP_BATCH == 0) {
+			map_lost(w, m->lost_told - lost);
+			lost = m->lost_told;
+			if (wait_ms(end) < 0)
+				break;
+		}
 		if (ret > 0) {
 			if (!all && ev.netns_id != m->info.netns_id)
 				continue;
@@ -275,8 +285,8 @@ static void watch_map(struct watch *w, struct ts_map *m, double end)
 			w->last = ev.seq;
 			continue;
 		}
-		map_lost(w, m->lost - lost);
-		lost = m->lost;
+		map_lost(w, m->lost_told - lost);
+		lost = m->lost_told;
 		ts_flush(stdout);
 		timeout = wait_ms(end);
 		if (timeout < 0)
@@ -288,7 +298,7 @@ static void watch_map(struct watch *w, struct ts_map *m, double end)
 			exit(1);
 		}
 	}
-	map_lost(w, m->lost - lost);
+	map_lost(w, ts_map_lost(m) - lost);
 }
 
 static void ladder_flush(void);

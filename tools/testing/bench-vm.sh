@@ -640,7 +640,7 @@ unload
 avail=()
 for c in $configs; do
 	case $c in
-	none|module|watch|listen) avail+=("$c") ;;
+	none|module|watch|listen|watch-nl|listen-nl) avail+=("$c") ;;
 	exporter)
 		if [ -x "$exporter" ] && command -v curl >/dev/null; then avail+=("$c")
 		else emit "{\"kind\":\"skip\",\"config\":\"exporter\",\"why\":\"no --exporter binary or no curl\"}"; fi ;;
@@ -735,17 +735,17 @@ profile_run() {	# CONFIG PORT
 	case $cfg in
 	none) ;;
 	module) insmod "$ko" || return 1 ;;
-	listen|watch)
+	listen|watch|listen-nl|watch-nl)
 		insmod "$ko" || return 1
 		sink_make watch
-		if [ "$cfg" = listen ]; then
-			"$cli" watch -j -L 1 1<>"$W/sink.watch" 2>/dev/null &
-		else
-			"$cli" watch -j 1<>"$W/sink.watch" 2>/dev/null &
-		fi
+		local args=(-j)
+		[ "${cfg%-nl}" = listen ] && args+=(-L 1)
+		[ "${cfg%-nl}" = "$cfg" ] || args+=(--no-map)
+		"$cli" watch "${args[@]}" 1<>"$W/sink.watch" 2>/dev/null &
 		wp=$!
+		# subscribed (mcast_sent moves) or the mapped ring open
 		# shellcheck disable=SC2016	# wait_for evaluates it each time
-		wait_for '"$tcpconn" -4 -p $CANARY -m refused -q >/dev/null 2>&1; [ "$(jget mcast_sent "$(stats)")" -gt 0 ]' 100 0.3
+		wait_for '"$tcpconn" -4 -p $CANARY -m refused -q >/dev/null 2>&1; s=$(stats); [ "$(jget mcast_sent "$s")" -gt 0 ] || [ "$(jget readers_open "$s")" -gt 0 ]' 100 0.3
 		;;
 	esac
 	cp /proc/kallsyms "$W/kallsyms"	# the module's symbols, while it is loaded
@@ -765,7 +765,7 @@ profile_run() {	# CONFIG PORT
 if [ "$profile" = 1 ]; then
 	if command -v perf >/dev/null; then
 		sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
-		for c in none module listen watch; do
+		for c in none module listen watch listen-nl watch-nl; do
 			case " ${avail[*]} " in *" $c "*) ;; *) continue ;; esac
 			run_idx=$((run_idx + 1))
 			say "profile: $c"

@@ -181,5 +181,24 @@ python3 -c 'import json, sys
 s = [json.loads(l)["seq"] for l in open(sys.argv[1])]
 print(s == sorted(set(s)))' /tmp/map.slow >/tmp/map.order
 is "$(cat /tmp/map.order)" "True" "every event once, in order"
+
+# A reader whose output blocks (a pipe nobody reads yet) loses nothing
+# while its queue has room: the ring waits only for its copying thread
+load_module
+"$CLI" watch -a -j 2>/tmp/map.block.err | { sleep "$(slow 12)"; cat >/tmp/map.block; } &
+w=$!
+sleep "$(slow 2)"
+first=$(counter events)
+"$TCPCONN" -4 -p 5728 -n 600 -q >/dev/null
+last=$(counter events)
+sleep "$(slow 12)"
+pkill -INT -f "^$CLI watch -a -j\$"
+wait $w
+sed 's/^/# /' /tmp/map.block.err
+got=$(python3 -c 'import json, sys
+print(sum(int(sys.argv[2]) < json.loads(l)["seq"] <= int(sys.argv[3]) for l in open(sys.argv[1])))' \
+	/tmp/map.block "$first" "$last")
+[ $((last - first)) -gt 4096 ] && [ "$got" = $((last - first)) ] && ! grep -q lost /tmp/map.block.err
+ok $? "a reader blocked on its output: all $got of $((last - first)) events, more than the ring's 4096 (its queue kept them)"
 unload_module
 done_testing
