@@ -575,14 +575,26 @@ def markdown(s):
               num(w["conn_events_expected"]), num(w["conn_events"]), num(w["conn_events_lost"]),
               pct(w["conn_events_lost"] / w["conn_events_expected"] if w["conn_events_expected"] else None, 3),
               k or 0, num(w["tw_end_events"]), num(w["listener_events"])))
+    wn = cf.get("watch-nl")
+    if wn:
+        p("| watch-nl (by sequence number) | %s | %s | %s | %s | the same count for `watch --no-map -j`; %s in the gaps it saw, fetched back from the ring where still there "
+          "after a gap, mcast_failed %d, mcast_overrun %d; the CLI reported %s lost |" % (
+              num(wn["events_happened"]), num(wn["delivered"]), num(wn["lost"]), pct(wn["loss"], 3),
+              num(wn["recovered"]), wn["mcast_failed"], wn["mcast_overrun"], num(wn["lost_reported"])))
     ls = cf.get("listen")
     if ls:
-        p("| listen (module counters) | %s | - | %s | %s | mcast_failed %d + mcast_overrun %d + mcast_nomem %d, "
+        p("| listen (the reader's count) | %s | - | %s | %s | the mapped ring's reader counts every jump in sequence "
+          "numbers as lost (an event the ring overwrote before the reader's copying thread got to it) and says so |" % (
+            num(ls["events_happened"]), num(ls["lost_reported"]),
+            pct(ls["lost_reported"] / ls["events_happened"] if ls["events_happened"] else None, 3)))
+    ln = cf.get("listen-nl")
+    if ln:
+        p("| listen-nl (module counters) | %s | - | %s | %s | mcast_failed %d + mcast_overrun %d + mcast_nomem %d, "
           "missed by the multicast; the listener saw the gaps and fetched %s of them back from the ring |" % (
-            num(ls["events_happened"]), num(ls["mcast_failed"] + ls["mcast_overrun"] + ls["mcast_nomem"]),
-            pct((ls["mcast_failed"] + ls["mcast_overrun"] + ls["mcast_nomem"]) / ls["events_happened"]
-                if ls["events_happened"] else None, 3),
-            ls["mcast_failed"], ls["mcast_overrun"], ls["mcast_nomem"], num(ls["recovered"])))
+            num(ln["events_happened"]), num(ln["mcast_failed"] + ln["mcast_overrun"] + ln["mcast_nomem"]),
+            pct((ln["mcast_failed"] + ln["mcast_overrun"] + ln["mcast_nomem"]) / ln["events_happened"]
+                if ln["events_happened"] else None, 3),
+            ln["mcast_failed"], ln["mcast_overrun"], ln["mcast_nomem"], num(ln["recovered"])))
     for cfg in ("bpftrace-tp", "bpftrace-kprobe", "bcc"):
         c = cf.get(cfg)
         if not c:
@@ -826,16 +838,18 @@ def markdown(s):
                                                    sum(m2.get(c, 0) for c in PROBE_CATS) / kk)
         notes.append(x)
     if ls and cx(ls) is not None and cx(md) is not None:
-        x = "**Delivery**: the probes only mark an event watched and arm the sender, a delayed work item " \
-            "that runs one tick (%d ms at HZ=%d) after the first event that found it idle, for every " \
-            "event since, several per datagram. Context switches per connection: %.1f with a " \
+        x = "**Delivery**: `listen` reads the mapped ring: the probes also write each event's mapped " \
+            "record and arm a delayed work item that wakes the reader's copying thread one tick (%d ms " \
+            "at HZ=%d) after the first event that found it idle; over netlink (`listen-nl`) the same " \
+            "kind of work item is the sender, which multicasts every event since, several per " \
+            "datagram. Context switches per connection: %.1f with a " \
             "listener, %.1f with the module alone (before the batching: 3.9); the listener waits for " \
             "data %.3f times per event." % (
                 1000 // HZ_GUEST, HZ_GUEST, cx(ls), cx(md), ls.get("wakeups_per_event") or 0)
         if "listen" in pf and "module" in pf:
-            x += " perf: the sender (kworker) %.1f µs per event (%.1f with the module alone, other " \
-                 "kernel work), the listener %.1f µs per event in the kernel (recv, poll) and %.1f in user " \
-                 "space (parsing)." % (
+            x += " perf: the work item (kworker) %.1f µs per event (%.1f with the module alone, other " \
+                 "kernel work), the listener %.1f µs per event in the kernel (system calls) and %.1f in user " \
+                 "space (copying, parsing)." % (
                      per_ev("listen", "sender_us_per_connection"), per_ev("module", "sender_us_per_connection"),
                      pf["listen"]["us_per_connection"].get("reader: kernel", 0) / kk,
                      pf["listen"]["us_per_connection"].get("reader: user", 0) / kk)
