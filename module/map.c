@@ -21,19 +21,17 @@
  *
  * An open file (a mapping holds its file open) holds the module: its
  * pages, its wait queue and its code stay until the last one is closed
- * and unmapped, and rmmod fails (EBUSY) until then. proc_ops have no
+ * and unmapped, and rmmod says it is in use until then. proc_ops have no
  * owner to do it for us.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/nsproxy.h>
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
-#include <net/net_namespace.h>
 
 #include "tcpstates.h"
 #include "compat.h"
