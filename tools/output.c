@@ -190,7 +190,7 @@ void ts_format_walltime(uint64_t mono_ns, char *buf, size_t len)
 		 tm.tm_sec, real / 1000000LL % 1000);
 }
 
-/* Decimal digits, two at a time */
+/* Decimal digits, two at a time, written in place from the last */
 static char *put_u64(char *p, unsigned long long v)
 {
 	static const char pairs[] =
@@ -198,21 +198,63 @@ static char *put_u64(char *p, unsigned long long v)
 		"25262728293031323334353637383940414243444546474849"
 		"50515253545556575859606162636465666768697071727374"
 		"75767778798081828384858687888990919293949596979899";
-	char d[20], *end = d + sizeof(d), *q = end;
+	static const unsigned long long pow10[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+		10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+		100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+		100000000000000000ULL, 1000000000000000000ULL,
+		10000000000000000000ULL,
+	};
+	char *q;
+	int n;
 
+	if (v < 10) {
+		*p = '0' + v;
+		return p + 1;
+	}
+	/* the digits: log10 from log2 (1233 / 4096 ~ log10(2)), then exact */
+	n = ((64 - __builtin_clzll(v)) * 1233) >> 12;
+	n += v >= pow10[n];
+	q = p + n;
 	while (v >= 100) {
 		q -= 2;
 		memcpy(q, pairs + 2 * (v % 100), 2);
 		v /= 100;
 	}
-	if (v >= 10) {
-		q -= 2;
-		memcpy(q, pairs + 2 * v, 2);
+	if (v >= 10)
+		memcpy(q - 2, pairs + 2 * v, 2);
+	else
+		q[-1] = '0' + v;
+	return p + n;
+}
+
+/*
+ * Copy @n bytes, few as a rule (keys, names, numbers): the size in two
+ * overlapping moves rather than a call into the C library, which costs
+ * more than the copy for such sizes.
+ */
+static inline void copy_short(char *d, const char *s, size_t n)
+{
+	uint64_t a, b;
+	uint32_t c, e;
+
+	if (n >= 8 && n <= 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(&c, s, 4);
+		memcpy(&e, s + n - 4, 4);
+		memcpy(d, &c, 4);
+		memcpy(d + n - 4, &e, 4);
+	} else if (n < 4) {
+		while (n--)
+			*d++ = *s++;
 	} else {
-		*--q = '0' + v;
+		memcpy(d, s, n);
 	}
-	memcpy(p, q, end - q);
-	return p + (end - q);
 }
 
 /* The tables */
@@ -281,11 +323,11 @@ bool ts_out_shows(const struct ts_out *t, unsigned int show)
 	return shown(t, show) || t->heading;
 }
 
-static void put(struct ts_out *t, const char *s, size_t n)
+static inline void put(struct ts_out *t, const char *s, size_t n)
 {
 	if (n > sizeof(t->line) - 1 - t->len)
 		n = sizeof(t->line) - 1 - t->len;
-	memcpy(t->line + t->len, s, n);
+	copy_short(t->line + t->len, s, n);
 	t->len += n;
 }
 
@@ -310,7 +352,7 @@ static void cell(struct ts_out *t, const char *head, const char *s)
  * ,"key": or, an object's first, "key": (every line has room for it: keys
  * are short, lines 4 KiB)
  */
-static void json_key(struct ts_out *t, const char *key, size_t n)
+static inline void json_key(struct ts_out *t, const char *key, size_t n)
 {
 	char *p;
 
@@ -321,19 +363,34 @@ static void json_key(struct ts_out *t, const char *key, size_t n)
 		*p++ = ',';
 	t->first = false;
 	*p++ = '"';
-	memcpy(p, key, n);
+	copy_short(p, key, n);
 	p += n;
 	*p++ = '"';
 	*p++ = ':';
 	t->len = p - t->line;
 }
 
-/* Does @s go into JSON as it is (printable ASCII, no quote, no backslash)? */
-static bool json_plain(const char *s)
+/*
+ * @s as a JSON string if it goes in as it is (printable ASCII, no quote,
+ * no backslash: states, names, numbers, most strings), in one pass. False,
+ * with nothing written, if it does not or has no room.
+ */
+static bool put_plain(struct ts_out *t, const char *s)
 {
-	for (; *s; s++)
-		if (*s < 0x20 || *s >= 0x7f || *s == '"' || *s == '\\')
+	char *p = t->line + t->len, *end = t->line + sizeof(t->line) - 2;
+	const unsigned char *c = (const unsigned char *)s;
+
+	if (p >= end)
+		return false;
+	*p++ = '"';
+	for (; *c; c++) {
+		if (*c < 0x20 || *c >= 0x7f || *c == '"' || *c == '\\' ||
+		    p >= end)
 			return false;
+		*p++ = *c;
+	}
+	*p++ = '"';
+	t->len = p - t->line;
 	return true;
 }
 
@@ -533,10 +590,8 @@ void ts_out_str_k(struct ts_out *t, unsigned int show, const char *key,
 	json_key(t, key, klen);
 	if (!s) {
 		put(t, "null", 4);
-	} else if (json_plain(s)) {	/* states, names, numbers: most strings */
-		put(t, "\"", 1);
-		put(t, s, strlen(s));
-		put(t, "\"", 1);
+	} else if (put_plain(t, s)) {
+		return;
 	} else if (strlen(s) * 6 + 2 < sizeof(buf)) {
 		put(t, buf, json_str(buf, s) - buf);
 	} else {

@@ -1022,6 +1022,73 @@ static void test_json(void)
 	is(buf, "\"\xf0\x9f\x98\x80\"", "4-byte UTF-8 passes through");
 }
 
+static struct ts_nl_event num_ev;
+
+static void print_num_ev(FILE *f, const void *arg)
+{
+	struct ts_out *t = ts_events_open(f, arg, true);
+
+	ts_out_row(t, &num_ev);
+	ts_out_close(t);
+}
+
+/*
+ * JSON lines as written by hand (output.c): numbers at every digit count
+ * and the ends of 64 bits, as printf() writes them; names plain and
+ * escaped.
+ */
+static void test_json_fields(void)
+{
+	static const char *names[] = { "nginx", "a\"b", "x\001y", "" };
+	unsigned long long v[64 * 3 + 40], p = 1;
+	char want[128], comm[64];
+	struct ts_opts o = { 0 };
+	const char *out;
+	int n = 0, i, bad = 0;
+
+	o.json = true;
+	for (i = 0; i < 64; i++) {
+		v[n++] = (1ULL << i) - 1;
+		v[n++] = 1ULL << i;
+		v[n++] = (1ULL << i) + 1;
+	}
+	for (i = 0; i < 20; i++, p *= 10) {
+		v[n++] = p - 1;
+		v[n++] = p;
+	}
+	v[n - 1] = ~0ULL;
+	num_ev = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2, TS_ESTABLISHED,
+		       TS_FIN_WAIT1);
+	for (i = 0; i < n; i++) {
+		num_ev.seq = v[i];
+		num_ev.cookie = ~v[i];
+		out = capture(print_num_ev, &o);
+		snprintf(want, sizeof(want), "\"seq\":%llu,", v[i]);
+		bad += !strstr(out, want);
+		snprintf(want, sizeof(want), "\"cookie\":%llu,", ~v[i]);
+		bad += !strstr(out, want);
+		if (bad == 1 || bad == 2)
+			printf("#   %llu: %.200s\n", v[i], out);
+	}
+	ok(!bad, "JSON numbers: %d values, 1 to 20 digits, as printf() (%d wrong)",
+	   n, bad);
+	num_ev.seq = 7;
+	for (i = 0; i < 4; i++) {
+		strcpy(num_ev.owner.comm, names[i]);
+		out = capture(print_num_ev, &o);
+		json_of(names[i], comm, sizeof(comm));
+		snprintf(want, sizeof(want), "\"comm\":%s,", comm);
+		ok(strstr(out, want) != NULL, "JSON name %s in the event's line", want);
+	}
+	strcpy(num_ev.owner.comm, "nginx");
+	num_ev.cgroup_id = 0;
+	out = capture(print_num_ev, &o);
+	ok(strstr(out, "\"oldstate\":\"ESTABLISHED\",\"newstate\":\"FIN_WAIT1\",") &&
+	   strstr(out, "\"local_addr\":\"10.0.0.1\",\"local_port\":1,") &&
+	   out[strlen(out) - 2] == '}' && out[strlen(out) - 1] == '\n',
+	   "JSON states, endpoints, one line");
+}
+
 static struct ts_nl_conn tw_conn(uint32_t tgid, const char *comm, int state)
 {
 	struct ts_nl_conn c;
@@ -1384,6 +1451,7 @@ int main(int argc, char **argv)
 	test_ladder();
 	test_format();
 	test_json();
+	test_json_fields();
 	test_summary();
 	test_epipe();
 	printf("1..%d\n", tests);
