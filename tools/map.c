@@ -243,28 +243,32 @@ static bool queue_room(struct ts_map *m)
 
 enum fill { FILL_CAUGHT_UP, FILL_MORE, FILL_FULL };
 
-/* Copy up to TS_MAP_FILL records written since the last call into the queue */
+/*
+ * Copy up to TS_MAP_FILL records written since the last call into the
+ * queue, each straight into its place there: it is the queue's once
+ * counted in qlen, so a torn copy is simply made again.
+ */
 static enum fill fill(struct ts_map *m)
 {
-	struct tcpstates_map_rec r;
+	struct tcpstates_map_rec *r;
 	unsigned int torn = 0, n = 0;
 
 	while (n < TS_MAP_FILL && queue_room(m)) {
-		if (!copy_rec(m, m->next, &r)) {
+		r = &m->q[(m->qhead + m->qlen) % m->qcap];
+		if (!copy_rec(m, m->next, r)) {
 			m->torn++;
 			if (++torn % 64 == 0)
 				sched_yield();	/* its writer was stopped mid-copy */
 			continue;
 		}
-		if (r.seq < m->next)
+		if (r->seq < m->next)
 			return FILL_CAUGHT_UP;	/* not written yet */
-		if (r.seq > m->next) {
-			/* overwritten: what is older than r.seq's round is gone */
-			m->lost += r.seq - m->info.nrecs + 1 - m->next;
-			m->next = r.seq - m->info.nrecs + 1;
+		if (r->seq > m->next) {
+			/* overwritten: what is older than r->seq's round is gone */
+			m->lost += r->seq - m->info.nrecs + 1 - m->next;
+			m->next = r->seq - m->info.nrecs + 1;
 			continue;
 		}
-		m->q[(m->qhead + m->qlen) % m->qcap] = r;
 		m->qlen++;
 		m->next++;
 		n++;
@@ -318,23 +322,23 @@ int ts_map_start(struct ts_map *m, unsigned long long from)
 	return 0;
 }
 
-int ts_map_next(struct ts_map *m, struct ts_nl_event *ev)
+/* Events are made from the records as they leave the queue: one copy less */
+struct ts_nl_event *ts_map_next(struct ts_map *m)
 {
 	if (m->bi == m->bn) {
 		pthread_mutex_lock(&m->lock);
 		m->bi = 0;
 		for (m->bn = 0; m->bn < TS_MAP_BATCH && m->qlen; m->bn++) {
-			m->batch[m->bn] = m->q[m->qhead];
+			to_event(&m->q[m->qhead], &m->batch[m->bn]);
 			m->qhead = (m->qhead + 1) % m->qcap;
 			m->qlen--;
 		}
 		m->lost_told = m->lost;
 		pthread_mutex_unlock(&m->lock);
 		if (!m->bn)
-			return 0;
+			return NULL;
 	}
-	to_event(&m->batch[m->bi++], ev);
-	return 1;
+	return &m->batch[m->bi++];
 }
 
 unsigned long long ts_map_lost(struct ts_map *m)

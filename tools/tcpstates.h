@@ -245,7 +245,7 @@ struct ts_map {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* the queue has news */
 	/* the printer's: taken from the queue, not handed out yet */
-	struct tcpstates_map_rec batch[TS_MAP_BATCH];
+	struct ts_nl_event batch[TS_MAP_BATCH];
 	unsigned int bi, bn;
 };
 
@@ -255,10 +255,11 @@ int ts_map_open(struct ts_map *m);
 int ts_map_start(struct ts_map *m, unsigned long long from);
 void ts_map_close(struct ts_map *m);
 /*
- * The next event: 1, or 0 when none is there yet (m->lost_told: the
- * events lost so far). A thread copies the ring ahead into a queue.
+ * The next event, the printer's until the next call; NULL when none is
+ * there yet (m->lost_told: the events lost so far). A thread copies the
+ * ring ahead into a queue.
  */
-int ts_map_next(struct ts_map *m, struct ts_nl_event *ev);
+struct ts_nl_event *ts_map_next(struct ts_map *m);
 /* Events lost so far, those not handed out yet included */
 unsigned long long ts_map_lost(struct ts_map *m);
 /* Wait up to @timeout_ms for news: > 0 news, 0 none, or a negative errno */

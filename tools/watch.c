@@ -259,7 +259,7 @@ static void watch_map(struct watch *w, struct ts_map *m, double end)
 {
 	bool all = w->o->f.all_netns;
 	unsigned long long lost = 0, prev = w->last, n = 0;
-	struct ts_nl_event ev;
+	struct ts_nl_event *ev;
 	int ret, timeout;
 
 	ret = ts_map_start(m, w->last + 1);
@@ -268,21 +268,21 @@ static void watch_map(struct watch *w, struct ts_map *m, double end)
 		exit(1);
 	}
 	while (!done(w)) {
-		ret = ts_map_next(m, &ev);
+		ev = ts_map_next(m);
 		/* a stream that never pauses: its losses and the end, now and then */
-		if (ret > 0 && ++n % TS_MAP_BATCH == 0) {
+		if (ev && ++n % TS_MAP_BATCH == 0) {
 			map_lost(w, m->lost_told - lost);
 			lost = m->lost_told;
 			if (wait_ms(end) < 0)
 				break;
 		}
-		if (ret > 0) {
-			if (!all && ev.netns_id != m->info.netns_id)
+		if (ev) {
+			if (!all && ev->netns_id != m->info.netns_id)
 				continue;
-			ev.prev_seq = prev;
-			prev = ev.seq;
-			emit(w, &ev);
-			w->last = ev.seq;
+			ev->prev_seq = prev;
+			prev = ev->seq;
+			emit(w, ev);
+			w->last = ev->seq;
 			continue;
 		}
 		map_lost(w, m->lost_told - lost);
