@@ -1327,8 +1327,8 @@ static void print_drop(void)
 /*
  * --bench [text|json]: what printing an event costs the CLI, natively:
  * 1,000,000 events of a closing connection (data phase, owner, cgroup id)
- * as text and as JSON (or only the one named), to /dev/null. A
- * measurement, never a test.
+ * as text and as JSON (or only the one named), to /dev/null, into one live
+ * table as watch prints them. A measurement, never a test.
  */
 static void bench_print(const char *only)
 {
@@ -1350,14 +1350,17 @@ static void bench_print(const char *only)
 	ev.data.srtt_us = 50;
 	for (mode = 0; mode < 2; mode++) {
 		struct ts_opts o = { .json = mode };
+		struct ts_out *t;
 
 		if (only && strcmp(only, mode ? "json" : "text"))
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &a);
+		t = ts_events_open(f, &o, true);	/* as watch prints */
 		for (i = 0; i < n; i++) {
 			ev.seq = i + 1;
-			ts_print_event(f, &o, &ev);
+			ts_out_row(t, &ev);
 		}
+		ts_out_close(t);
 		fflush(f);
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		printf("print an event as %s: %.3f us\n", mode ? "JSON" : "text",
