@@ -23,10 +23,13 @@
 #   -f         also the kprobes floor: the module built with TCPSTATES_FLOOR,
 #              the same probes with handlers that return at once (what any
 #              kprobe tracer pays; 'module' minus 'floor' is ours)
-#   -l         also each module with a live listener (NAME+listen:
+#   -l         also each module with a live reader (NAME+listen:
 #              `tcpstates watch -L 1 -j`, which reads and parses every
 #              event from the mapped ring and prints none; NAME+listen-nl:
-#              the same over netlink): the cost of delivery
+#              the same over netlink; NAME+watch and NAME+watch-nl:
+#              `watch -j` printing every event into /dev/null): the cost
+#              of delivery, with a CPU to spare for the reader (1) and
+#              without (2)
 #
 # Reported (DIR/scaling-KERNEL[-bBYTES][-iIDLE][-l].md, and on stdout): median connections per
 # second per configuration and CPU count, the speed-up from 1 CPU to all,
@@ -98,7 +101,7 @@ if [ "$floor" = 1 ]; then
 	kos+=(--ko "floor=$fl/module/tcpstates.ko")
 fi
 
-vm_secs=$((300 + idle / 20 + rounds * 2 * (${#kos[@]} * (2 * ${#listen[@]} + 1) / 2 + 1) * (duration + 20)))
+vm_secs=$((300 + idle / 20 + rounds * 2 * (${#kos[@]} * (4 * ${#listen[@]} + 1) / 2 + 1) * (duration + 20)))
 log "== scaling in the $release test VM (multi-threaded TCG, 2 vCPUs; limit ${vm_secs} s)"
 TCPSTATES_VM_ACCEL=tcg,thread=multi "$top/scripts/vm-run.sh" -k "$release" -t "$vm_secs" -s 2 -- \
 	"$top/tools/testing/scaling-vm.sh" "${kos[@]}" --churn "$out/churn" \

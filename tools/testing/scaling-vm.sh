@@ -21,7 +21,11 @@
 # also runs each module with a live listener, configuration NAME+listen:
 # `tcpstates watch -L 1 -j`, which reads and parses every event from the
 # mapped ring (root) and prints none (its port filter matches nothing);
-# and NAME+listen-nl, the same over netlink (--no-map). --param
+# NAME+listen-nl, the same over netlink (--no-map); NAME+watch,
+# `tcpstates watch -j` printing every event's JSON line (into /dev/null:
+# all the formatting, without the copy into a file), and NAME+watch-nl,
+# the same over netlink. With the churn on 1 CPU, the reader has the
+# other to itself, as on a host with a core to spare. --param
 # passes a module parameter to every module loaded. --idle N
 # holds N idle loopback connections open through every run (the module is
 # then loaded with conn_max=65536, so that they do not crowd the churn's
@@ -67,16 +71,21 @@ loaded() { grep -q '^tcpstates ' /proc/modules; }
 unload() { if loaded; then rmmod tcpstates; fi; }
 
 # one CONFIG CPUS ROUND PORT
-# CONFIG: none, a module's NAME, or NAME+listen, NAME+listen-nl (the
-# module and a listener)
+# CONFIG: none, a module's NAME, or NAME+listen, NAME+listen-nl,
+# NAME+watch, NAME+watch-nl (the module and a reader)
 one() {
-	local cfg=$1 n=$2 round=$3 port=$4 out s0 s1 ev=0 ko=${1%+listen*} lp='' m0 m1 f0 f1 extra=''
-	local nomap=()
-	[ "${cfg%+listen-nl}" = "$cfg" ] || nomap=(--no-map)
+	local cfg=$1 n=$2 round=$3 port=$4 out s0 s1 ev=0 ko=${1%%+*} lp='' m0 m1 f0 f1 extra=''
+	local args=()
+	case ${cfg#"$ko"} in
+	+listen) args=(-L 1 -j) ;;
+	+listen-nl) args=(-L 1 -j --no-map) ;;
+	+watch) args=(-j) ;;
+	+watch-nl) args=(-j --no-map) ;;
+	esac
 	unload
 	[ "$cfg" = none ] || insmod "${kos[$ko]}" "${params[@]}" || return 1
 	if [ "$cfg" != "$ko" ]; then
-		"$cli" watch -L 1 -j "${nomap[@]}" >/dev/null 2>/tmp/listen.err &
+		"$cli" watch "${args[@]}" >/dev/null 2>/tmp/listen.err &
 		lp=$!
 	fi
 	sleep 1
@@ -91,7 +100,7 @@ one() {
 		s1=$(events)
 		ev=$((s1 - s0))
 	fi
-	if [ -n "$lp" ] && [ ${#nomap[@]} = 0 ]; then
+	if [ -n "$lp" ] && [ "${cfg%-nl}" = "$cfg" ]; then
 		# the mapped ring: what the reader lost, by its own count
 		sleep 1
 		kill -INT "$lp"
@@ -143,7 +152,9 @@ say "scaling: $ncpu CPUs, $rounds rounds of ${duration} s runs, $bytes bytes eac
 runs=()
 cfgs=(none "${!kos[@]}")
 if [ "$listen" = 1 ]; then
-	for k in "${!kos[@]}"; do cfgs+=("$k+listen" "$k+listen-nl"); done
+	for k in "${!kos[@]}"; do
+		cfgs+=("$k+listen" "$k+listen-nl" "$k+watch" "$k+watch-nl")
+	done
 fi
 for cfg in "${cfgs[@]}"; do
 	for n in 1 "$ncpu"; do
