@@ -887,14 +887,18 @@ def markdown(s):
         notes.append(x)
     tp = cf.get("bpftrace-tp")
     if w and tp and w.get("added_us_per_delivered_event") and tp.get("added_us_per_delivered_event"):
-        notes.append("**Per event delivered**: bpftrace delivered %.1f of 10 events per connection "
-                     "(tracepoint) and %.1f of 9 (kprobe); per event delivered it adds %.0f µs (tracepoint) "
-                     "and %s (kprobe), tcpstates + watch %.0f µs, %s." % (
-                         tp["delivered_per_connection"], cf.get("bpftrace-kprobe", {}).get("delivered_per_connection", 0),
-                         tp["added_us_per_delivered_event"],
-                         "%.0f µs" % cf["bpftrace-kprobe"]["added_us_per_delivered_event"]
-                         if cf.get("bpftrace-kprobe", {}).get("added_us_per_delivered_event") else "-",
-                         w["added_us_per_delivered_event"],
+        kp = cf.get("bpftrace-kprobe", {})
+        if kp.get("added_us_per_delivered_event"):
+            tps = ("delivered %.1f of 10 events per connection (tracepoint) and %.1f of 9 (kprobe); "
+                   "per event delivered it adds %.0f µs (tracepoint) and %.0f µs (kprobe)" % (
+                       tp["delivered_per_connection"], kp["delivered_per_connection"],
+                       tp["added_us_per_delivered_event"], kp["added_us_per_delivered_event"]))
+        else:   # the kprobe configuration was not run
+            tps = ("delivered %.1f of 10 events per connection (tracepoint); per event delivered "
+                   "it adds %.0f µs" % (tp["delivered_per_connection"],
+                                        tp["added_us_per_delivered_event"]))
+        notes.append("**Per event delivered**: bpftrace %s, tcpstates + watch %.0f µs, %s." % (
+                         tps, w["added_us_per_delivered_event"],
                          "with none lost" if not w.get("lossy_runs") else
                          "losing %s overall (see above)" % pct(w.get("loss"))))
     notes.append("**Emulation**: TCG runs both vCPUs on one host thread, so a reader's CPU time is "
