@@ -259,7 +259,8 @@ static inline void copy_short(char *d, const char *s, size_t n)
 
 /* The tables */
 #define TS_OUT_COLS	40
-#define TS_OUT_LINE	4096
+/* a line: room for a path of PATH_MAX bytes, each escaped (6 bytes) */
+#define TS_OUT_LINE	32768
 #define TS_OUT_BLOCK	65536		/* rows a table holds before printing */
 
 struct ts_out {
@@ -325,8 +326,10 @@ bool ts_out_shows(const struct ts_out *t, unsigned int show)
 
 static inline void put(struct ts_out *t, const char *s, size_t n)
 {
-	if (n > sizeof(t->line) - 1 - t->len)
-		n = sizeof(t->line) - 1 - t->len;
+	size_t room = t->len < sizeof(t->line) - 1 ? sizeof(t->line) - 1 - t->len : 0;
+
+	if (n > room)
+		n = room;
 	copy_short(t->line + t->len, s, n);
 	t->len += n;
 }
@@ -344,6 +347,8 @@ static void cell(struct ts_out *t, const char *head, const char *s)
 	if (!s || !*s)
 		s = "-";
 	put(t, s, strlen(s));
+	if (t->len == sizeof(t->line))	/* (cells are far shorter) */
+		t->len--;
 	t->line[t->len++] = '\0';
 	t->cells++;
 }
@@ -579,8 +584,6 @@ void ts_out_num_k(struct ts_out *t, unsigned int show, const char *key,
 void ts_out_str_k(struct ts_out *t, unsigned int show, const char *key,
 		  size_t klen, const char *head, const char *s)
 {
-	char buf[TS_OUT_LINE / 4];
-
 	if (!shown(t, show))
 		return;
 	if (!t->json) {
@@ -588,15 +591,14 @@ void ts_out_str_k(struct ts_out *t, unsigned int show, const char *key,
 		return;
 	}
 	json_key(t, key, klen);
-	if (!s) {
+	if (!s)
 		put(t, "null", 4);
-	} else if (put_plain(t, s)) {
+	else if (put_plain(t, s))
 		return;
-	} else if (strlen(s) * 6 + 2 < sizeof(buf)) {
-		put(t, buf, json_str(buf, s) - buf);
-	} else {
+	else if (strlen(s) * 6 + 2 < sizeof(t->line) - 1 - t->len)
+		t->len = json_str(t->line + t->len, s) - t->line;
+	else
 		put(t, "null", 4);
-	}
 }
 
 /*

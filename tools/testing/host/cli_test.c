@@ -398,6 +398,84 @@ static void test_kernel_filter(void)
 	ok(!k.have, "kernel: cgroup != stays here");
 }
 
+static void json_of(const char *s, char *out, size_t len);
+static char *capture(void (*print)(FILE *f, const void *arg), const void *arg);
+
+/* print_long_cg: one event, as JSON or text (-e shows the cgroup) */
+static struct ts_nl_event long_cg_ev;
+
+static void print_long_cg(FILE *f, const void *arg)
+{
+	struct ts_out *t = ts_events_open(f, arg, true);
+
+	ts_out_row(t, &long_cg_ev);
+	ts_out_close(t);
+}
+
+/*
+ * A cgroup path near PATH_MAX (cgroups nest without limit but for the
+ * path): its JSON line is longer than 4 KiB, and still one whole line with
+ * the whole path, plain or with a character that needs escaping.
+ */
+static void long_cgroup(const char *root)
+{
+	static char path[4096], want[4200], name[251];
+	struct ts_opts o = { .json = true };
+	size_t rootlen = strlen(root), len;
+	const char *out;
+	struct stat st;
+	int level, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		memset(name, pass ? 'b' : 'a', 250);
+		name[250] = '\0';
+		if (pass)
+			memcpy(name, "\xc3\xa9\"", 3);	/* UTF-8, and a quote */
+		snprintf(path, sizeof(path), "%s", root);
+		for (level = 0; strlen(path) + 252 < 3900; level++) {
+			len = strlen(path);
+			snprintf(path + len, sizeof(path) - len, "/%s", name);
+			mkdir(path, 0755);
+		}
+		stat(path, &st);
+		long_cg_ev = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2,
+				   TS_ESTABLISHED, TS_FIN_WAIT1);
+		long_cg_ev.known |= TS_NL_EV_CGROUP;
+		long_cg_ev.cgroup_id = st.st_ino;
+		sleep(1);	/* made since the last walk: walked again */
+		out = capture(print_long_cg, &o);
+		json_of(path + rootlen, want, sizeof(want));
+		len = strlen(out);
+		ok(len > 4096 && strchr(out, '\n') == out + len - 1 && out[len - 2] == '}' &&
+		   strstr(out, want) != NULL,
+		   "JSON: a cgroup path of %zu bytes (%s): one line of %zu bytes, the whole path",
+		   strlen(path) - rootlen, pass ? "escaped" : "plain", len);
+		o.json = false;
+		o.wide = true;
+		out = capture(print_long_cg, &o);
+		ok(strchr(out, '\n') && strstr(out, " FIN_WAIT1 "),
+		   "text -e: the same event, its columns whole");
+		o.json = true;
+		o.wide = false;
+	}
+	/* both trees kept until now: no inode of the first one reused */
+	for (pass = 0; pass < 2; pass++) {
+		memset(name, pass ? 'b' : 'a', 250);
+		name[250] = '\0';
+		if (pass)
+			memcpy(name, "\xc3\xa9\"", 3);
+		snprintf(path, sizeof(path), "%s", root);
+		while (strlen(path) + 252 < 3900) {
+			len = strlen(path);
+			snprintf(path + len, sizeof(path) - len, "/%s", name);
+		}
+		while (strlen(path) > rootlen) {
+			rmdir(path);
+			*strrchr(path, '/') = '\0';
+		}
+	}
+}
+
 /* A tree that stands for the cgroup2 mount: ids are its inode numbers */
 static void test_cgroup(void)
 {
@@ -444,6 +522,8 @@ static void test_cgroup(void)
 	p = ts_cgroup_path(st.st_ino);
 	is(p ? p : "(null)", "/new.scope", "cgroup: one made since the last walk");
 	rmdir(path);
+
+	long_cgroup(root);
 
 	ev.cgroup_id = id;
 	ev.known |= TS_NL_EV_CGROUP;
