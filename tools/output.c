@@ -21,15 +21,45 @@
 
 #include "tcpstates.h"
 
+static char *put_u64(char *p, unsigned long long v);
+
+/* @n bytes of @s into @buf of @len, cut short to fit, NUL-terminated */
+static void copy_out(char *buf, size_t len, const char *s, size_t n)
+{
+	if (!len)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
+/*
+ * ADDR:PORT, or [ADDR]:PORT for IPv6; IPv4 and the port by hand (glibc's
+ * inet_ntop() and printf() cost more than the rest of a line's cells)
+ */
 void ts_format_addr(int family, const uint8_t *addr, uint16_t port,
 		    char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN + 16], *p = a;
+	int i;
 
-	if (!inet_ntop(family == AF_INET ? AF_INET : AF_INET6, addr, a,
-		       sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	snprintf(buf, len, family == AF_INET ? "%s:%u" : "[%s]:%u", a, port);
+	if (family == AF_INET) {
+		for (i = 0; i < 4; i++) {
+			if (i)
+				*p++ = '.';
+			p = put_u64(p, addr[i]);
+		}
+	} else {
+		*p++ = '[';
+		if (!inet_ntop(AF_INET6, addr, p, INET6_ADDRSTRLEN))
+			strcpy(p, "?");
+		p += strlen(p);
+		*p++ = ']';
+	}
+	*p++ = ':';
+	p = put_u64(p, port);
+	copy_out(buf, len, a, p - a);
 }
 
 /* A command name for a terminal: printable ASCII, the rest as \ooo */
@@ -50,12 +80,20 @@ void ts_format_comm(const char *comm, char *buf, size_t len)
 /* Milliseconds with microseconds, or "-" */
 void ts_format_ms(bool known, uint64_t ns, char *buf, size_t len)
 {
-	if (!known)
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%llu.%03llu",
-			 (unsigned long long)(ns / 1000000),
-			 (unsigned long long)(ns / 1000 % 1000));
+	char a[32], *p;
+	unsigned int us;
+
+	if (!known) {
+		copy_out(buf, len, "-", 1);
+		return;
+	}
+	p = put_u64(a, ns / 1000000);
+	us = ns / 1000 % 1000;
+	*p++ = '.';
+	*p++ = '0' + us / 100;
+	*p++ = '0' + us / 10 % 10;
+	*p++ = '0' + us % 10;
+	copy_out(buf, len, a, p - a);
 }
 
 /* A duration for people: 850ms, 12.3s, 4m05s, 2h03m, 3d04h */

@@ -1049,6 +1049,55 @@ static void test_ladder(void)
 	   "ladder: SYNs sent again 3 times: the ones without a time, the last at its time");
 }
 
+/*
+ * Endpoints and milliseconds are written by hand: the same as printf()
+ * would, for every octet and port, IPv6, large values, and buffers too
+ * small (cut short, NUL-terminated, as snprintf() cuts).
+ */
+static void test_format_printf(void)
+{
+	static const uint64_t ns[] = { 0, 999, 1000, 999999, 1000000, 1484250,
+				       59999999999ULL, 18446744073709551615ULL };
+	char buf[80], want[80], small[8], a6[INET6_ADDRSTRLEN];
+	uint8_t a[16];
+	unsigned int i, bad = 0, n = 0;
+	uint32_t port;
+
+	for (i = 0; i < 256; i++) {
+		a[0] = i;
+		a[1] = 255 - i;
+		a[2] = i / 10;
+		a[3] = i % 7;
+		for (port = i; port < 65536; port += 257, n++) {
+			ts_format_addr(AF_INET, a, port, buf, sizeof(buf));
+			snprintf(want, sizeof(want), "%u.%u.%u.%u:%u", a[0], a[1],
+				 a[2], a[3], port);
+			bad += strcmp(buf, want) != 0;
+			ts_format_addr(AF_INET, a, port, small, sizeof(small));
+			bad += strncmp(small, want, sizeof(small) - 1) ||
+			       strlen(small) != (strlen(want) < sizeof(small) ?
+						 strlen(want) : sizeof(small) - 1);
+		}
+	}
+	ok(!bad, "IPv4 endpoints as printf() writes them, whole and cut short (%u, %u wrong)",
+	   n, bad);
+	inet_pton(AF_INET6, "2001:db8::ff00:42:8329", a);
+	inet_ntop(AF_INET6, a, a6, sizeof(a6));
+	ts_format_addr(AF_INET6, a, 65535, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "[%s]:65535", a6);
+	is(buf, want, "IPv6 endpoint in brackets");
+	for (i = bad = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		ts_format_ms(true, ns[i], buf, sizeof(buf));
+		snprintf(want, sizeof(want), "%llu.%03llu",
+			 (unsigned long long)(ns[i] / 1000000),
+			 (unsigned long long)(ns[i] / 1000 % 1000));
+		bad += strcmp(buf, want) != 0;
+		ts_format_ms(true, ns[i], small, 4);
+		bad += strncmp(small, want, 3) || strlen(small) > 3;
+	}
+	ok(!bad, "ms as printf() writes them, whole and cut short (%u wrong)", bad);
+}
+
 static void test_format(void)
 {
 	char buf[256];
@@ -1073,6 +1122,7 @@ static void test_format(void)
 	is(buf, "[::ffff:10.0.0.1]:1", "v4-mapped endpoint in brackets");
 	ts_format_comm("a b\\c\n\xff", buf, sizeof(buf));
 	is(buf, "a\\040b\\134c\\012\\377", "comm for a terminal: octal escapes");
+	test_format_printf();
 }
 
 static void json_of(const char *s, char *out, size_t len)
