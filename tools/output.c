@@ -35,13 +35,11 @@ static void copy_out(char *buf, size_t len, const char *s, size_t n)
 }
 
 /*
- * ADDR:PORT, or [ADDR]:PORT for IPv6; IPv4 and the port by hand (glibc's
- * inet_ntop() and printf() cost more than the rest of a line's cells)
+ * An address (IPv6 unless AF_INET) at @p, which has room for
+ * INET6_ADDRSTRLEN: IPv4 by hand. Return: its end.
  */
-void ts_format_addr(int family, const uint8_t *addr, uint16_t port,
-		    char *buf, size_t len)
+static char *put_addr(char *p, int family, const uint8_t *addr)
 {
-	char a[INET6_ADDRSTRLEN + 16], *p = a;
 	int i;
 
 	if (family == AF_INET) {
@@ -50,11 +48,27 @@ void ts_format_addr(int family, const uint8_t *addr, uint16_t port,
 				*p++ = '.';
 			p = put_u64(p, addr[i]);
 		}
+		return p;
+	}
+	if (!inet_ntop(AF_INET6, addr, p, INET6_ADDRSTRLEN))
+		strcpy(p, "?");
+	return p + strlen(p);
+}
+
+/*
+ * ADDR:PORT, or [ADDR]:PORT for IPv6; IPv4 and the port by hand (glibc's
+ * inet_ntop() and printf() cost more than the rest of a line's cells)
+ */
+void ts_format_addr(int family, const uint8_t *addr, uint16_t port,
+		    char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN + 16], *p = a;
+
+	if (family == AF_INET) {
+		p = put_addr(p, family, addr);
 	} else {
 		*p++ = '[';
-		if (!inet_ntop(AF_INET6, addr, p, INET6_ADDRSTRLEN))
-			strcpy(p, "?");
-		p += strlen(p);
+		p = put_addr(p, family, addr);
 		*p++ = ']';
 	}
 	*p++ = ':';
@@ -696,27 +710,16 @@ void ts_out_raw_k(struct ts_out *t, const char *key, size_t klen,
 	put(t, json, strlen(json));
 }
 
-/* An address in quotes; IPv4 by hand (glibc's inet_ntop() sprintf()s) */
+/* An address in quotes (put_addr()) */
 void ts_out_addr_k(struct ts_out *t, const char *key, size_t klen,
 		   int family, const uint8_t *addr)
 {
 	char a[INET6_ADDRSTRLEN + 2], *p = a;
-	int i;
 
 	if (!t->json)
 		return;
 	*p++ = '"';
-	if (family == AF_INET) {
-		for (i = 0; i < 4; i++) {
-			if (i)
-				*p++ = '.';
-			p = put_u64(p, addr[i]);
-		}
-	} else {
-		if (!inet_ntop(AF_INET6, addr, p, INET6_ADDRSTRLEN))
-			strcpy(p, "?");
-		p += strlen(p);
-	}
+	p = put_addr(p, family, addr);
 	*p++ = '"';
 	json_key(t, key, klen);
 	put(t, a, p - a);
