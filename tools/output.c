@@ -386,9 +386,15 @@ static inline void put(struct ts_out *t, const char *s, size_t n)
 	t->len += n;
 }
 
-/* A text cell; never empty, so that columns can be read by blanks */
+/*
+ * A text cell; never empty, so that columns can be read by blanks. Each
+ * ends with a NUL; however long the cells before, there is room left for
+ * this one's NUL and a "-" for each after it (cut short if it must be).
+ */
 static void cell(struct ts_out *t, const char *head, const char *s)
 {
+	size_t n, room;
+
 	if (t->heading) {
 		if (t->ncol < TS_OUT_COLS)
 			t->head[t->ncol++] = head;
@@ -398,16 +404,19 @@ static void cell(struct ts_out *t, const char *head, const char *s)
 		return;
 	if (!s || !*s)
 		s = "-";
-	put(t, s, strlen(s));
-	if (t->len == sizeof(t->line))	/* (cells are far shorter) */
-		t->len--;
+	room = sizeof(t->line) - t->len - 1 - 2 * (t->ncol - t->cells - 1);
+	n = strlen(s);
+	if (n > room)
+		n = room;
+	copy_short(t->line + t->len, s, n);
+	t->len += n;
 	t->line[t->len++] = '\0';
 	t->cells++;
 }
 
 /*
  * ,"key": or, an object's first, "key": (every line has room for it: keys
- * are short, lines 4 KiB)
+ * are short, lines 32 KiB)
  */
 static inline void json_key(struct ts_out *t, const char *key, size_t n)
 {
