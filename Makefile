@@ -89,6 +89,11 @@ bench-scaling:
 	scripts/bench-scaling.sh -k 6.1 -f
 	scripts/bench-scaling.sh -k 6.12 -f
 
+bench-insns:
+	scripts/deps.sh
+	$(MAKE) cli
+	scripts/bench-insns.sh -k 6.1
+
 krelease:
 	@test -n "$(KRELEASE)" || { echo "cannot tell the kernel release of KDIR='$(KDIR)': set KDIR=/lib/modules/<release>/build (or KRELEASE=<release>)" >&2; exit 2; }
 
@@ -177,5 +182,5 @@ clean:
 	$(MAKE) -C tools clean
 	rm -rf build
 
-.PHONY: all module cli test test-matrix stress demo check bench bench-scaling clean krelease modules_install install \
+.PHONY: all module cli test test-matrix stress demo check bench bench-scaling bench-insns clean krelease modules_install install \
 	uninstall dkms-src dkms-add dkms-install dkms-uninstall

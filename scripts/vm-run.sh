@@ -15,6 +15,7 @@
 #   -v              also stream the kernel console to stderr
 #                   (or TCPSTATES_VM_VERBOSE=1)
 #   --keep-log DIR  copy console.log, output.log and qemu.log into DIR
+#   TCPSTATES_VM_QEMU_ARGS  more qemu options, split at blanks
 #
 # COMMAND runs under bash, as root, in the host's current directory (which
 # must not be under /tmp or /run: those are fresh tmpfs in the guest). One
@@ -307,6 +308,12 @@ qemu_argv() {
 		-device isa-serial,chardev=out,index=1
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
 		-pidfile "$run/qemu.pid")
+	# more options, split at blanks (scripts/bench-insns.sh loads a plugin)
+	if [ -n "${TCPSTATES_VM_QEMU_ARGS:-}" ]; then
+		local extra
+		read -ra extra <<<"$TCPSTATES_VM_QEMU_ARGS"
+		qemu+=("${extra[@]}")
+	fi
 }
 
 # Live copy of the command's output to stdout, without the exit marker.
