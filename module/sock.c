@@ -27,8 +27,12 @@
  */
 u64 tcpstates_sk_cookie(struct sock *sk)
 {
+	u64 cookie = atomic64_read(&sk->sk_cookie);
 	u32 c[2];
 
+	/* Made once and never changed: read it straight when made. */
+	if (likely(cookie))
+		return cookie;
 	sock_diag_save_cookie(sk, c);
 	return (u64)c[1] << 32 | c[0];
 }
