@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Report of scripts/bench-insns.sh: instructions by configuration and by
-function, from the plugin's snapshots (DIR/tb.CFG-0, DIR/tb.CFG-1), the
+function, from the plugin's snapshots (DIR/tb.RUN-CFG-0, DIR/tb.RUN-CFG-1), the
 guest's text symbols (DIR/kallsyms) and its INSNS lines (DIR/insns-K.log).
 
 Usage: insns-report.py DIR KERNEL
@@ -75,10 +75,16 @@ def group_of(sym):
 
 
 def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__.strip())
     d, kernel = sys.argv[1], sys.argv[2]
-    addrs, names = load_syms(os.path.join(d, "kallsyms"))
+    try:
+        addrs, names = load_syms(os.path.join(d, "kallsyms"))
+        log = open(os.path.join(d, "insns-%s.log" % kernel))
+    except OSError as e:
+        sys.exit("insns-report: %s (a directory of scripts/bench-insns.sh?)" % e)
     runs = []
-    with open(os.path.join(d, "insns-%s.log" % kernel)) as f:
+    with log as f:
         for line in f:
             if line.startswith("INSNS "):
                 runs.append(json.loads(line[6:]))
@@ -127,8 +133,10 @@ def main():
     base_b = sum(b for _, b in basek.values()) if basek else None
     print("Blocks are the translated blocks executed: under TCG each costs a dispatch, "
           "and each iteration of a `rep` string instruction is a block of its own.\n")
-    print("| run | configuration | instructions per connection | of which user | blocks per connection | instructions added per event | blocks added per event |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("Lines: what the reader printed per connection (`listen` prints nothing; bpftrace a line per "
+          "transition of any TCP socket); lost: what it said it lost.\n")
+    print("| run | configuration | instructions per connection | of which user | blocks per connection | instructions added per event | blocks added per event | reader's lines per connection | lost |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for r, syms in runs_syms:
         tot = sum(i for i, _ in syms.values())
         blk = sum(b for _, b in syms.values())
@@ -137,7 +145,11 @@ def main():
             ai, ab = "%+.0f" % ((tot - base_i) / ev_conn), "%+.0f" % ((blk - base_b) / ev_conn)
         else:
             ai = ab = "-"
-        print("| %d | %s | %.0f | %.0f | %.0f | %s | %s |" % (r["run"], r["config"], tot, user, blk, ai, ab))
+        rl = r.get("reader_lines")
+        print("| %d | %s | %.0f | %.0f | %.0f | %s | %s | %s | %s |" % (
+            r["run"], r["config"], tot, user, blk, ai, ab,
+            "%.2f" % (rl / r["connections"]) if rl is not None else "-",
+            r.get("reader_lost", "-")))
     if not basek or not ev_conn:
         return
     for c, syms in mean.items():

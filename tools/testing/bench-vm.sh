@@ -380,32 +380,9 @@ cfg_listen() { cfg_watch_like listen "$@"; }
 cfg_watch-nl() { cfg_watch_like watch-nl "$@"; }
 cfg_listen-nl() { cfg_watch_like listen-nl "$@"; }
 
-# The bpftrace programs print, per transition: nsecs, local address, local
-# port, remote address, remote port, old state, new state, pid, comm.
-BT_TP='tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
-	if (args->family == 2) {
-		printf("%llu %s %d %s %d %d %d %d %s\n", nsecs, ntop(args->saddr), args->sport,
-			ntop(args->daddr), args->dport, args->oldstate, args->newstate, pid, comm);
-	} else {
-		printf("%llu %s %d %s %d %d %d %d %s\n", nsecs, ntop(args->saddr_v6), args->sport,
-			ntop(args->daddr_v6), args->dport, args->oldstate, args->newstate, pid, comm);
-	}
-}'
-BT_KPROBE='kprobe:tcp_set_state {
-	$sk = (struct sock *)arg0;
-	$be = $sk->__sk_common.skc_dport;
-	$dport = (($be & 0xff) << 8) | (($be >> 8) & 0xff);
-	if ($sk->__sk_common.skc_family == 2) {
-		printf("%llu %s %d %s %d %d %d %d %s\n", nsecs, ntop($sk->__sk_common.skc_rcv_saddr),
-			$sk->__sk_common.skc_num, ntop($sk->__sk_common.skc_daddr), $dport,
-			$sk->__sk_common.skc_state, arg1, pid, comm);
-	} else {
-		printf("%llu %s %d %s %d %d %d %d %s\n", nsecs,
-			ntop($sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8), $sk->__sk_common.skc_num,
-			ntop($sk->__sk_common.skc_v6_daddr.in6_u.u6_addr8), $dport,
-			$sk->__sk_common.skc_state, arg1, pid, comm);
-	}
-}'
+# BT_TP and BT_KPROBE: the bpftrace programs
+# shellcheck source=tools/testing/bpftrace-progs.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bpftrace-progs.sh"
 
 bcc_tcpstates() {
 	local c

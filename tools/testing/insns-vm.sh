@@ -19,7 +19,7 @@
 # module is loaded.
 set -euo pipefail
 
-ko='' churn='' cli='' conns=5000 configs="none module listen watch listen-nl watch-nl bpftrace-tp"
+ko='' churn='' cli='' conns=5000 configs="none module listen watch listen-nl watch-nl bpftrace-tp bpftrace-kprobe none"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--ko) ko=$2; shift 2 ;;
@@ -41,32 +41,37 @@ loaded() { grep -q '^tcpstates ' /proc/modules; }
 jget() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<<"$2"; }
 events() { if loaded; then jget events "$("$cli" stats -j)"; else echo 0; fi; }
 snap() { echo "@@tbcount-snap $1@@"; sleep 2; }
+# lines the reader printed so far; what it said it lost (bpftrace's
+# "Lost N events", the CLI's "N events lost in all" as it stops)
+lines() { if [ -e /tmp/reader.out ]; then wc -l </tmp/reader.out; else echo 0; fi; }
+lost() {
+	cat /tmp/reader.out /tmp/reader.err 2>/dev/null |
+		awk '/^Lost [0-9]+ events/ { n += $2 }
+		     /^tcpstates: [0-9]+ events lost in all/ { n += $2 }
+		     END { print n + 0 }'
+}
 churn_n() { "$churn" -4 -t 1 -p "$PORT" -n "$1" -q -j; }
 
-# bpftrace on the tracepoint, as bench-vm.sh's bpftrace-tp
-BT_TP='tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
-	if (args->family == 2) {
-		printf("%llu %s %d %s %d %d %d %d %s\n", nsecs, ntop(args->saddr), args->sport,
-			ntop(args->daddr), args->dport, args->oldstate, args->newstate, pid, comm);
-	} else {
-		printf("%llu %s %d %s %d %d %d %d %s\n", nsecs, ntop(args->saddr_v6), args->sport,
-			ntop(args->daddr_v6), args->dport, args->oldstate, args->newstate, pid, comm);
-	}
-}'
+# BT_TP and BT_KPROBE: the bpftrace programs of bench-vm.sh
+# shellcheck source=tools/testing/bpftrace-progs.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bpftrace-progs.sh"
 
 reader=''
+# Every reader prints into a file of the guest's tmpfs, as in bench-vm.sh
 start_reader() {
+	rm -f /tmp/reader.out
 	case $1 in
 	none|module) ;;
-	listen) "$cli" watch -j -L 1 >/dev/null 2>/tmp/reader.err & reader=$! ;;
-	watch) "$cli" watch -j >/dev/null 2>/tmp/reader.err & reader=$! ;;
-	listen-nl) "$cli" watch -j -L 1 --no-map >/dev/null 2>/tmp/reader.err & reader=$! ;;
-	watch-nl) "$cli" watch -j --no-map >/dev/null 2>/tmp/reader.err & reader=$! ;;
-	bpftrace-tp)
-		bpftrace -e "$BT_TP" >/tmp/bt.out 2>/tmp/reader.err & reader=$!
-		local i
+	listen) "$cli" watch -j -L 1 >/tmp/reader.out 2>/tmp/reader.err & reader=$! ;;
+	watch) "$cli" watch -j >/tmp/reader.out 2>/tmp/reader.err & reader=$! ;;
+	listen-nl) "$cli" watch -j -L 1 --no-map >/tmp/reader.out 2>/tmp/reader.err & reader=$! ;;
+	watch-nl) "$cli" watch -j --no-map >/tmp/reader.out 2>/tmp/reader.err & reader=$! ;;
+	bpftrace-tp|bpftrace-kprobe)
+		local i prog
+		if [ "$1" = bpftrace-tp ]; then prog=$BT_TP; else prog=$BT_KPROBE; fi
+		bpftrace -e "$prog" >/tmp/reader.out 2>/tmp/reader.err & reader=$!
 		for i in $(seq 300); do
-			grep -q '^Attaching' /tmp/bt.out /tmp/reader.err 2>/dev/null && break
+			grep -q '^Attaching' /tmp/reader.out /tmp/reader.err 2>/dev/null && break
 			sleep 0.5
 		done
 		;;
@@ -93,14 +98,14 @@ for cfg in $configs; do
 	start_reader "$cfg"
 	churn_n 500 >/dev/null		# warm-up: translate, and the reader is live
 	sleep 2
-	e0=$(events)
+	e0=$(events) l0=$(lines)
 	snap "$i-$cfg-0"
 	out=$(churn_n "$conns")
 	sleep 3			# the reader drains (its wakeups come a tick late)
-	e1=$(events)
 	snap "$i-$cfg-1"
+	e1=$(events) l1=$(lines)	# (after: their own work is not counted)
 	stop_reader
-	echo "INSNS {\"run\":$i,\"config\":\"$cfg\",\"connections\":$(jget connections "$out"),\"events\":$((e1 - e0)),\"kernel\":\"$(uname -r)\"}"
+	echo "INSNS {\"run\":$i,\"config\":\"$cfg\",\"connections\":$(jget connections "$out"),\"events\":$((e1 - e0)),\"reader_lines\":$((l1 - l0)),\"reader_lost\":$(lost),\"kernel\":\"$(uname -r)\"}"
 	if [ $dumped = 0 ] && loaded; then
 		echo "@@kallsyms-begin@@"
 		awk '$2 ~ /^[tT]$/ { print $1, $3, $4 }' /proc/kallsyms | gzip -1 | base64 -w 76
