@@ -13,8 +13,10 @@
 #   -k KERNEL       test kernel (6.1, 6.12, ... or a release); default 6.1
 #   -n CONNECTIONS  connections per configuration (one churn thread); default 5000
 #   -o DIR          output directory; default build/insns
-#   -c CONFIGS      configurations (tools/testing/insns-vm.sh): none module
-#                   listen watch listen-nl watch-nl bpftrace-tp; default all
+#   -c CONFIGS      configurations, in order (tools/testing/insns-vm.sh):
+#                   none module listen watch listen-nl watch-nl bpftrace-tp
+#                   bpftrace-kprobe; default all, none first and last. Those
+#                   with the module come together (its symbols are read once)
 #   -m KO           this module instead of the tree's
 #
 # Reported (DIR/insns-KERNEL.md, and on stdout): per configuration, the
@@ -28,7 +30,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
 
 usage() {
-	sed -n '10,18s/^# \{0,1\}//p' "$0" >&2
+	sed -n '10,20s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 

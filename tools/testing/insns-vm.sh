@@ -87,6 +87,22 @@ stop_reader() {
 	if [ -s /tmp/reader.err ]; then sed 's/^/# reader: /' /tmp/reader.err | head -n 5; fi
 }
 
+# The symbols are read once, at the module's first load: the
+# configurations with the module must come together (loaded again, the
+# module could sit elsewhere).
+seen=0 gone=0
+for cfg in $configs; do
+	case $cfg in
+	none|bpftrace-*) [ $seen = 0 ] || gone=1 ;;
+	*)
+		if [ $gone = 1 ]; then
+			echo "insns-vm: the configurations with the module must come together (not \"$configs\")" >&2
+			exit 2
+		fi
+		seen=1 ;;
+	esac
+done
+
 sysctl -qw kernel.kptr_restrict=0
 dumped=0 i=0
 for cfg in $configs; do
