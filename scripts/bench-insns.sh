@@ -53,8 +53,7 @@ mkdir -p "$out"
 out=$(realpath "$out")
 
 log "== building (plugin, module for $release, CLI, churn)"
-cc -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror -pthread \
-	-o "$out/tbcount.so" "$top/scripts/tbcount.c"
+build_plugin "$out/tbcount.so"
 make -s -C "$top/tools"
 cc -O2 -Wall -Wextra -Werror -pthread -o "$out/churn" "$top/tools/testing/churn.c"
 [ -n "$ko" ] || ko=$(build_module_for "$release")

@@ -34,8 +34,7 @@ echo "== tools: -Wall -Wextra -Werror"
 make -s -C tools clean
 make -s -C tools || fail=1
 # the qemu plugin of scripts/bench-insns.sh
-cc -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror -pthread \
-	-o /dev/null scripts/tbcount.c || fail=1
+build_plugin /dev/null || fail=1
 
 [ $fail = 0 ] && echo "check: clean" || echo "check: FINDINGS above"
 exit $fail

@@ -147,6 +147,15 @@ default_kdir() {
 # Build the module for one kernel release into build/RELEASE/ (a copy of
 # the sources, so that builds for several kernels do not collide). Fails on
 # any compiler warning. Prints the path of the .ko.
+# The qemu TCG plugin of bench-insns.sh (scripts/tbcount.c) into $1, with
+# every warning an error (check.sh and insns.t build it so too)
+build_plugin() {
+	local top
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	cc -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror -pthread \
+		-o "$1" "$top/scripts/tbcount.c"
+}
+
 build_module_for() {
 	local release=$1 top out log kdir
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

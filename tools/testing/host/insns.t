@@ -66,8 +66,7 @@ out=$(python3 "$root/scripts/insns-report.py" "$d" 6.1 2>&1) && rc=0 || rc=$?
 ok "$rc" "a run without its snapshot: still a report"
 has "run 3-none: no snapshot" "... which names the run"
 
-cc -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror -pthread \
-	-o "$tmp/tbcount.so" "$root/scripts/tbcount.c" && rc=0 || rc=$?
+(. "$root/scripts/lib.sh" && build_plugin "$tmp/tbcount.so") && rc=0 || rc=$?
 ok "$rc" "the plugin builds with -Wall -Wextra -Werror"
 nm -D --defined-only "$tmp/tbcount.so" 2>/dev/null | grep -qw qemu_plugin_install && rc=0 || rc=1
 ok "$rc" "the plugin exports qemu_plugin_install"
