@@ -144,9 +144,6 @@ default_kdir() {
 	return 1
 }
 
-# Build the module for one kernel release into build/RELEASE/ (a copy of
-# the sources, so that builds for several kernels do not collide). Fails on
-# any compiler warning. Prints the path of the .ko.
 # The qemu TCG plugin of bench-insns.sh (scripts/tbcount.c) into $1, with
 # every warning an error (check.sh and insns.t build it so too)
 build_plugin() {
@@ -156,6 +153,9 @@ build_plugin() {
 		-o "$1" "$top/scripts/tbcount.c"
 }
 
+# Build the module for one kernel release into build/RELEASE/ (a copy of
+# the sources, so that builds for several kernels do not collide). Fails on
+# any compiler warning. Prints the path of the .ko.
 build_module_for() {
 	local release=$1 top out log kdir
 	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

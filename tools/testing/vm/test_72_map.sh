@@ -163,6 +163,9 @@ rmmod tcpstates
 ok $? "and succeeds once the reader is gone"
 
 # A reader that falls behind: its losses, exactly
+lost_in() {	# lost_in STDERR: the events the CLI said it lost in all
+	sed -n 's/.*: \([0-9]*\) events lost in all.*/\1/p' "$1"
+}
 load_module ring_size=64
 "$CLI" watch -a -j >/tmp/map.slow 2>/tmp/map.slow.err &
 w=$!
@@ -175,7 +178,7 @@ sleep "$(slow 3)"
 last=$(counter events)
 kill -INT $w; wait $w
 sed 's/^/# /' /tmp/map.slow.err
-lost=$(sed -n 's/.*: \([0-9]*\) events lost in all.*/\1/p' /tmp/map.slow.err)
+lost=$(lost_in /tmp/map.slow.err)
 # (other events may come before FIRST and after LAST: TIME_WAIT ends)
 got=$(python3 -c 'import json, sys
 print(sum(int(sys.argv[2]) < json.loads(l)["seq"] <= int(sys.argv[3]) for l in open(sys.argv[1])))' \
@@ -217,6 +220,6 @@ got=$(python3 -c 'import json, sys
 print(sum(int(sys.argv[2]) < json.loads(l)["seq"] <= int(sys.argv[3]) for l in open(sys.argv[1])))' \
 	/tmp/map.block "$first" "$last")
 [ $((last - first)) -gt 4096 ] && [ "$got" = $((last - first)) ] && ! grep -q lost /tmp/map.block.err
-ok $? "a reader blocked on its output: all $got of $((last - first)) events, more than the ring's 4096 (its queue kept them)$(sed -n 's/.*: \([0-9]*\) events lost in all.*/; lost \1/p' /tmp/map.block.err)"
+ok $? "a reader blocked on its output: all $got of $((last - first)) events, more than the ring's 4096 (its queue kept them)$(l=$(lost_in /tmp/map.block.err); [ -z "$l" ] || echo "; lost $l")"
 unload_module
 done_testing
