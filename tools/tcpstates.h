@@ -137,10 +137,14 @@ int ts_netns_resolve(const char *arg, struct ts_filter *f, char *err,
 
 struct ts_out;
 typedef void (*ts_fields_fn)(struct ts_out *t, const void *rec);
+/* a JSON line at @p, whole; @end: one past the line's buffer (32 KiB) */
+typedef char *(*ts_json_fn)(char *p, char *end, const void *rec,
+			    const struct ts_opts *o);
 
 struct ts_out *ts_out_open(FILE *f, const struct ts_opts *o, const char *type,
 			   ts_fields_fn fields, const void *blank, bool stream);
 void ts_out_row(struct ts_out *t, const void *rec);
+void ts_out_set_json(struct ts_out *t, ts_json_fn fn);
 void ts_out_close(struct ts_out *t);
 bool ts_out_shows(const struct ts_out *t, unsigned int show);
 /*
@@ -176,6 +180,15 @@ void ts_out_obj_begin_k(struct ts_out *t, const char *key, size_t klen);
 #define ts_out_raw(t, key, json)	ts_out_raw_k(t, key, ts_key_len(key), json)
 #define ts_out_obj_begin(t, key)	ts_out_obj_begin_k(t, key, ts_key_len(key))
 void ts_out_obj_end(struct ts_out *t);
+
+/* A JSON line written whole (ts_json_fn): a literal, then each value */
+#define TS_JSON_LIT(p, lit)	(memcpy((p), (lit), sizeof(lit) - 1), \
+				 (p) + sizeof(lit) - 1)
+char *ts_json_num(char *p, bool known, uint64_t v);
+char *ts_json_str(char *p, char *end, const char *s);
+char *ts_json_name(char *p, const char *s);
+char *ts_json_addr(char *p, int family, const uint8_t *addr);
+char *ts_json_end(char *p, char *end);
 
 void ts_format_addr(int family, const uint8_t *addr, uint16_t port,
 		    char *buf, size_t len);

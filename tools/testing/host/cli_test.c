@@ -476,12 +476,164 @@ static void long_cgroup(const char *root)
 	}
 }
 
+/* Random numbers that the test repeats (xorshift64) */
+static uint64_t rnd_state = 88172645463325252ULL;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/* A value with every number of digits about as likely: 0, 9, 10, the max */
+static uint64_t rnd_value(void)
+{
+	static const uint64_t edge[] = { 0, 1, 9, 10, 99, 100, 4294967295ULL,
+					 4294967296ULL, UINT64_MAX };
+
+	if (rnd() % 4 == 0)
+		return edge[rnd() % (sizeof(edge) / sizeof(edge[0]))];
+	return rnd() >> (rnd() % 64);
+}
+
+/* An event with every field at random; cgroup ids among @ids */
+static void rnd_event(struct ts_nl_event *ev, const uint64_t *ids, int nids)
+{
+	static const char bytes[] = "ab\"\\\x01\n\t\x7f\xc3\xa9\xff ";
+	unsigned int i, n;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->seq = rnd_value();
+	ev->prev_seq = rnd_value();
+	ev->time_ns = rnd_value();
+	ev->prev_ns = rnd_value();
+	ev->cookie = rnd_value();
+	ev->netns_id = rnd_value();
+	ev->has_prev_ns = rnd() & 1;
+	ev->known = rnd();
+	ev->netns = rnd_value();
+	ev->snd_nxt = rnd_value();
+	ev->rcv_nxt = rnd_value();
+	ev->flags = rnd();
+	ev->err = rnd_value();
+	ev->family = rnd() & 1 ? AF_INET : AF_INET6;
+	ev->oldstate = rnd() % 16;
+	ev->newstate = rnd() % 16;
+	ev->cause = rnd() % 32;
+	ev->role = rnd() % 8;
+	for (i = 0; i < 16; i++) {
+		ev->laddr[i] = rnd() % 3 ? rnd() : 0;
+		ev->raddr[i] = rnd() % 3 ? rnd() : 0;
+	}
+	ev->lport = rnd();
+	ev->rport = rnd();
+	ev->owner.known = rnd() & 1;
+	ev->owner.have = rnd();
+	ev->owner.tgid = rnd_value();
+	ev->owner.pid = rnd_value();
+	ev->owner.uid = rnd_value();
+	n = rnd() % 17;
+	for (i = 0; i < n; i++)
+		ev->owner.comm[i] = rnd() % 2 ? (char)('a' + rnd() % 26) :
+						bytes[rnd() % (sizeof(bytes) - 1)];
+	ev->cgroup_id = ids[rnd() % nids];
+	ev->life_ns = rnd_value();
+	ev->hs_wait_ns = rnd_value();
+	ev->hs_retrans = rnd_value();
+	ev->seg_syn_seq = rnd_value();
+	ev->seg_synack_seq = rnd_value();
+	ev->seg_synack_ack = rnd_value();
+	ev->seg_ack = rnd_value();
+	ev->seg_fin_seq = rnd_value();
+	ev->seg_fin_ack = rnd_value();
+	ev->data.known = rnd() & 1;
+	ev->data.bytes_acked = rnd_value();
+	ev->data.bytes_received = rnd_value();
+	ev->data.segs_out = rnd_value();
+	ev->data.segs_in = rnd_value();
+	ev->data.retrans = rnd_value();
+	ev->data.rto = rnd_value();
+	ev->data.tlp = rnd_value();
+	ev->data.srtt_us = rnd() & 1 ? rnd_value() : 0;
+	ev->data.min_rtt_us = rnd() & 1 ? rnd_value() : 0;
+	ev->drops.syn_drops = rnd_value();
+	ev->drops.ack_drops = rnd_value();
+	ev->drops.suppressed = rnd_value();
+	ev->drops.acceptq_len = rnd_value();
+	ev->drops.acceptq_max = rnd_value();
+}
+
+/* @n events as JSON lines, whole (as watch -j) or a call per field */
+static char *events_json(const struct ts_nl_event *evs, int n, bool whole,
+			 bool time)
+{
+	struct ts_opts o = { .json = true, .time = time };
+	struct ts_out *t;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int i;
+
+	if (!f)
+		return NULL;
+	t = ts_events_open(f, &o, true);
+	if (!whole)
+		ts_out_set_json(t, NULL);
+	for (i = 0; i < n; i++)
+		ts_out_row(t, &evs[i]);
+	ts_out_close(t);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * The event line watch -j writes whole (event_json()) is the one the
+ * fields make a call at a time (event_fields()), byte for byte, on
+ * random events: every field known or not, edge values, odd comms and
+ * cgroup paths, --time or not.
+ */
+static void json_whole_same(const uint64_t *ids, int nids)
+{
+	enum { N = 20000 };
+	static struct ts_nl_event evs[N];
+	char *a, *b, *x, *y;
+	int i, pass, lines;
+
+	/*
+	 * The paths looked up once first: the trees of long_cgroup() are
+	 * gone, and a lookup that walks the tree again (an unknown id, a
+	 * second after the last walk) would change the path of an inode
+	 * number reused since, between the two runs.
+	 */
+	for (i = 0; i < nids; i++)
+		ts_cgroup_path(ids[i]);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < N; i++)
+			rnd_event(&evs[i], ids, nids);
+		a = events_json(evs, N, true, pass);
+		b = events_json(evs, N, false, pass);
+		ok(a && b && !strcmp(a, b),
+		   "JSON written whole = a call per field, %d random events%s",
+		   N, pass ? " with --time" : "");
+		for (x = a, y = b, lines = 0; a && b && *x && *x == *y; x++, y++)
+			lines += *x == '\n';
+		if (a && b && (*x || *y)) {
+			printf("#   line %d differs at: '%.60s'\n", lines + 1, x);
+			printf("#   a call per field:  '%.60s'\n", y);
+		}
+		free(a);
+		free(b);
+	}
+}
+
 /* A tree that stands for the cgroup2 mount: ids are its inode numbers */
 static void test_cgroup(void)
 {
 	char root[] = "/tmp/cli_test.cgroup.XXXXXX", path[256], err[256];
 	struct ts_nl_event ev = event(AF_INET, "10.0.0.1", 1, "10.0.0.2", 2, 1, 4);
-	uint64_t id = 0, id2 = 0;
+	uint64_t id = 0, id2 = 0, ids[5] = { 0, 0, 0, 1234567, 0 };
 	struct ts_filter f;
 	struct stat st;
 	const char *p;
@@ -524,6 +676,17 @@ static void test_cgroup(void)
 	rmdir(path);
 
 	long_cgroup(root);
+	snprintf(path, sizeof(path), "%s/q\"\\\x01\xff\xc3\xa9.scope", root);
+	mkdir(path, 0755);
+	stat(path, &st);
+	ids[0] = id;
+	ids[1] = st.st_ino;
+	stat(root, &st);
+	ids[2] = st.st_ino;
+	sleep(1);	/* made since the last walk */
+	json_whole_same(ids, 5);
+	snprintf(path, sizeof(path), "%s/q\"\\\x01\xff\xc3\xa9.scope", root);
+	rmdir(path);
 
 	ev.cgroup_id = id;
 	ev.known |= TS_NL_EV_CGROUP;
