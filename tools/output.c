@@ -243,7 +243,7 @@ void ts_format_walltime(uint64_t mono_ns, char *buf, size_t len)
 }
 
 /* Decimal digits, two at a time, written in place from the last */
-static char *put_u64(char *p, unsigned long long v)
+static inline char *put_u64(char *p, unsigned long long v)
 {
 	static const char pairs[] =
 		"00010203040506070809101112131415161718192021222324"
@@ -259,6 +259,7 @@ static char *put_u64(char *p, unsigned long long v)
 		10000000000000000000ULL,
 	};
 	char *q;
+	uint32_t w;
 	int n;
 
 	if (v < 10) {
@@ -269,15 +270,28 @@ static char *put_u64(char *p, unsigned long long v)
 	n = ((64 - __builtin_clzll(v)) * 1233) >> 12;
 	n += v >= pow10[n];
 	q = p + n;
-	while (v >= 100) {
-		q -= 2;
-		memcpy(q, pairs + 2 * (v % 100), 2);
-		v /= 100;
+	/* eight digits at a time in 32 bits, which divide for less */
+	while (v >= 100000000) {
+		w = v % 100000000;
+		v /= 100000000;
+		memcpy(q - 2, pairs + 2 * (w % 100), 2);
+		w /= 100;
+		memcpy(q - 4, pairs + 2 * (w % 100), 2);
+		w /= 100;
+		memcpy(q - 6, pairs + 2 * (w % 100), 2);
+		memcpy(q - 8, pairs + 2 * (w / 100), 2);
+		q -= 8;
 	}
-	if (v >= 10)
-		memcpy(q - 2, pairs + 2 * v, 2);
+	w = v;
+	while (w >= 100) {
+		q -= 2;
+		memcpy(q, pairs + 2 * (w % 100), 2);
+		w /= 100;
+	}
+	if (w >= 10)
+		memcpy(q - 2, pairs + 2 * w, 2);
 	else
-		q[-1] = '0' + v;
+		q[-1] = '0' + w;
 	return p + n;
 }
 
