@@ -744,7 +744,7 @@ void ts_out_num_k(struct ts_out *t, unsigned int show, const char *key,
 	if (!known)
 		put(t, "null", 4);
 	else if (t->len + 20 < sizeof(t->line))	/* the digits, in place */
-		t->len = put_u64(t->line + t->len, v) - t->line;
+		t->len = ts_json_num(t->line + t->len, true, v) - t->line;
 }
 
 void ts_out_str_k(struct ts_out *t, unsigned int show, const char *key,

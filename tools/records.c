@@ -233,17 +233,10 @@ static void event_fields(struct ts_out *t, const void *rec)
 	cgroup(t, TS_W, ev->known & TS_NL_EV_CGROUP, ev->cgroup_id);
 }
 
-/*
- * event_json(): the JSON line event_fields() makes, written whole with
- * its keys as constants. watch -j prints one for every event, and a call
- * per field, with its checks of what the view shows, was most of the
- * CLI's cost. The same bytes, which cli_test checks on random events; a
- * field added to one goes in both. Room: the values take at most a few
- * hundred bytes, the line 32 KiB; the cgroup path, the only one without a
- * bound, is written as ts_out_str() writes it (null if it has no room).
- */
+/* ,"key": (a literal) */
 #define JKEY(p, key)	TS_JSON_LIT(p, ",\"" key "\":")
 
+/* "data" as data_json() writes it */
 static char *data_json_line(char *p, const struct ts_nl_data *d)
 {
 	if (!d->known)
@@ -261,6 +254,15 @@ static char *data_json_line(char *p, const struct ts_nl_data *d)
 	return TS_JSON_LIT(p, "}");
 }
 
+/*
+ * event_json(): the JSON line event_fields() makes, written whole with
+ * its keys as constants. watch -j prints one for every event, and a call
+ * per field, with its checks of what the view shows, was most of the
+ * CLI's cost. The same bytes, which cli_test checks on random events; a
+ * field added to one goes in both. Room: the values take at most a few
+ * hundred bytes, the line 32 KiB; the cgroup path, the only one without a
+ * bound, is written as ts_out_str() writes it (null if it has no room).
+ */
 static char *event_json(char *p, char *end, const void *rec,
 			const struct ts_opts *o)
 {
