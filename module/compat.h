@@ -45,6 +45,7 @@
 #define _TCPSTATES_COMPAT_H
 
 #include <linux/cgroup.h>
+#include <linux/ftrace.h>
 #include <linux/mm.h>
 #include <linux/ptrace.h>
 #include <net/sock.h>
@@ -116,7 +117,42 @@ static inline u64 tcpstates_sock_cgroup_id(const struct sock *sk)
 #define TCPSTATES_ACCEPT_SYMBOL	NULL
 #endif
 
-/* The nth argument of the probed function, from a kprobe pre-handler. */
+/*
+ * The entry hooks are ftrace callbacks that ask for the registers saved
+ * (FTRACE_OPS_FL_SAVE_REGS) and need no recursion guard from ftrace.
+ * From 5.11 a callback gets a struct ftrace_regs, and is called without a
+ * guard unless its ops asks for one (FTRACE_OPS_FL_RECURSION); 5.10
+ * passes the pt_regs, and guards a callback unless its ops says it needs
+ * none (FTRACE_OPS_FL_RECURSION_SAFE). Kbuild's feature test defines
+ * TCPSTATES_FTRACE_REGS for the first.
+ */
+#ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#error "tcpstates needs CONFIG_DYNAMIC_FTRACE_WITH_REGS (its entry hooks are ftrace callbacks)"
+#endif
+
+#ifdef TCPSTATES_FTRACE_REGS
+#define TCPSTATES_FTRACE_PARAMS						\
+	unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \
+	struct ftrace_regs *fregs
+#define TCPSTATES_FTRACE_FLAGS	FTRACE_OPS_FL_SAVE_REGS
+
+static inline struct pt_regs *tcpstates_ftrace_regs(struct ftrace_regs *fregs)
+{
+	return ftrace_get_regs(fregs);
+}
+#else
+#define TCPSTATES_FTRACE_PARAMS						\
+	unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \
+	struct pt_regs *fregs
+#define TCPSTATES_FTRACE_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION_SAFE)
+
+static inline struct pt_regs *tcpstates_ftrace_regs(struct pt_regs *regs)
+{
+	return regs;
+}
+#endif
+
+/* The nth argument of the hooked function, from the registers at entry. */
 static inline unsigned long tcpstates_arg(struct pt_regs *regs, unsigned int n)
 {
 	return regs_get_kernel_argument(regs, n);

@@ -298,7 +298,7 @@ static void note_numbers(struct tcpstates_conn *conn, int old, int new,
 	}
 }
 
-static int tcp_set_state_pre(struct kprobe *p, struct pt_regs *regs)
+static int tcp_set_state_pre(struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	int new = (int)tcpstates_arg(regs, 1);
@@ -373,7 +373,7 @@ static int tcp_set_state_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static int tcp_connect_pre(struct kprobe *p, struct pt_regs *regs)
+static int tcp_connect_pre(struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	u32 isn = READ_ONCE(tcp_sk(sk)->write_seq);
@@ -652,7 +652,7 @@ static int syn_recv_sock6_ret(struct kretprobe_instance *ri,
 }
 
 /* security_sock_graft(sk, parent), from accept: the caller owns @sk now */
-static int sock_graft_pre(struct kprobe *p, struct pt_regs *regs)
+static int sock_graft_pre(struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	struct tcpstates_conn_lock l;
@@ -674,7 +674,7 @@ static int sock_graft_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 /* tcp_time_wait(sk, state, timeo): the hand-over to a timewait socket begins */
-static int tcp_time_wait_pre(struct kprobe *p, struct pt_regs *regs)
+static int tcp_time_wait_pre(struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	int state = (int)tcpstates_arg(regs, 1);
@@ -707,7 +707,7 @@ static int tcp_time_wait_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static int hashdance_pre(struct kprobe *p, struct pt_regs *regs)
+static int hashdance_pre(struct pt_regs *regs)
 {
 	struct inet_timewait_sock *tw = (void *)tcpstates_arg(regs, 0);
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 1);
@@ -758,7 +758,7 @@ static int hashdance_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static int twsk_schedule_pre(struct kprobe *p, struct pt_regs *regs)
+static int twsk_schedule_pre(struct pt_regs *regs)
 {
 	struct inet_timewait_sock *tw = (void *)tcpstates_arg(regs, 0);
 	struct tcp_timewait_sock *tcptw = tcp_twsk((struct sock *)tw);
@@ -799,7 +799,7 @@ static int twsk_schedule_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static int twsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
+static int twsk_destructor_pre(struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	struct inet_timewait_sock *tw = inet_twsk(sk);
@@ -844,7 +844,7 @@ static int twsk_destructor_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 /* tcp_retransmit_timer(sk): the retransmission timer expired */
-static int rto_pre(struct kprobe *p, struct pt_regs *regs)
+static int rto_pre(struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	u64 cookie = atomic64_read(&sk->sk_cookie), now;
@@ -864,7 +864,7 @@ static int rto_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 /* tcp_send_loss_probe(sk): a tail loss probe */
-static int tlp_pre(struct kprobe *p, struct pt_regs *regs)
+static int tlp_pre(struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
 	u64 cookie = atomic64_read(&sk->sk_cookie);
@@ -885,7 +885,7 @@ static int tlp_pre(struct kprobe *p, struct pt_regs *regs)
  * accept queue full, the kernel refuses it (tcp_listendrop()). Only then
  * does this take a lock.
  */
-static int conn_request_pre(struct kprobe *p, struct pt_regs *regs)
+static int conn_request_pre(struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)tcpstates_arg(regs, 2);
 
@@ -895,21 +895,28 @@ static int conn_request_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 /*
- * Every handler runs with interrupts off. A kprobe placed through ftrace
- * runs its handler with interrupts on: an interrupt arriving then runs
- * softirqs on its way out (TCP receive), which hit one of our probes on
- * this CPU while the first handler is still the current kprobe, and the
- * kprobe core skips that hit (kprobe_missed): a lost event, and a
- * connection whose end the table never sees. This closes the window
- * inside our handlers only: the core's bookkeeping around them and the
- * kretprobe return path still run with interrupts on, so misses stay
- * possible (seen: 8 in 100,000 events of loopback churn on 5.10) and
- * are counted.
+ * Every handler runs with interrupts off: an interrupt arriving inside one
+ * would run softirqs on its way out (TCP receive), and their events would
+ * interleave with the first handler's on this CPU.
+ *
+ * The entry hooks are ftrace callbacks, one ftrace_ops per function, each
+ * with its own trampoline that calls the callback directly. Attached as
+ * kprobes, the same hooks went through the kprobes core on top of the same
+ * trampoline (kprobe_ftrace_handler and the lookup of the probe by
+ * address: about 150 instructions a hit), which also skipped a hit that
+ * came while another probe's handler ran on the CPU (kprobe_missed). A
+ * callback is reentrant instead: an interrupt that comes before the
+ * handler turns them off runs its own handler to the end, holding no lock
+ * the first one holds, so no hit is skipped. None of our handlers calls a
+ * function we hook, so none recurses into itself: the hooks ask ftrace for
+ * no recursion guard (compat.h), which would skip such a hit uncounted.
+ * The kretprobes (two functions whose return we need) still go through the
+ * kprobes core, and their misses are counted.
  *
  * A benchmark build with TCPSTATES_FLOOR defined (scripts/bench-scaling.sh
  * -f; never installed) returns from every handler at once: the same
- * probes, with nothing of ours in them, measure the kprobes machinery
- * alone, the floor under any kprobe tracer.
+ * hooks, with nothing of ours in them, measure the hooking machinery
+ * alone.
  */
 #ifdef TCPSTATES_FLOOR
 #define TCPSTATES_HANDLERS_RUN	false
@@ -931,37 +938,60 @@ static int fn##_irqsoff(type p, struct pt_regs *regs)			\
 	return ret;							\
 }
 
-TCPSTATES_IRQSOFF(tcp_set_state_pre, struct kprobe *)
-TCPSTATES_IRQSOFF(tcp_connect_pre, struct kprobe *)
-TCPSTATES_IRQSOFF(tcp_time_wait_pre, struct kprobe *)
-TCPSTATES_IRQSOFF(hashdance_pre, struct kprobe *)
-TCPSTATES_IRQSOFF(twsk_schedule_pre, struct kprobe *)
-TCPSTATES_IRQSOFF(twsk_destructor_pre, struct kprobe *)
-TCPSTATES_IRQSOFF(sock_graft_pre, struct kprobe *)
-TCPSTATES_IRQSOFF(rto_pre, struct kprobe *)
-TCPSTATES_IRQSOFF(tlp_pre, struct kprobe *)
-TCPSTATES_IRQSOFF(conn_request_pre, struct kprobe *)
+#define TCPSTATES_ENTRY(fn)						\
+static void notrace fn##_entry(TCPSTATES_FTRACE_PARAMS)		\
+{									\
+	struct pt_regs *regs = tcpstates_ftrace_regs(fregs);		\
+	unsigned long irqflags;						\
+									\
+	if (!TCPSTATES_HANDLERS_RUN || unlikely(!regs))			\
+		return;							\
+	local_irq_save(irqflags);					\
+	fn(regs);							\
+	local_irq_restore(irqflags);					\
+}
+
+TCPSTATES_ENTRY(tcp_set_state_pre)
+TCPSTATES_ENTRY(tcp_connect_pre)
+TCPSTATES_ENTRY(tcp_time_wait_pre)
+TCPSTATES_ENTRY(hashdance_pre)
+TCPSTATES_ENTRY(twsk_schedule_pre)
+TCPSTATES_ENTRY(twsk_destructor_pre)
+TCPSTATES_ENTRY(sock_graft_pre)
+TCPSTATES_ENTRY(rto_pre)
+TCPSTATES_ENTRY(tlp_pre)
+TCPSTATES_ENTRY(conn_request_pre)
 TCPSTATES_IRQSOFF(save_args, struct kretprobe_instance *)
 TCPSTATES_IRQSOFF(listen_start_ret, struct kretprobe_instance *)
 TCPSTATES_IRQSOFF(syn_recv_sock4_ret, struct kretprobe_instance *)
 TCPSTATES_IRQSOFF(syn_recv_sock6_ret, struct kretprobe_instance *)
 
-static struct kprobe tcpstates_kprobes[] = {
-	{ .symbol_name = "tcp_set_state", .pre_handler = tcp_set_state_pre_irqsoff },
-	{ .symbol_name = "tcp_connect", .pre_handler = tcp_connect_pre_irqsoff },
-	{ .symbol_name = "tcp_time_wait", .pre_handler = tcp_time_wait_pre_irqsoff },
-	{ .symbol_name = NULL /* hash dance, resolved at load */,
-	  .pre_handler = hashdance_pre_irqsoff },
-	{ .symbol_name = "__inet_twsk_schedule", .pre_handler = twsk_schedule_pre_irqsoff },
-	{ .symbol_name = "tcp_twsk_destructor", .pre_handler = twsk_destructor_pre_irqsoff },
-	{ .symbol_name = TCPSTATES_ACCEPT_SYMBOL, .pre_handler = sock_graft_pre_irqsoff },
-	{ .symbol_name = "tcp_retransmit_timer", .pre_handler = rto_pre_irqsoff },
-	{ .symbol_name = "tcp_send_loss_probe", .pre_handler = tlp_pre_irqsoff },
-	{ .symbol_name = "tcp_conn_request", .pre_handler = conn_request_pre_irqsoff },
+/* An entry hook: the function it traces and the ftrace_ops that does. */
+struct tcpstates_hook {
+	const char *name;
+	struct ftrace_ops ops;
+	bool on;
 };
 
-#define TCPSTATES_HASHDANCE_KP	3
-#define TCPSTATES_ACCEPT_KP	6
+#define TCPSTATES_HOOK(sym, fn)						\
+	{ .name = sym,							\
+	  .ops = { .func = fn##_entry, .flags = TCPSTATES_FTRACE_FLAGS } }
+
+static struct tcpstates_hook tcpstates_hooks[] = {
+	TCPSTATES_HOOK("tcp_set_state", tcp_set_state_pre),
+	TCPSTATES_HOOK("tcp_connect", tcp_connect_pre),
+	TCPSTATES_HOOK("tcp_time_wait", tcp_time_wait_pre),
+	TCPSTATES_HOOK(NULL /* hash dance, resolved at load */, hashdance_pre),
+	TCPSTATES_HOOK("__inet_twsk_schedule", twsk_schedule_pre),
+	TCPSTATES_HOOK("tcp_twsk_destructor", twsk_destructor_pre),
+	TCPSTATES_HOOK(TCPSTATES_ACCEPT_SYMBOL, sock_graft_pre),
+	TCPSTATES_HOOK("tcp_retransmit_timer", rto_pre),
+	TCPSTATES_HOOK("tcp_send_loss_probe", tlp_pre),
+	TCPSTATES_HOOK("tcp_conn_request", conn_request_pre),
+};
+
+#define TCPSTATES_HASHDANCE_HOOK	3
+#define TCPSTATES_ACCEPT_HOOK		6
 
 /*
  * kretprobes hold an instance from entry to return: none of these
@@ -991,26 +1021,59 @@ static struct kretprobe tcpstates_kretprobes[] = {
 #endif
 };
 
-static int register_hashdance(struct kprobe *kp)
+/*
+ * Trace @name with @h's callback. Return: 0; -ENOENT when the kernel has no
+ * traceable function of that name (ftrace_set_filter() matched none); or
+ * the error of registering.
+ */
+static int hook_register(struct tcpstates_hook *h, const char *name)
+{
+	char buf[64];	/* ftrace_set_filter() wants it writable */
+	int ret;
+
+	if (strscpy(buf, name, sizeof(buf)) < 0)
+		return -ENAMETOOLONG;
+	ret = ftrace_set_filter(&h->ops, buf, strlen(buf), 1);
+	if (ret)
+		return ret == -EINVAL ? -ENOENT : ret;
+	ret = register_ftrace_function(&h->ops);
+	if (ret)
+		goto out_reset_filter;
+	h->name = name;
+	h->on = true;
+	return 0;
+
+out_reset_filter:
+	ftrace_set_filter(&h->ops, NULL, 0, 1);	/* frees the filter */
+	return ret;
+}
+
+static void hook_unregister(struct tcpstates_hook *h)
+{
+	if (!h->on)
+		return;
+	unregister_ftrace_function(&h->ops);
+	ftrace_set_filter(&h->ops, NULL, 0, 1);
+	h->on = false;
+}
+
+static int register_hashdance(struct tcpstates_hook *h)
 {
 	static const char * const names[] = TCPSTATES_HASHDANCE_SYMBOLS;
 	unsigned int i;
 	int ret = -ENOENT;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		kp->symbol_name = names[i];
-		kp->addr = NULL;
-		kp->flags = 0;
-		ret = register_kprobe(kp);
-		if (ret != -ENOENT && ret != -EINVAL)
+		ret = hook_register(h, names[i]);
+		if (ret != -ENOENT)
 			return ret;
 	}
-	kp->symbol_name = "inet_twsk_hashdance[_schedule]";
+	h->name = "inet_twsk_hashdance[_schedule]";
 	return ret;
 }
 
 /**
- * tcpstates_probe_init() - register the kprobes and kretprobes
+ * tcpstates_probe_init() - register the entry hooks and the kretprobes
  *
  * Every probe is required (the accept one only where the kernel has a
  * function to probe, see compat.h): when one cannot be placed (a symbol
@@ -1045,19 +1108,19 @@ int tcpstates_probe_init(void)
 				  void (*)(struct sock *, struct socket *)));
 #endif
 
-	for (nk = 0; nk < ARRAY_SIZE(tcpstates_kprobes); nk++) {
-		struct kprobe *kp = &tcpstates_kprobes[nk];
+	for (nk = 0; nk < ARRAY_SIZE(tcpstates_hooks); nk++) {
+		struct tcpstates_hook *h = &tcpstates_hooks[nk];
 
-		if (nk == TCPSTATES_ACCEPT_KP && !kp->symbol_name) {
+		if (nk == TCPSTATES_ACCEPT_HOOK && !h->name) {
 			pr_info("no security_sock_graft() (CONFIG_SECURITY): a child keeps its listener's owner\n");
 			continue;
 		}
-		ret = nk == TCPSTATES_HASHDANCE_KP ? register_hashdance(kp) :
-						     register_kprobe(kp);
+		ret = nk == TCPSTATES_HASHDANCE_HOOK ? register_hashdance(h) :
+						       hook_register(h, h->name);
 		if (ret) {
 			pr_err("cannot probe %s (error %d): this kernel is not supported\n",
-			       kp->symbol_name, ret);
-			goto out_unregister_kprobes;
+			       h->name, ret);
+			goto out_unregister_hooks;
 		}
 	}
 	for (nr = 0; nr < ARRAY_SIZE(tcpstates_kretprobes); nr++) {
@@ -1076,10 +1139,9 @@ int tcpstates_probe_init(void)
 out_unregister_kretprobes:
 	while (nr--)
 		unregister_kretprobe(&tcpstates_kretprobes[nr]);
-out_unregister_kprobes:
+out_unregister_hooks:
 	while (nk--)
-		if (tcpstates_kprobes[nk].symbol_name)
-			unregister_kprobe(&tcpstates_kprobes[nk]);
+		hook_unregister(&tcpstates_hooks[nk]);
 	return ret;
 }
 
@@ -1094,27 +1156,25 @@ void tcpstates_probe_exit(void)
 
 	for (i = 0; i < ARRAY_SIZE(tcpstates_kretprobes); i++)
 		unregister_kretprobe(&tcpstates_kretprobes[i]);
-	for (i = 0; i < ARRAY_SIZE(tcpstates_kprobes); i++)
-		if (tcpstates_kprobes[i].symbol_name)
-			unregister_kprobe(&tcpstates_kprobes[i]);
+	for (i = 0; i < ARRAY_SIZE(tcpstates_hooks); i++)
+		hook_unregister(&tcpstates_hooks[i]);
 }
 
 /**
  * tcpstates_probe_missed() - hits the probes could not handle
  *
- * A kprobe hit while another kprobe handler runs on the same CPU is
- * skipped by the kprobes core; a kretprobe with all its instances in use
- * skips a call. Both only count it.
+ * Only the kretprobes can miss (the entry hooks run every hit): a hit
+ * of one while another kprobe handler runs on the same CPU is skipped by
+ * the kprobes core, and a call that finds all their instances in use is
+ * not followed to its return. Both only count it.
  *
- * Return: the sum over our probes.
+ * Return: the sum over our kretprobes.
  */
 unsigned long tcpstates_probe_missed(void)
 {
 	unsigned long n = 0;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(tcpstates_kprobes); i++)
-		n += READ_ONCE(tcpstates_kprobes[i].nmissed);
 	for (i = 0; i < ARRAY_SIZE(tcpstates_kretprobes); i++)
 		n += READ_ONCE(tcpstates_kretprobes[i].nmissed) +
 		     READ_ONCE(tcpstates_kretprobes[i].kp.nmissed);

@@ -4,7 +4,7 @@
  * of all of them, which /proc/tcpstates_stats and GET_STATS both show.
  *
  * The store keeps its own counters (ring.c, conntable.c), the kprobes
- * core the missed hits; the views count here what they do (open readers,
+ * core the missed hits of our kretprobes; the views count here what they do (open readers,
  * running dumps, what the multicast sender sent or could not).
  */
 #include <linux/atomic.h>

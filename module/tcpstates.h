@@ -3,7 +3,7 @@
  * tcpstates: the interfaces between the module's files.
  *
  * Data flows one way: sources -> store -> views.
- *   sources  sock.c (socket helpers), probe.c (kprobes), seed.c (at load)
+ *   sources  sock.c (socket helpers), probe.c (ftrace hooks, kretprobes), seed.c (at load)
  *   store    netns.c (per namespace), ring.c (events), conntable.c (table),
  *            aggr.c (aggregates)
  *   rules    view.c (who sees what), stats.c (the counters, read from all)

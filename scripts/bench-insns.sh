@@ -21,8 +21,8 @@
 #
 # Reported (DIR/insns-KERNEL.md, and on stdout): per configuration, the
 # kernel's instructions per connection and what each adds over untraced;
-# per event, the instructions in this module's functions, in the kprobes
-# machinery, and the functions that account for the rest of the difference.
+# per event, the instructions in this module's functions, in the hooking
+# machinery (ftrace trampolines, kprobes), and the functions that account for the rest of the difference.
 # User-space instructions are counted as one bucket ("[user]").
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -818,8 +818,8 @@ def markdown(s):
                 pct(md.get("overhead")), cx(md), cx(cf["none"]))
         if "module" in pf:
             m2 = pf["module"]["us_per_connection"]
-            x += " perf puts %.1f µs per event in the module's handlers and %.1f µs in the kprobes " \
-                 "machinery around them (kprobes on ftrace, and kretprobes for the three functions whose " \
+            x += " perf puts %.1f µs per event in the module's handlers and %.1f µs in the hooking " \
+                 "machinery around them (ftrace trampolines, and kretprobes for the functions whose " \
                  "return value the module needs); this is the floor under any reader." % (
                      sum(m2.get(c, 0) for c in PROBE_CATS if "module" in c) / kk,
                      sum(m2.get(c, 0) for c in PROBE_CATS if "machinery" in c) / kk)
@@ -833,7 +833,7 @@ def markdown(s):
                 x += " The handlers' calls into the kernel count as kernel time: reading the clock for " \
                      "each event (ktime_get_ns(); the guest's clocksource is the emulated HPET, a trap " \
                      "into qemu per read) grows read_hpet from %.0f to %.0f µs per connection, %.1f µs " \
-                     "per event (the handlers and the kprobes machinery: %.1f); on hardware with a TSC " \
+                     "per event (the handlers and the hooking machinery: %.1f); on hardware with a TSC " \
                      "a read takes some 20 ns." % (h0, h1, (h1 - h0) / kk,
                                                    sum(m2.get(c, 0) for c in PROBE_CATS) / kk)
         notes.append(x)

@@ -16,7 +16,7 @@ USER_TOP = 0x800000000000
 TOP = 50
 GROUPS = [
     ("this module", lambda s: s.endswith("[tcpstates]")),
-    ("kprobes machinery", lambda s: re.search(
+    ("hooking machinery (ftrace, kprobes)", lambda s: re.search(
         r"kprobe|kretprobe|rethook|ftrace|trampoline|fprobe|arch_rethook", s) is not None),
     ("clock", lambda s: re.match(
         r"(ktime_get|read_hpet|read_tsc|hpet_|clocksource|native_sched_clock|sched_clock|local_clock)", s) is not None),

@@ -226,7 +226,7 @@ static const struct {
 	{ TCPSTATES_A_STATS_EVENTS, "tcpstates_events_total", "counter",
 	  "State transitions the module recorded since it was loaded." },
 	{ TCPSTATES_A_STATS_KPROBE_MISSED, "tcpstates_kprobe_missed_total", "counter",
-	  "Probe hits the kernel's kprobes core skipped: each may be a transition missing from every count here (a loss of events)." },
+	  "Hits of the module's return probes (kretprobes) the kernel's kprobes core skipped: each may be a transition missing from every count here (a loss of events)." },
 	{ TCPSTATES_A_STATS_RING_OVERWRITTEN, "tcpstates_ring_overwritten_total", "counter",
 	  "Events overwritten in the module's ring before a reader of /proc/tcpstates or GET_EVENTS read them; normal when nobody reads the ring, and no loss for these metrics." },
 	{ TCPSTATES_A_STATS_MCAST_SENT, "tcpstates_mcast_sent_total", "counter",

@@ -53,7 +53,7 @@ lacks() { if grep -qF -- "$1" <<<"$out"; then ok 1 "$2"; else ok 0 "$2"; fi; }
 has "| 1 | none | 100 | 0 | 10 |" "untraced: 100 instructions and 10 blocks per connection"
 has "| 2 | module | 308 | 10 | 44 | +21 | +3 |" "module: 308 instructions a connection, 21 an event added, 3 blocks"
 has "| this module | +11 | +1 |" "this module's functions: 11 an event, a block starting mid-function included"
-has "| kprobes machinery | +5 | +1 |" "kprobes machinery: 5 an event"
+has "| hooking machinery (ftrace, kprobes) | +5 | +1 |" "hooking machinery: 5 an event"
 has "| clock | +3 | +1 |" "clock: 3 an event"
 has "| user space | +1 |" "user space: 1 an event"
 has "| \`[unknown]\` | +0.8 | +0.4 |" "a block beyond every symbol is unknown, not the last symbol's"

@@ -6,11 +6,32 @@
 # TCPSTATES_SCALE=long). The VM runner fails the run on any kernel report
 # (and the debug kernel's kmemleak scan on any leak); here each step must
 # succeed, the module's own counters of open readers and running dumps
-# return to 0, and no memory stays behind across the cycles.
+# return to 0, no memory stays behind across the cycles, and no hook.
 . "$(dirname "$0")/lib.sh"
 
 if [ "${TCPSTATES_SCALE:-short}" = long ]; then cycles=200; else cycles=5; fi
 meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+# How the module hooks the kernel: each entry hook an ftrace callback of
+# its own, called by its trampoline directly (not a kprobe, whose core
+# costs more than the trampoline again); kprobes only for the returns it
+# needs (listen start and the passive-open child, v4 and v6). Unloaded,
+# nothing of it stays.
+tracing=/sys/kernel/tracing
+[ -e $tracing/enabled_functions ] || tracing=/sys/kernel/debug/tracing
+kplist=/sys/kernel/debug/kprobes/list
+ours() { grep -c '\[tcpstates\]' $tracing/enabled_functions; }
+hooks=9 rets=2
+kconfig SECURITY && hooks=10
+kconfig IPV6 && rets=3
+unload_module
+load_module
+grep '^tcp_set_state ' $tracing/enabled_functions | grep -q 'tramp: .*(tcp_set_state_pre_entry+0x0/.* \[tcpstates\])'
+ok $? "tcp_set_state() calls our ftrace callback from its own trampoline"
+is "$(ours)" $hooks "every entry hook is an ftrace callback of ours ($hooks functions)"
+is "$(grep -c '  r  ' $kplist)/$(grep -c . $kplist)" $rets/$rets "kprobes only for the $rets returns followed"
+unload_module
+is "$(ours)/$(grep -c . $kplist)" 0/0 "unloaded: no ftrace callback and no kprobe left"
 
 unload_module
 vmalloc0=$(meminfo VmallocUsed) slab0=$(meminfo SUnreclaim)
@@ -74,6 +95,7 @@ is "$alive" "${#pids[@]}" "every churn process ran through all cycles"
 is "$counted" $((cycles / 2)) "readers_open and dumps_running back to 0 whenever readers and dumps ended"
 ! loaded
 ok $? "module unloaded at the end"
+is "$(ours)/$(grep -c . $kplist)" 0/0 "after $cycles cycles, no ftrace callback and no kprobe left"
 vmalloc1=$(meminfo VmallocUsed) slab1=$(meminfo SUnreclaim)
 echo "# VmallocUsed ${vmalloc0} -> ${vmalloc1} kB, SUnreclaim ${slab0} -> ${slab1} kB (module: $((mem / 1024)) kB per load)"
 # A leak of the ring or the table (vmalloc) would add up over the cycles.
