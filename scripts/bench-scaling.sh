@@ -20,9 +20,10 @@
 #   -o DIR     output directory; default build/bench
 #   -c COMMIT  also the module as of COMMIT (a configuration of its own,
 #              named by it), to compare in the same boot; repeatable
-#   -f         also the kprobes floor: the module built with TCPSTATES_FLOOR,
-#              the same probes with handlers that return at once (what any
-#              kprobe tracer pays; 'module' minus 'floor' is ours)
+#   -f         also the hooks' floor: the module built with TCPSTATES_FLOOR,
+#              the same hooks with handlers that return at once (what any
+#              tracer hooking these functions so pays; 'module' minus
+#              'floor' is ours)
 #   -l         also each module with a live reader (NAME+listen:
 #              `tcpstates watch -L 1 -j`, which reads and parses every
 #              event from the mapped ring and prints none; NAME+listen-nl:
