@@ -4,8 +4,10 @@
 # Where the instructions go: the guest's kernel instructions per
 # connection and per event, by function, for each configuration, counted
 # exactly by a qemu TCG plugin (scripts/tbcount.c) in one boot of the test
-# VM (single-threaded TCG). Unlike timings, the counts do not depend on
-# the host's load, so two runs (two commits) compare directly.
+# VM (single-threaded TCG). Unlike timings, the counts depend on the
+# host's load only through the guest's timer ticks (a slower guest takes
+# more of them a connection: run it on an idle host), so two runs (two
+# commits) compare directly.
 #
 # Usage: scripts/bench-insns.sh [-k KERNEL] [-n CONNECTIONS] [-o DIR]
 #                               [-c "none module listen ..."] [-m KO]
