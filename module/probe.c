@@ -910,8 +910,8 @@ static int conn_request_pre(struct pt_regs *regs)
  * the first one holds, so no hit is skipped. None of our handlers calls a
  * function we hook, so none recurses into itself: the hooks ask ftrace for
  * no recursion guard (compat.h), which would skip such a hit uncounted.
- * The kretprobes (two functions whose return we need) still go through the
- * kprobes core, and their misses are counted.
+ * The kretprobes (the three functions whose return we need) still go
+ * through the kprobes core, and their misses are counted.
  *
  * A benchmark build with TCPSTATES_FLOOR defined (scripts/bench-scaling.sh
  * -f; never installed) returns from every handler at once: the same
