@@ -205,22 +205,26 @@ build_faults_for() {
 # divisions that a 32-bit kernel cannot link).
 prepare_i386_tree() {
 	local dir=$TCPSTATES_CACHE/i386-6.1 tarball o
-	if [ ! -e "$dir/.prepared" ]; then
+	# (the module's entry hooks are ftrace callbacks: FUNCTION_TRACER and
+	# DYNAMIC_FTRACE bring DYNAMIC_FTRACE_WITH_REGS, on i386 too)
+	local opts="MODULES MODULE_UNLOAD KPROBES KALLSYMS NET INET IPV6 NET_NS
+		    SECURITY INET_DIAG FTRACE FUNCTION_TRACER DYNAMIC_FTRACE"
+	# A tree prepared with other options is prepared again.
+	if [ "$(cat "$dir/.prepared" 2>/dev/null)" != "$(echo $opts)" ]; then
 		tarball=$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n1)
 		[ -n "$tarball" ] || die "i386 tree: linux-source-6.1 is not installed (run scripts/deps.sh)"
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		tar -xf "$tarball" -C "$dir" --strip-components=1
 		make -C "$dir" -s ARCH=i386 defconfig >/dev/null
-		for o in MODULES MODULE_UNLOAD KPROBES KALLSYMS NET INET IPV6 NET_NS \
-			 SECURITY INET_DIAG; do
+		for o in $opts; do
 			"$dir/scripts/config" --file "$dir/.config" -e "$o"
 		done
 		"$dir/scripts/config" --file "$dir/.config" -d WERROR -d DEBUG_INFO_BTF
 		make -C "$dir" -s ARCH=i386 olddefconfig >/dev/null
 		make -C "$dir" -s ARCH=i386 -j"$(nproc)" modules_prepare >/dev/null 2>&1 ||
 			die "i386 tree: modules_prepare failed in $dir"
-		touch "$dir/.prepared"
+		echo $opts >"$dir/.prepared"
 	fi
 	echo "$dir"
 }
