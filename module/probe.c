@@ -899,17 +899,22 @@ static int conn_request_pre(struct pt_regs *regs)
  * would run softirqs on its way out (TCP receive), and their events would
  * interleave with the first handler's on this CPU.
  *
- * The entry hooks are ftrace callbacks, one ftrace_ops per function, each
- * with its own trampoline that calls the callback directly. Attached as
- * kprobes, the same hooks went through the kprobes core on top of the same
- * trampoline (kprobe_ftrace_handler and the lookup of the probe by
- * address: about 150 instructions a hit), which also skipped a hit that
- * came while another probe's handler ran on the CPU (kprobe_missed). A
- * callback is reentrant instead: an interrupt that comes before the
- * handler turns them off runs its own handler to the end, holding no lock
- * the first one holds, so no hit is skipped. None of our handlers calls a
- * function we hook, so none recurses into itself: the hooks ask ftrace for
- * no recursion guard (compat.h), which would skip such a hit uncounted.
+ * The entry hooks are one ftrace callback, tcpstates_entry(), on one
+ * ftrace_ops that traces the ten functions: their calls to ftrace go to
+ * the ops' own trampoline, which calls the callback directly, and the
+ * callback picks the handler by the address it was called from. One ops
+ * is one trampoline to make, one patching of the ten call sites and one
+ * grace period to remove them (an ops a function took a second longer to
+ * load and to unload under TCG). Attached as kprobes, the same hooks went
+ * through the kprobes core on top of the same trampoline
+ * (kprobe_ftrace_handler and the lookup of the probe by address: about
+ * 150 instructions a hit), which also skipped a hit that came while
+ * another probe's handler ran on the CPU (kprobe_missed). A callback is
+ * reentrant instead: an interrupt that comes before the handler turns
+ * them off runs its own handler to the end, holding no lock the first one
+ * holds, so no hit is skipped. None of our handlers calls a function we
+ * hook, so none recurses into itself: the hooks ask ftrace for no
+ * recursion guard (compat.h), which would skip such a hit uncounted.
  * The kretprobes (the three functions whose return we need) still go
  * through the kprobes core, and their misses are counted.
  *
@@ -938,60 +943,104 @@ static int fn##_irqsoff(type p, struct pt_regs *regs)			\
 	return ret;							\
 }
 
-#define TCPSTATES_ENTRY(fn)						\
-static void notrace fn##_entry(TCPSTATES_FTRACE_PARAMS)		\
-{									\
-	struct pt_regs *regs = tcpstates_ftrace_regs(fregs);		\
-	unsigned long irqflags;						\
-									\
-	if (!TCPSTATES_HANDLERS_RUN || unlikely(!regs))			\
-		return;							\
-	local_irq_save(irqflags);					\
-	fn(regs);							\
-	local_irq_restore(irqflags);					\
-}
-
-TCPSTATES_ENTRY(tcp_set_state_pre)
-TCPSTATES_ENTRY(tcp_connect_pre)
-TCPSTATES_ENTRY(tcp_time_wait_pre)
-TCPSTATES_ENTRY(hashdance_pre)
-TCPSTATES_ENTRY(twsk_schedule_pre)
-TCPSTATES_ENTRY(twsk_destructor_pre)
-TCPSTATES_ENTRY(sock_graft_pre)
-TCPSTATES_ENTRY(rto_pre)
-TCPSTATES_ENTRY(tlp_pre)
-TCPSTATES_ENTRY(conn_request_pre)
 TCPSTATES_IRQSOFF(save_args, struct kretprobe_instance *)
 TCPSTATES_IRQSOFF(listen_start_ret, struct kretprobe_instance *)
 TCPSTATES_IRQSOFF(syn_recv_sock4_ret, struct kretprobe_instance *)
 TCPSTATES_IRQSOFF(syn_recv_sock6_ret, struct kretprobe_instance *)
 
-/* An entry hook: the function it traces and the ftrace_ops that does. */
-struct tcpstates_hook {
-	const char *name;
-	struct ftrace_ops ops;
-	bool on;
+/*
+ * The entry hooks: the functions the one ftrace_ops traces and the
+ * handler of each. tcp_set_state() first, the callback's lookup finds it
+ * at once.
+ */
+enum tcpstates_hook_id {
+	TCPSTATES_HOOK_SET_STATE,
+	TCPSTATES_HOOK_CONNECT,
+	TCPSTATES_HOOK_TIME_WAIT,
+	TCPSTATES_HOOK_HASHDANCE,
+	TCPSTATES_HOOK_TWSK_SCHEDULE,
+	TCPSTATES_HOOK_TWSK_DESTRUCTOR,
+	TCPSTATES_HOOK_ACCEPT,
+	TCPSTATES_HOOK_RTO,
+	TCPSTATES_HOOK_TLP,
+	TCPSTATES_HOOK_CONN_REQUEST,
+	TCPSTATES_NHOOKS
 };
 
-#define TCPSTATES_HOOK(sym, fn)						\
-	{ .name = sym,							\
-	  .ops = { .func = fn##_entry, .flags = TCPSTATES_FTRACE_FLAGS } }
-
-static struct tcpstates_hook tcpstates_hooks[] = {
-	TCPSTATES_HOOK("tcp_set_state", tcp_set_state_pre),
-	TCPSTATES_HOOK("tcp_connect", tcp_connect_pre),
-	TCPSTATES_HOOK("tcp_time_wait", tcp_time_wait_pre),
-	TCPSTATES_HOOK(NULL /* hash dance, resolved at load */, hashdance_pre),
-	TCPSTATES_HOOK("__inet_twsk_schedule", twsk_schedule_pre),
-	TCPSTATES_HOOK("tcp_twsk_destructor", twsk_destructor_pre),
-	TCPSTATES_HOOK(TCPSTATES_ACCEPT_SYMBOL, sock_graft_pre),
-	TCPSTATES_HOOK("tcp_retransmit_timer", rto_pre),
-	TCPSTATES_HOOK("tcp_send_loss_probe", tlp_pre),
-	TCPSTATES_HOOK("tcp_conn_request", conn_request_pre),
+static const char *tcpstates_hook_names[TCPSTATES_NHOOKS] = {
+	[TCPSTATES_HOOK_SET_STATE] = "tcp_set_state",
+	[TCPSTATES_HOOK_CONNECT] = "tcp_connect",
+	[TCPSTATES_HOOK_TIME_WAIT] = "tcp_time_wait",
+	[TCPSTATES_HOOK_HASHDANCE] = NULL,	/* resolved at load */
+	[TCPSTATES_HOOK_TWSK_SCHEDULE] = "__inet_twsk_schedule",
+	[TCPSTATES_HOOK_TWSK_DESTRUCTOR] = "tcp_twsk_destructor",
+	[TCPSTATES_HOOK_ACCEPT] = TCPSTATES_ACCEPT_SYMBOL,
+	[TCPSTATES_HOOK_RTO] = "tcp_retransmit_timer",
+	[TCPSTATES_HOOK_TLP] = "tcp_send_loss_probe",
+	[TCPSTATES_HOOK_CONN_REQUEST] = "tcp_conn_request",
 };
 
-#define TCPSTATES_HASHDANCE_HOOK	3
-#define TCPSTATES_ACCEPT_HOOK		6
+/*
+ * Where ftrace calls us from in each function (its ftrace location, the
+ * callback's ip); 0 for a hook this kernel does not have (the accept
+ * hook without CONFIG_SECURITY). Written at load, before the ops is
+ * registered; read only by the callback.
+ */
+static unsigned long tcpstates_hook_ip[TCPSTATES_NHOOKS];
+
+static void notrace tcpstates_entry(TCPSTATES_FTRACE_PARAMS)
+{
+	struct pt_regs *regs = tcpstates_ftrace_regs(fregs);
+	unsigned long irqflags;
+	unsigned int i;
+
+	if (!TCPSTATES_HANDLERS_RUN || unlikely(!regs))
+		return;
+	for (i = 0; i < TCPSTATES_NHOOKS; i++)
+		if (tcpstates_hook_ip[i] == ip)
+			break;
+	local_irq_save(irqflags);
+	switch (i) {	/* direct calls: no indirect branch a hit */
+	case TCPSTATES_HOOK_SET_STATE:
+		tcp_set_state_pre(regs);
+		break;
+	case TCPSTATES_HOOK_CONNECT:
+		tcp_connect_pre(regs);
+		break;
+	case TCPSTATES_HOOK_TIME_WAIT:
+		tcp_time_wait_pre(regs);
+		break;
+	case TCPSTATES_HOOK_HASHDANCE:
+		hashdance_pre(regs);
+		break;
+	case TCPSTATES_HOOK_TWSK_SCHEDULE:
+		twsk_schedule_pre(regs);
+		break;
+	case TCPSTATES_HOOK_TWSK_DESTRUCTOR:
+		twsk_destructor_pre(regs);
+		break;
+	case TCPSTATES_HOOK_ACCEPT:
+		sock_graft_pre(regs);
+		break;
+	case TCPSTATES_HOOK_RTO:
+		rto_pre(regs);
+		break;
+	case TCPSTATES_HOOK_TLP:
+		tlp_pre(regs);
+		break;
+	case TCPSTATES_HOOK_CONN_REQUEST:
+		conn_request_pre(regs);
+		break;
+	default:	/* not one of ours: cannot happen */
+		break;
+	}
+	local_irq_restore(irqflags);
+}
+
+static struct ftrace_ops tcpstates_ftrace_ops = {
+	.func = tcpstates_entry,
+	.flags = TCPSTATES_FTRACE_FLAGS,
+};
 
 /*
  * kretprobes hold an instance from entry to return: none of these
@@ -1022,53 +1071,121 @@ static struct kretprobe tcpstates_kretprobes[] = {
 };
 
 /*
- * Trace @name with @h's callback. Return: 0; -ENOENT when the kernel has no
- * traceable function of that name (ftrace_set_filter() matched none); or
- * the error of registering.
+ * The entry hooks' ftrace locations, looked up by name. The kernel
+ * exports no lookup of a function's address by name to modules, but
+ * registering a kprobe does one: each hook's name gets a kprobe that is
+ * never armed (KPROBE_FLAG_DISABLED: no text is changed, no handler runs),
+ * whose address, once registered, is where ftrace calls from when the
+ * kprobe sits on one (KPROBE_FLAG_FTRACE). The hash dance takes the first
+ * of its names the kernel has. One grace period unregisters them all.
+ *
+ * Return: 0, or -ENOENT (with the name in *@missing) when a function is
+ * missing or not traceable by ftrace; -ENOMEM.
  */
-static int hook_register(struct tcpstates_hook *h, const char *name)
+static int hooks_resolve(const char **missing)
 {
-	char buf[64];	/* ftrace_set_filter() wants it writable */
-	int ret;
+	static const char * const dance[] = TCPSTATES_HASHDANCE_SYMBOLS;
+	struct kprobe *kps, *reg[TCPSTATES_NHOOKS];
+	unsigned int i, nreg = 0, d = 0;
+	int ret = 0;
 
-	if (strscpy(buf, name, sizeof(buf)) < 0)
-		return -ENAMETOOLONG;
-	ret = ftrace_set_filter(&h->ops, buf, strlen(buf), 1);
-	if (ret)
-		return ret == -EINVAL ? -ENOENT : ret;
-	ret = register_ftrace_function(&h->ops);
-	if (ret)
-		goto out_reset_filter;
-	h->name = name;
-	h->on = true;
-	return 0;
+	kps = kcalloc(TCPSTATES_NHOOKS, sizeof(*kps), GFP_KERNEL);
+	if (!kps)
+		return -ENOMEM;
+	tcpstates_hook_names[TCPSTATES_HOOK_HASHDANCE] = dance[0];
+	for (i = 0; i < TCPSTATES_NHOOKS; i++) {
+		struct kprobe *kp = &kps[i];
 
-out_reset_filter:
-	ftrace_set_filter(&h->ops, NULL, 0, 1);	/* frees the filter */
+		tcpstates_hook_ip[i] = 0;
+		if (!tcpstates_hook_names[i])	/* only the accept hook */
+			continue;
+		kp->symbol_name = tcpstates_hook_names[i];
+		kp->flags = KPROBE_FLAG_DISABLED;
+		ret = register_kprobe(kp);
+		if (ret && i == TCPSTATES_HOOK_HASHDANCE &&
+		    ++d < ARRAY_SIZE(dance)) {
+			tcpstates_hook_names[i] = dance[d];
+			memset(kp, 0, sizeof(*kp));
+			i--;	/* the next name */
+			continue;
+		}
+		if (ret) {
+			*missing = tcpstates_hook_names[i];
+			ret = -ENOENT;
+			break;
+		}
+		reg[nreg++] = kp;
+		if (!(kp->flags & KPROBE_FLAG_FTRACE)) {
+			*missing = tcpstates_hook_names[i];
+			ret = -ENOENT;
+			break;
+		}
+		tcpstates_hook_ip[i] = (unsigned long)kp->addr;
+	}
+	if (nreg)
+		unregister_kprobes(reg, nreg);
+	kfree(kps);
 	return ret;
 }
 
-static void hook_unregister(struct tcpstates_hook *h)
+/* Trace every hook's function with the one ops. */
+static int hooks_register(void)
 {
-	if (!h->on)
-		return;
-	unregister_ftrace_function(&h->ops);
-	ftrace_set_filter(&h->ops, NULL, 0, 1);
-	h->on = false;
+	unsigned int i;
+	int ret, reset = 1;
+
+	for (i = 0; i < TCPSTATES_NHOOKS; i++) {
+		if (!tcpstates_hook_ip[i])
+			continue;
+		ret = ftrace_set_filter_ip(&tcpstates_ftrace_ops,
+					   tcpstates_hook_ip[i], 0, reset);
+		if (ret) {
+			pr_err("cannot trace %s (error %d): this kernel is not supported\n",
+			       tcpstates_hook_names[i], ret);
+			goto out_free_filter;
+		}
+		reset = 0;
+	}
+	ret = register_ftrace_function(&tcpstates_ftrace_ops);
+	if (ret) {
+		pr_err("cannot register the entry hooks (error %d)\n", ret);
+		goto out_free_filter;
+	}
+	return 0;
+
+out_free_filter:
+	ftrace_set_filter(&tcpstates_ftrace_ops, NULL, 0, 1);
+	return ret;
 }
 
-static int register_hashdance(struct tcpstates_hook *h)
+static void hooks_unregister(void)
 {
-	static const char * const names[] = TCPSTATES_HASHDANCE_SYMBOLS;
-	unsigned int i;
-	int ret = -ENOENT;
+	unregister_ftrace_function(&tcpstates_ftrace_ops);
+	ftrace_set_filter(&tcpstates_ftrace_ops, NULL, 0, 1);
+}
 
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		ret = hook_register(h, names[i]);
-		if (ret != -ENOENT)
-			return ret;
+/* Every kretprobe, or none. */
+static int kretprobes_register(void)
+{
+	unsigned int nr;
+	int ret;
+
+	for (nr = 0; nr < ARRAY_SIZE(tcpstates_kretprobes); nr++) {
+		struct kretprobe *rp = &tcpstates_kretprobes[nr];
+
+		rp->maxactive = max_t(int, 64, 4 * num_possible_cpus());
+		ret = register_kretprobe(rp);
+		if (ret) {
+			pr_err("cannot probe the return of %s (error %d): this kernel is not supported\n",
+			       rp->kp.symbol_name, ret);
+			goto out_unregister_kretprobes;
+		}
 	}
-	h->name = "inet_twsk_hashdance[_schedule]";
+	return 0;
+
+out_unregister_kretprobes:
+	while (nr--)
+		unregister_kretprobe(&tcpstates_kretprobes[nr]);
 	return ret;
 }
 
@@ -1084,7 +1201,7 @@ static int register_hashdance(struct tcpstates_hook *h)
  */
 int tcpstates_probe_init(void)
 {
-	unsigned int nk, nr;
+	const char *missing = "?";
 	int ret;
 
 	/* The handlers read the arguments by position: pin the prototypes. */
@@ -1108,40 +1225,23 @@ int tcpstates_probe_init(void)
 				  void (*)(struct sock *, struct socket *)));
 #endif
 
-	for (nk = 0; nk < ARRAY_SIZE(tcpstates_hooks); nk++) {
-		struct tcpstates_hook *h = &tcpstates_hooks[nk];
-
-		if (nk == TCPSTATES_ACCEPT_HOOK && !h->name) {
-			pr_info("no security_sock_graft() (CONFIG_SECURITY): a child keeps its listener's owner\n");
-			continue;
-		}
-		ret = nk == TCPSTATES_HASHDANCE_HOOK ? register_hashdance(h) :
-						       hook_register(h, h->name);
-		if (ret) {
-			pr_err("cannot probe %s (error %d): this kernel is not supported\n",
-			       h->name, ret);
-			goto out_unregister_hooks;
-		}
-	}
-	for (nr = 0; nr < ARRAY_SIZE(tcpstates_kretprobes); nr++) {
-		struct kretprobe *rp = &tcpstates_kretprobes[nr];
-
-		rp->maxactive = max_t(int, 64, 4 * num_possible_cpus());
-		ret = register_kretprobe(rp);
-		if (ret) {
-			pr_err("cannot probe the return of %s (error %d): this kernel is not supported\n",
-			       rp->kp.symbol_name, ret);
-			goto out_unregister_kretprobes;
-		}
-	}
+	if (!tcpstates_hook_names[TCPSTATES_HOOK_ACCEPT])
+		pr_info("no security_sock_graft() (CONFIG_SECURITY): a child keeps its listener's owner\n");
+	ret = hooks_resolve(&missing);
+	if (ret == -ENOENT)
+		pr_err("cannot probe %s: this kernel is not supported\n", missing);
+	if (ret)
+		return ret;
+	ret = hooks_register();
+	if (ret)
+		return ret;
+	ret = kretprobes_register();
+	if (ret)
+		goto out_unregister_hooks;
 	return 0;
 
-out_unregister_kretprobes:
-	while (nr--)
-		unregister_kretprobe(&tcpstates_kretprobes[nr]);
 out_unregister_hooks:
-	while (nk--)
-		hook_unregister(&tcpstates_hooks[nk]);
+	hooks_unregister();
 	return ret;
 }
 
@@ -1152,12 +1252,13 @@ out_unregister_hooks:
  */
 void tcpstates_probe_exit(void)
 {
+	struct kretprobe *rps[ARRAY_SIZE(tcpstates_kretprobes)];
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(tcpstates_kretprobes); i++)
-		unregister_kretprobe(&tcpstates_kretprobes[i]);
-	for (i = 0; i < ARRAY_SIZE(tcpstates_hooks); i++)
-		hook_unregister(&tcpstates_hooks[i]);
+		rps[i] = &tcpstates_kretprobes[i];
+	unregister_kretprobes(rps, ARRAY_SIZE(rps));	/* one grace period */
+	hooks_unregister();
 }
 
 /**

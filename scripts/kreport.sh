@@ -65,5 +65,5 @@ kernel_reports() {
 kernel_report_context() {
 	local file=$1 max=${2:-200}
 	[ -r "$file" ] || return 2
-	grep -a -n -E -B 3 -A 15 -- "$(_kreport_regex)" "$file" | tr -d '\r' | head -n "$max"
+	grep -a -n -E -B 3 -A 45 -- "$(_kreport_regex)" "$file" | tr -d '\r' | head -n "$max"
 }

@@ -45,10 +45,14 @@ limit=${TCPSTATES_VM_TIMEOUT:-$((1500 * slow))}
 [ "$scale" = short ] || limit=$((limit * 8))
 echo "# scale $scale, VM time limit $limit s"
 start=$SECONDS
+# the VM's whole console and output, kept for a report's full context
+logs=$top/build/vm-logs/$release
+rm -rf "$logs"
+echo "# the VM's logs: $logs"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 {
-	"$top/scripts/vm-run.sh" -k "$release" -t "$limit" -- env \
+	"$top/scripts/vm-run.sh" -k "$release" -t "$limit" --keep-log "$logs" -- env \
 		TCPSTATES_SCALE="$scale" TCPSTATES_SLOW="$slow" TCPSTATES_FAULTS_KO="$faults" \
 		"$top/tools/testing/vm/run.sh" "$ko" 2>&1
 	echo "@@vm-status $?"

@@ -26,7 +26,7 @@ kconfig SECURITY && hooks=10
 kconfig IPV6 && rets=3
 unload_module
 load_module
-grep '^tcp_set_state ' $tracing/enabled_functions | grep -q 'tramp: .*(tcp_set_state_pre_entry+0x0/.* \[tcpstates\])'
+grep '^tcp_set_state ' $tracing/enabled_functions | grep -q 'tramp: .*(tcpstates_entry+0x0/.* \[tcpstates\])'
 ok $? "tcp_set_state() calls our ftrace callback from its own trampoline"
 is "$(ours)" $hooks "every entry hook is an ftrace callback of ours ($hooks functions)"
 is "$(grep -c '  r  ' $kplist)/$(grep -c . $kplist)" $rets/$rets "kprobes only for the $rets returns followed"
