@@ -150,10 +150,16 @@ is "$(pyports() { python3 -c 'import json, sys
 print(" ".join(sorted({str(json.loads(l)["local_port"]) for l in sys.stdin} & {"5725", "5726"})))'; }; pyports </tmp/map.own)" \
 	"5726" "watch without -a: the reader's own namespace only (5726 here, 5725 in a child is not)"
 
-# rmmod waits for the last mapping
+# rmmod waits for the last mapping: once the reader has the ring mapped
+# (on a busy host it may take longer than a fixed sleep to get there)
 "$CLI" watch -a -j >/dev/null 2>&1 &
 w=$!
-sleep "$(slow 2)"
+for _ in $(seq $((20 * SLOW))); do
+	grep -q tcpstates_map /proc/$w/maps 2>/dev/null && break
+	sleep 0.5
+done
+grep -q tcpstates_map /proc/$w/maps 2>/dev/null
+ok $? "the reader has the ring mapped"
 rmmod tcpstates 2>/tmp/map.rmmod
 r=$?
 kill $w; wait $w 2>/dev/null
