@@ -41,7 +41,7 @@ scale=${TCPSTATES_SCALE:-short} slow=1
 [[ $release != *-debug ]] || slow=4
 # (a suite takes 1,000 to 1,100 s on an idle host; the limit catches a hang,
 # and leaves room for a host that is busy with something else)
-limit=${TCPSTATES_VM_TIMEOUT:-$((1500 * slow))}
+limit=${TCPSTATES_VM_TIMEOUT:-$((2000 * slow))}
 [ "$scale" = short ] || limit=$((limit * 8))
 echo "# scale $scale, VM time limit $limit s"
 start=$SECONDS
