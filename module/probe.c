@@ -949,9 +949,8 @@ TCPSTATES_IRQSOFF(syn_recv_sock4_ret, struct kretprobe_instance *)
 TCPSTATES_IRQSOFF(syn_recv_sock6_ret, struct kretprobe_instance *)
 
 /*
- * The entry hooks: the functions the one ftrace_ops traces and the
- * handler of each. tcp_set_state() first, the callback's lookup finds it
- * at once.
+ * The entry hooks: the functions the one ftrace_ops traces, by name
+ * (tcpstates_entry() and tcpstates_dispatch() map each to its handler).
  */
 enum tcpstates_hook_id {
 	TCPSTATES_HOOK_SET_STATE,
