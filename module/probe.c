@@ -1074,50 +1074,65 @@ static struct kretprobe tcpstates_kretprobes[] = {
  * never armed (KPROBE_FLAG_DISABLED: no text is changed, no handler runs),
  * whose address, once registered, is where ftrace calls from when the
  * kprobe sits on one (KPROBE_FLAG_FTRACE). The hash dance takes the first
- * of its names the kernel has. One grace period unregisters them all.
+ * of its names the kernel has (hook_find() registers the first that
+ * exists, returning its index). One grace period unregisters them all.
  *
  * Return: 0, or -ENOENT (with the name in *@missing) when a function is
  * missing or not traceable by ftrace; -ENOMEM.
  */
+static int hook_find(struct kprobe *kp, const char * const *names,
+		     unsigned int n)
+{
+	unsigned int i;
+	int ret = -ENOENT;
+
+	for (i = 0; i < n; i++) {
+		memset(kp, 0, sizeof(*kp));
+		kp->symbol_name = names[i];
+		kp->flags = KPROBE_FLAG_DISABLED;
+		ret = register_kprobe(kp);
+		if (!ret)
+			return i;
+	}
+	return ret;
+}
+
 static int hooks_resolve(const char **missing)
 {
 	static const char * const dance[] = TCPSTATES_HASHDANCE_SYMBOLS;
 	struct kprobe *kps, *reg[TCPSTATES_NHOOKS];
-	unsigned int i, nreg = 0, d = 0;
+	const char * const *names;
+	unsigned int i, n, nreg = 0;
 	int ret = 0;
 
 	kps = kcalloc(TCPSTATES_NHOOKS, sizeof(*kps), GFP_KERNEL);
 	if (!kps)
 		return -ENOMEM;
-	tcpstates_hook_names[TCPSTATES_HOOK_HASHDANCE] = dance[0];
 	for (i = 0; i < TCPSTATES_NHOOKS; i++) {
-		struct kprobe *kp = &kps[i];
-
+		names = &tcpstates_hook_names[i];
+		n = 1;
+		if (i == TCPSTATES_HOOK_HASHDANCE) {
+			names = dance;
+			n = ARRAY_SIZE(dance);
+		}
 		tcpstates_hook_ip[i] = 0;
-		if (!tcpstates_hook_names[i])	/* only the accept hook */
+		if (!names[0])	/* only the accept hook */
 			continue;
-		kp->symbol_name = tcpstates_hook_names[i];
-		kp->flags = KPROBE_FLAG_DISABLED;
-		ret = register_kprobe(kp);
-		if (ret && i == TCPSTATES_HOOK_HASHDANCE &&
-		    ++d < ARRAY_SIZE(dance)) {
-			tcpstates_hook_names[i] = dance[d];
-			memset(kp, 0, sizeof(*kp));
-			i--;	/* the next name */
-			continue;
+		ret = hook_find(&kps[i], names, n);
+		if (ret < 0) {
+			*missing = names[n - 1];
+			ret = -ENOENT;
+			break;
 		}
-		if (ret) {
+		tcpstates_hook_names[i] = names[ret];
+		reg[nreg++] = &kps[i];
+		if (!(kps[i].flags & KPROBE_FLAG_FTRACE)) {
 			*missing = tcpstates_hook_names[i];
 			ret = -ENOENT;
 			break;
 		}
-		reg[nreg++] = kp;
-		if (!(kp->flags & KPROBE_FLAG_FTRACE)) {
-			*missing = tcpstates_hook_names[i];
-			ret = -ENOENT;
-			break;
-		}
-		tcpstates_hook_ip[i] = (unsigned long)kp->addr;
+		tcpstates_hook_ip[i] = (unsigned long)kps[i].addr;
+		ret = 0;
 	}
 	if (nreg)
 		unregister_kprobes(reg, nreg);
