@@ -12,6 +12,7 @@
 #                    build and install for KDIR's kernel (idempotent)
 # make dkms-uninstall    dkms remove --all, remove /usr/src/tcpstates-<version>
 # make test          install what is needed, then host and VM tests on 6.1, 6.1-rt, 6.12
+#                    (VM suites side by side, one per CPU; the tools' tests on 6.1 only)
 # make test-matrix   the VM suites on every kernel: 6.1, 6.1-rt, 6.12, 6.12-rt and
 #                    the source-built 5.10, 7.2 and debug (built and cached first)
 # make stress        the long reliability suites on 6.1, 6.1-rt and 6.12

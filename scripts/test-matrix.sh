@@ -21,4 +21,4 @@ for k in "$@"; do
 done
 [ ${#built[@]} -eq 0 ] || "$here/build-kernel.sh" "${built[@]}"
 make -s -C "$here/.." cli
-TEST_KERNELS="$*" exec "$here/test.sh"
+TCPSTATES_TOOLS_ON=${TCPSTATES_TOOLS_ON:-all} TEST_KERNELS="$*" exec "$here/test.sh"

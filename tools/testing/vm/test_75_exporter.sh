@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# tcpstates-suite: tools
 # The Prometheus exporter under a real Prometheus (Debian's), scraping it
 # every second: no module, then the module loaded (the exporter picks it
 # up); a scripted workload; Prometheus' totals against the scripted

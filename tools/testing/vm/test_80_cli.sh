@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# tcpstates-suite: tools
 # The real CLI against the real module: watch sees a scripted connection
 # exactly, --since replays and follows without gap or duplicate, show draws
 # the ISNs and FINs tcpdump sees, JSON parses, every error path prints one

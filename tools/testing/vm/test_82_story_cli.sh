@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
+# tcpstates-suite: tools
 # The whole story of a connection, through the CLI (issue 17; test_52 is
 # the kernel's side, through /proc):
 # - the JSON of scripted connections (client-first and server-first, IPv4
