@@ -95,7 +95,8 @@ kconfig_value() {
 }
 # kconfig OPT: the running kernel has CONFIG_OPT (built in or a module)
 kconfig() { case $(kconfig_value "$1") in y|m) return 0 ;; *) return 1 ;; esac; }
-counter() { awk -v n="$1" '$1 == n { print $2 }' /proc/tcpstates_stats; }
+# counter NAME [FILE]: a counter, from /proc/tcpstates_stats or a copy of it
+counter() { awk -v n="$1" '$1 == n { print $2 }' "${2:-/proc/tcpstates_stats}"; }
 
 # snapshot FILE: copy /proc/tcpstates to FILE and /proc/tcpstates_stats to
 # FILE.stats, consistently: retried until no event came in between (a

@@ -115,7 +115,7 @@ is "$(counter ring_used)" "$(counter ring_size)" "ring still full"
 # (one read of the counters: a TIME_WAIT socket of an earlier test may end,
 # and count an event, between two reads)
 cat /proc/tcpstates_stats >/tmp/fz.counters
-c() { awk -v n="$1" '$1 == n { print $2 }' /tmp/fz.counters; }
+c() { counter "$1" /tmp/fz.counters; }
 [ "$(c events)" -gt "$events0" ] && [ "$(c conn_used)" -le "$(c conn_max)" ] &&
 	[ "$(c ring_first_seq)" = $(($(c events) - $(c ring_size) + 1)) ]
 ok $? "counters sane: $(c events) events, ring from $(c ring_first_seq) (size $(c ring_size)), conn_used $(c conn_used) of $(c conn_max)"
