@@ -12,8 +12,9 @@
  * - read() returns struct tcpstates_map_info (uapi): the layout, and the
  *   first event written for this file;
  * - mmap() maps the records read-only (never writable, mprotect included);
- * - poll() is woken by a work item the ring queues one tick after events
- *   came, as the multicast sender is: a burst costs one wakeup, and no
+ * - poll() is woken by a work item the ring queues 20 ms after events
+ *   came (at once after a quarter of the ring), as the multicast sender
+ *   is: a burst costs one wakeup, and no
  *   handler ever wakes anyone.
  * Loss stays exact: the reader sees a jump in sequence numbers where the
  * ring overwrote what it had not read, and TCPSTATES_A_STATS_RING_OVERWRITTEN

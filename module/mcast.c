@@ -6,8 +6,9 @@
  * A kprobe handler must not build or send messages. This sender registers
  * with the ring as its consumer: the ring marks an event watched when its
  * namespace's group, or events-all, has a subscriber, links it into the
- * chains of watched events, and queues the work here to run one tick
- * later. As net/core/drop_monitor.c batches its alerts, a burst of events
+ * chains of watched events, and queues the work here to run 20 ms later,
+ * or at once when a quarter of the ring went by (ring.c's ring_wake()).
+ * As net/core/drop_monitor.c batches its alerts, a burst of events
  * costs one run of the sender rather than a wakeup every few events. The
  * work (process context) takes the watched events from the ring in
  * batches and multicasts them, as many per datagram as fit, to each

@@ -26,11 +26,13 @@
  * and linked to the previous watched event of its namespace (netns.c
  * keeps that chain in the order of the sequence numbers: those events
  * take their number under their namespace's lock), and the consumer's
- * work item is queued. The consumer marks the records it takes, so that
- * overwriting a watched record it did not take is counted as its
- * overrun, exactly.
+ * work item is queued to run soon (ring_wake()). The consumer marks the
+ * records it takes, so that overwriting a watched record it did not take
+ * is counted as its overrun, exactly.
  */
 #include <linux/atomic.h>
+#include <linux/jiffies.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -41,8 +43,15 @@
 
 #include "tcpstates.h"
 
-/* The consumer waits this long, in jiffies, for the events after the first. */
-#define TCPSTATES_TX_DELAY	1
+/*
+ * Waking the consumers: the first event after a quiet spell queues their
+ * work to run this long after it (at least a tick), so that a burst costs
+ * one run of the multicast sender and one wakeup of each mapped reader;
+ * a quarter of the ring's worth of sequence numbers taken since the last
+ * wakeup runs it at once, so that the delay never costs an overwrite a
+ * reader keeping up would not have had.
+ */
+#define TCPSTATES_WAKE_MS	20
 
 /**
  * struct tcpstates_slot - one record of the ring
@@ -67,6 +76,10 @@ static struct {
 	size_t map_bytes;
 	atomic_t mappers;		/* mapped readers there */
 	struct delayed_work *map_work;	/* queued when they have news */
+	unsigned long wake_delay;	/* jiffies: TCPSTATES_WAKE_MS */
+	unsigned int wake_shift;	/* log2 of a quarter of the ring */
+	atomic64_t tx_woken;		/* seq >> wake_shift, last woken at once */
+	atomic64_t map_woken;
 } ring;
 
 /* The sequence number the next event will get */
@@ -105,6 +118,10 @@ int tcpstates_ring_init(unsigned int size)
 	for (i = 0; i < size; i++)
 		raw_spin_lock_init(&ring.slots[i].lock);
 	ring.mask = size - 1;
+	ring.wake_delay = max(1UL, msecs_to_jiffies(TCPSTATES_WAKE_MS));
+	ring.wake_shift = ilog2(size) - 2;	/* size >= TCPSTATES_RING_MIN */
+	atomic64_set(&ring.tx_woken, 0);
+	atomic64_set(&ring.map_woken, 0);
 	atomic64_set(&ring.last_seq, 0);
 	atomic64_set(&ring.tx_overrun, 0);
 	atomic64_set(&ring.partial, 0);
@@ -289,6 +306,22 @@ static void ring_map_write(struct tcpstates_map_rec *r,
 	WRITE_ONCE(r->gen, gen + 2);
 }
 
+/*
+ * A consumer has news up to @seq: its work runs at once if a quarter of
+ * the ring went by since it was last woken so (@woken), else in
+ * wake_delay unless already queued. Any context, interrupts off.
+ */
+static void ring_wake(struct delayed_work *work, atomic64_t *woken, u64 seq)
+{
+	u64 quarter = seq >> ring.wake_shift;
+	s64 last = atomic64_read(woken);
+
+	if (quarter != last && atomic64_cmpxchg(woken, last, quarter) == last)
+		mod_delayed_work(system_wq, work, 0);
+	else
+		queue_delayed_work(system_wq, work, ring.wake_delay);
+}
+
 /**
  * tcpstates_ring_push() - append one event, overwriting the oldest if full
  * @ev: the event; its @seq, @watched and chain link are filled in here
@@ -335,10 +368,9 @@ void tcpstates_ring_push(struct tcpstates_event *ev, struct net *net)
 	}
 	raw_spin_unlock(&slot->lock);
 	if (ev->watched)
-		queue_delayed_work(system_wq, c->work, TCPSTATES_TX_DELAY);
+		ring_wake(c->work, &ring.tx_woken, ev->seq);
 	if (mapped)
-		queue_delayed_work(system_wq, READ_ONCE(ring.map_work),
-				   TCPSTATES_TX_DELAY);
+		ring_wake(READ_ONCE(ring.map_work), &ring.map_woken, ev->seq);
 }
 
 /*
@@ -445,7 +477,7 @@ unsigned int tcpstates_ring_take(u64 *next, struct tcpstates_event *buf,
 
 /**
  * tcpstates_ring_set_map_work() - whom to wake for mapped readers
- * @work: queued (one tick later) when events come while a mapped reader
+ * @work: queued (see ring_wake()) when events come while a mapped reader
  *	is there; set before the probes run, valid until they stopped
  */
 void tcpstates_ring_set_map_work(struct delayed_work *work)

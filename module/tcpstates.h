@@ -378,7 +378,7 @@ struct tcpstates_conn_stats {
  * struct tcpstates_ring_consumer - who takes watched events from the ring
  * @wants: does anyone listen for an event of this namespace now? Any
  *	context but NMI.
- * @work: queued (one tick later) when a watched event comes
+ * @work: queued (ring.c's ring_wake()) when a watched event comes
  */
 struct tcpstates_ring_consumer {
 	bool (*wants)(struct net *net);
