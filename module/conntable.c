@@ -336,6 +336,9 @@ static struct tcpstates_conn *conn_new(struct tcpstates_shard *s, u64 cookie)
  * @cookie: its socket cookie
  * @l: the lock taken, for the calls below and tcpstates_conn_unlock()
  *
+ * Interrupts off: the probe handlers run so (probe.c), and seeding turns
+ * them off around it; the lock does not save and restore them again.
+ *
  * Return: the live entry, or NULL.
  */
 struct tcpstates_conn *tcpstates_conn_lock(u64 cookie,
@@ -345,7 +348,8 @@ struct tcpstates_conn *tcpstates_conn_lock(u64 cookie,
 	struct tcpstates_shard *s = conn_shard_of_bucket(conn_bucket_of(cookie));
 	struct tcpstates_conn *conn;
 
-	raw_spin_lock_irqsave(&s->lock, l->flags);
+	lockdep_assert_irqs_disabled();
+	raw_spin_lock(&s->lock);
 	l->shard = s;
 	conn = conn_find(cookie);
 	if (conn && (conn->flags & TCPSTATES_CONN_DEAD))
@@ -362,7 +366,7 @@ void tcpstates_conn_unlock(struct tcpstates_conn_lock *l)
 {
 	struct tcpstates_shard *s = l->shard;
 
-	raw_spin_unlock_irqrestore(&s->lock, l->flags);
+	raw_spin_unlock(&s->lock);
 }
 
 /**

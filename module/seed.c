@@ -28,6 +28,7 @@ static void seed_one(struct sock *sk)
 {
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
+	unsigned long flags;
 	u64 cookie;
 	int state;
 
@@ -37,6 +38,7 @@ static void seed_one(struct sock *sk)
 	if (state == TCP_TIME_WAIT)
 		state = READ_ONCE(inet_twsk(sk)->tw_substate);
 	cookie = tcpstates_sk_cookie(sk);
+	local_irq_save(flags);	/* as a probe handler runs */
 	tcpstates_conn_lock(cookie, &l);
 	conn = tcpstates_conn_seed_add(&l, cookie);
 	if (conn) {
@@ -51,6 +53,7 @@ static void seed_one(struct sock *sk)
 		tcpstates_conn_update(&l, conn);
 	}
 	tcpstates_conn_unlock(&l);
+	local_irq_restore(flags);
 	if (conn)
 		tcpstates_aggr_seed(state, sock_net(sk));
 }

@@ -310,11 +310,9 @@ struct tcpstates_conn {
 /**
  * struct tcpstates_conn_lock - a locked shard of the table
  * @shard: the shard
- * @flags: saved interrupt state
  */
 struct tcpstates_conn_lock {
 	void *shard;
-	unsigned long flags;
 };
 
 /**
