@@ -118,37 +118,82 @@ static inline u64 tcpstates_sock_cgroup_id(const struct sock *sk)
 #endif
 
 /*
- * The entry hooks are ftrace callbacks that ask for the registers saved
- * (FTRACE_OPS_FL_SAVE_REGS) and need no recursion guard from ftrace.
- * From 5.11 a callback gets a struct ftrace_regs, and is called without a
- * guard unless its ops asks for one (FTRACE_OPS_FL_RECURSION); 5.10
- * passes the pt_regs, and guards a callback unless its ops says it needs
- * none (FTRACE_OPS_FL_RECURSION_SAFE). Kbuild's feature test defines
+ * The entry hooks are ftrace callbacks that need no recursion guard from
+ * ftrace and read the hooked function's arguments from the registers the
+ * trampoline saved. From 5.11 a callback gets a struct ftrace_regs, and
+ * is called without a guard unless its ops asks for one
+ * (FTRACE_OPS_FL_RECURSION); 5.10 passes the pt_regs, and guards a
+ * callback unless its ops says it needs none
+ * (FTRACE_OPS_FL_RECURSION_SAFE). Kbuild's feature test defines
  * TCPSTATES_FTRACE_REGS for the first.
+ *
+ * Where the kernel saves the arguments in every struct ftrace_regs
+ * (HAVE_DYNAMIC_FTRACE_WITH_ARGS: x86 from 5.11), the ops asks for no
+ * more: its trampoline is the short one (ftrace_caller), which saves the
+ * argument registers only, where FTRACE_OPS_FL_SAVE_REGS's
+ * (ftrace_regs_caller) saves all of them and the flags. Their accessor:
+ * ftrace_regs_get_argument() from 6.2 (struct ftrace_regs is opaque from
+ * 6.12); before, struct ftrace_regs is a struct pt_regs. Elsewhere the
+ * ops asks for them all (FTRACE_OPS_FL_SAVE_REGS).
+ *
+ * A handler gets them as a struct tcpstates_hook_regs, a type of its own
+ * that only tcpstates_hook_arg() reads.
  */
 #ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
 #error "tcpstates needs CONFIG_DYNAMIC_FTRACE_WITH_REGS (its entry hooks are ftrace callbacks)"
 #endif
 
+struct tcpstates_hook_regs;
+
 #ifdef TCPSTATES_FTRACE_REGS
 #define TCPSTATES_FTRACE_PARAMS						\
 	unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \
 	struct ftrace_regs *fregs
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#define TCPSTATES_FTRACE_FLAGS	0
+
+static inline struct tcpstates_hook_regs *
+tcpstates_ftrace_regs(struct ftrace_regs *fregs)
+{
+	return (struct tcpstates_hook_regs *)fregs;
+}
+
+static inline unsigned long tcpstates_hook_arg(struct tcpstates_hook_regs *r,
+					       unsigned int n)
+{
+#ifdef ftrace_regs_get_argument
+	return ftrace_regs_get_argument((struct ftrace_regs *)r, n);
+#else
+	return regs_get_kernel_argument(&((struct ftrace_regs *)r)->regs, n);
+#endif
+}
+#else /* !CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS */
 #define TCPSTATES_FTRACE_FLAGS	FTRACE_OPS_FL_SAVE_REGS
 
-static inline struct pt_regs *tcpstates_ftrace_regs(struct ftrace_regs *fregs)
+static inline struct tcpstates_hook_regs *
+tcpstates_ftrace_regs(struct ftrace_regs *fregs)
 {
-	return ftrace_get_regs(fregs);
+	return (struct tcpstates_hook_regs *)ftrace_get_regs(fregs);
 }
-#else
+#endif
+#else /* !TCPSTATES_FTRACE_REGS */
 #define TCPSTATES_FTRACE_PARAMS						\
 	unsigned long ip, unsigned long parent_ip, struct ftrace_ops *op, \
 	struct pt_regs *fregs
 #define TCPSTATES_FTRACE_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION_SAFE)
 
-static inline struct pt_regs *tcpstates_ftrace_regs(struct pt_regs *regs)
+static inline struct tcpstates_hook_regs *
+tcpstates_ftrace_regs(struct pt_regs *regs)
 {
-	return regs;
+	return (struct tcpstates_hook_regs *)regs;
+}
+#endif
+
+#if !defined(TCPSTATES_FTRACE_REGS) || !defined(CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS)
+static inline unsigned long tcpstates_hook_arg(struct tcpstates_hook_regs *r,
+					       unsigned int n)
+{
+	return regs_get_kernel_argument((struct pt_regs *)r, n);
 }
 #endif
 

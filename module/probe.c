@@ -298,10 +298,10 @@ static void note_numbers(struct tcpstates_conn *conn, int old, int new,
 	}
 }
 
-static int tcp_set_state_pre(struct pt_regs *regs)
+static int tcp_set_state_pre(struct tcpstates_hook_regs *regs)
 {
-	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
-	int new = (int)tcpstates_arg(regs, 1);
+	struct sock *sk = (struct sock *)tcpstates_hook_arg(regs, 0);
+	int new = (int)tcpstates_hook_arg(regs, 1);
 	int old = READ_ONCE(sk->sk_state);
 	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
 	struct tcpstates_conn_lock l;
@@ -373,9 +373,9 @@ static int tcp_set_state_pre(struct pt_regs *regs)
 	return 0;
 }
 
-static int tcp_connect_pre(struct pt_regs *regs)
+static int tcp_connect_pre(struct tcpstates_hook_regs *regs)
 {
-	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
+	struct sock *sk = (struct sock *)tcpstates_hook_arg(regs, 0);
 	u32 isn = READ_ONCE(tcp_sk(sk)->write_seq);
 	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
 	struct tcpstates_conn_lock l;
@@ -652,9 +652,9 @@ static int syn_recv_sock6_ret(struct kretprobe_instance *ri,
 }
 
 /* security_sock_graft(sk, parent), from accept: the caller owns @sk now */
-static int sock_graft_pre(struct pt_regs *regs)
+static int sock_graft_pre(struct tcpstates_hook_regs *regs)
 {
-	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
+	struct sock *sk = (struct sock *)tcpstates_hook_arg(regs, 0);
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	struct tcpstates_owner o;
@@ -674,10 +674,10 @@ static int sock_graft_pre(struct pt_regs *regs)
 }
 
 /* tcp_time_wait(sk, state, timeo): the hand-over to a timewait socket begins */
-static int tcp_time_wait_pre(struct pt_regs *regs)
+static int tcp_time_wait_pre(struct tcpstates_hook_regs *regs)
 {
-	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
-	int state = (int)tcpstates_arg(regs, 1);
+	struct sock *sk = (struct sock *)tcpstates_hook_arg(regs, 0);
+	int state = (int)tcpstates_hook_arg(regs, 1);
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
 	u32 rcv;
@@ -707,10 +707,10 @@ static int tcp_time_wait_pre(struct pt_regs *regs)
 	return 0;
 }
 
-static int hashdance_pre(struct pt_regs *regs)
+static int hashdance_pre(struct tcpstates_hook_regs *regs)
 {
-	struct inet_timewait_sock *tw = (void *)tcpstates_arg(regs, 0);
-	struct sock *sk = (struct sock *)tcpstates_arg(regs, 1);
+	struct inet_timewait_sock *tw = (void *)tcpstates_hook_arg(regs, 0);
+	struct sock *sk = (struct sock *)tcpstates_hook_arg(regs, 1);
 	int old = READ_ONCE(sk->sk_state);
 	int sub = READ_ONCE(tw->tw_substate);
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -758,9 +758,9 @@ static int hashdance_pre(struct pt_regs *regs)
 	return 0;
 }
 
-static int twsk_schedule_pre(struct pt_regs *regs)
+static int twsk_schedule_pre(struct tcpstates_hook_regs *regs)
 {
-	struct inet_timewait_sock *tw = (void *)tcpstates_arg(regs, 0);
+	struct inet_timewait_sock *tw = (void *)tcpstates_hook_arg(regs, 0);
 	struct tcp_timewait_sock *tcptw = tcp_twsk((struct sock *)tw);
 	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
 	struct tcpstates_conn_lock l;
@@ -799,9 +799,9 @@ static int twsk_schedule_pre(struct pt_regs *regs)
 	return 0;
 }
 
-static int twsk_destructor_pre(struct pt_regs *regs)
+static int twsk_destructor_pre(struct tcpstates_hook_regs *regs)
 {
-	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
+	struct sock *sk = (struct sock *)tcpstates_hook_arg(regs, 0);
 	struct inet_timewait_sock *tw = inet_twsk(sk);
 	struct tcp_timewait_sock *tcptw = tcp_twsk(sk);
 	struct tcpstates_event ev = { .hs_wait_ns = TCPSTATES_UNKNOWN };
@@ -844,9 +844,9 @@ static int twsk_destructor_pre(struct pt_regs *regs)
 }
 
 /* tcp_retransmit_timer(sk): the retransmission timer expired */
-static int rto_pre(struct pt_regs *regs)
+static int rto_pre(struct tcpstates_hook_regs *regs)
 {
-	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
+	struct sock *sk = (struct sock *)tcpstates_hook_arg(regs, 0);
 	u64 cookie = atomic64_read(&sk->sk_cookie), now;
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
@@ -864,9 +864,9 @@ static int rto_pre(struct pt_regs *regs)
 }
 
 /* tcp_send_loss_probe(sk): a tail loss probe */
-static int tlp_pre(struct pt_regs *regs)
+static int tlp_pre(struct tcpstates_hook_regs *regs)
 {
-	struct sock *sk = (struct sock *)tcpstates_arg(regs, 0);
+	struct sock *sk = (struct sock *)tcpstates_hook_arg(regs, 0);
 	u64 cookie = atomic64_read(&sk->sk_cookie);
 	struct tcpstates_conn_lock l;
 	struct tcpstates_conn *conn;
@@ -885,9 +885,9 @@ static int tlp_pre(struct pt_regs *regs)
  * accept queue full, the kernel refuses it (tcp_listendrop()). Only then
  * does this take a lock.
  */
-static int conn_request_pre(struct pt_regs *regs)
+static int conn_request_pre(struct tcpstates_hook_regs *regs)
 {
-	struct sock *sk = (struct sock *)tcpstates_arg(regs, 2);
+	struct sock *sk = (struct sock *)tcpstates_hook_arg(regs, 2);
 
 	if (is_tcp_sk(sk) && sk_acceptq_is_full(sk))
 		listener_drop(sk, TCPSTATES_CAUSE_SYN_DROPPED);
@@ -994,8 +994,8 @@ static unsigned long tcpstates_hook_ip[TCPSTATES_NHOOKS];
  * the compiler inlines here would otherwise cost tcp_set_state()'s hits,
  * 9 of 16 a connection, their saved registers and stack canary.
  */
-static noinline void notrace tcpstates_dispatch(unsigned long ip,
-						struct pt_regs *regs)
+static noinline void notrace
+tcpstates_dispatch(unsigned long ip, struct tcpstates_hook_regs *regs)
 {
 	const unsigned long *hip = tcpstates_hook_ip;
 
@@ -1021,7 +1021,7 @@ static noinline void notrace tcpstates_dispatch(unsigned long ip,
 
 static void notrace tcpstates_entry(TCPSTATES_FTRACE_PARAMS)
 {
-	struct pt_regs *regs = tcpstates_ftrace_regs(fregs);
+	struct tcpstates_hook_regs *regs = tcpstates_ftrace_regs(fregs);
 	unsigned long irqflags;
 
 	if (!TCPSTATES_HANDLERS_RUN || unlikely(!regs))
