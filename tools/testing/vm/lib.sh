@@ -38,13 +38,26 @@ is() {
 
 loaded() { grep -q '^tcpstates ' /proc/modules; }
 
+# rmmod, again while a netlink dump in progress (a scrape of the exporter,
+# a CLI) holds the module (EBUSY: "in use"), for up to 30 s
+rmmod_tcpstates() {
+	local i
+	for i in $(seq 300); do
+		rmmod tcpstates 2>/tmp/rmmod.err && return 0
+		grep -q 'in use' /tmp/rmmod.err || break
+		sleep 0.1
+	done
+	cat /tmp/rmmod.err >&2
+	return 1
+}
+
 load_module() {
-	loaded && rmmod tcpstates
+	if loaded; then rmmod_tcpstates; fi
 	insmod "$KO" "$@"
 }
 
 unload_module() {
-	if loaded; then rmmod tcpstates; fi
+	if loaded; then rmmod_tcpstates; fi
 }
 
 # evq FILE COND EXPR [AWK-ARGS...]: for each event (or connection) line of
