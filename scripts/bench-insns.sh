@@ -20,6 +20,8 @@
 #                   bpftrace-kprobe; default all, none first and last. Those
 #                   with the module come together (its symbols are read once)
 #   -m KO           this module instead of the tree's
+#   TCPSTATES_VM_CPU  the guest's CPU model, as for scripts/vm-run.sh
+#                   (default max; see scripts/bench.sh --cpu)
 #
 # Reported (DIR/insns-KERNEL.md, and on stdout): per configuration, the
 # kernel's instructions per connection and what each adds over untraced;
@@ -32,7 +34,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
 
 usage() {
-	sed -n '10,20s/^# \{0,1\}//p' "$0" >&2
+	sed -n '12,24s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 

@@ -443,9 +443,10 @@ def markdown(s):
     out = []
     p = out.append
     p("# tcpstates benchmark: overhead and loss, side by side with bpftrace\n")
-    p("> **The VM is emulated** (qemu %s, no KVM, on a %d-CPU host): absolute connection rates "
-      "are meaningless and only **ratios** between configurations of the same run count. "
-      "Nothing here is asserted.\n" % (h.get("accel", "?"), h.get("host_cpus", 0)))
+    p("> **The VM is emulated** (qemu %s, guest CPU model %s, no KVM, on a %d-CPU host): "
+      "absolute connection rates are meaningless and only **ratios** between configurations "
+      "of the same run count. Nothing here is asserted.\n"
+      % (h.get("accel", "?"), h.get("guest_cpu", "max"), h.get("host_cpus", 0)))
     p("Run: `%s`, %s mode, %s, kernel %s in the guest (%d vCPUs), %s; "
       "churn: %d threads, %s loopback, %d bytes per connection, %s s per run, %d rounds "
       "(configuration order rotated each round); %s s of wall time in all.\n" % (

@@ -123,11 +123,13 @@ def main():
             break
     kern = runs[0].get("kernel", kernel)
     print("# Instructions by configuration, kernel %s\n" % kern)
-    print("Counted by the qemu plugin scripts/tbcount.c (single-threaded TCG), one churn thread, "
+    print("Counted by the qemu plugin scripts/tbcount.c (single-threaded TCG, guest CPU model %s), "
+          "one churn thread, "
           "%d connections per run; events per connection: %s. Runs in the order they ran; "
           "a configuration run twice shows the drift of the whole (TIME_WAIT sockets and "
           "slabs accumulate through the boot).\n"
-          % (runs[0]["connections"], "%.2f" % ev_conn if ev_conn else "unknown"))
+          % (os.environ.get("TCPSTATES_VM_CPU") or "max", runs[0]["connections"],
+             "%.2f" % ev_conn if ev_conn else "unknown"))
     basek = mean.get("none")
     base_i = sum(i for i, _ in basek.values()) if basek else None
     base_b = sum(b for _, b in basek.values()) if basek else None

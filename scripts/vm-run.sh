@@ -16,6 +16,8 @@
 #                   (or TCPSTATES_VM_VERBOSE=1)
 #   --keep-log DIR  copy console.log, output.log and qemu.log into DIR
 #   TCPSTATES_VM_QEMU_ARGS  more qemu options, split at blanks
+#   TCPSTATES_VM_CPU        the CPU model under TCG; default max (see
+#                   scripts/bench.sh --cpu)
 #
 # COMMAND runs under bash, as root, in the host's current directory (which
 # must not be under /tmp or /run: those are fresh tmpfs in the guest). One
@@ -295,7 +297,7 @@ write_cmd_script() {
 qemu_argv() {
 	local rel=$1 initrd=$2 kernel_img=$3 accel cpu
 	accel=$(pick_accel)
-	cpu=max
+	cpu=${TCPSTATES_VM_CPU:-max}
 	[ "$accel" != kvm ] || cpu=host
 	# shellcheck disable=SC2054 # commas belong to qemu option values
 	qemu=(qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp"
