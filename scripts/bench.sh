@@ -52,7 +52,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/lib.sh"
 
 usage() {
-	sed -n '7,34s/^# \{0,1\}//p' "$0" >&2
+	sed -n '7,35s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
