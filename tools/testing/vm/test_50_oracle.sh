@@ -32,8 +32,7 @@ ok $? "bpftrace is live on sock:inet_sock_set_state"
 "$TCPCONN" -4 -p 6106 -m unaccepted -q >/dev/null
 "$TCPCONN" -M -p 6107 -q >/dev/null
 sleep 0.5
-kill -INT $btpid
-wait $btpid
+stop_bg $btpid INT bpftrace
 cat /proc/tcpstates >/tmp/oracle.events
 tp=$(grep -c '^TP ' "$bt")
 [ "$tp" -ge 60 ]

@@ -52,16 +52,12 @@ ackafter() {
 # (the handshake's ACK, y+1), u and w (the first and the second FIN, by
 # whoever sent them) and u_ack, w_ack (their ACKs).
 capture() {
-	local lo=127.0.0.1 out i c s err=/tmp/story.tcpdump.err
+	local lo=127.0.0.1 out c s
 	[ "$1" = -6 ] && lo=::1
-	cap=/tmp/story.$3.txt
-	tcpdump -i lo -n -S -l "tcp port $3" >"$cap" 2>"$err" &
-	local tdpid=$!
-	for i in $(seq 100); do grep -q listening "$err" && break; sleep 0.1; done
-	out=$("$TCPCONN" "$1" -m "$2" -p "$3")
-	sleep 0.5
-	kill -INT $tdpid
-	wait $tdpid
+	pcap_start "$3" "story.$3"
+	out=$(timeout "$(slow 60)" "$TCPCONN" "$1" -m "$2" -p "$3") ||
+		echo "# tcpconn $1 -m $2 -p $3: status $?"
+	pcap_stop
 	cport=$(awk '/^client_port/ { print $2 }' <<<"$out")
 	c="$lo.$cport" s="$lo.$3"
 	x=$(field "$c" "$s" '^\[S\],' seq) y=$(field "$s" "$c" '^\[S\.\],' seq)
