@@ -136,18 +136,16 @@ run_churn() {
 		{ say "churn on port $port failed or hung (exit $?)" >&2; return 1; }
 }
 
-# stop PID NAME: SIGINT, and SIGKILL if it has not ended 60 s later (a
-# run that hangs fails instead of holding the VM until its time limit)
+# stop PID NAME: bt_stop (bpftrace-progs.sh), and SIGKILL if it has not
+# ended 60 s later (a run that hangs fails instead of holding the VM
+# until its time limit)
 stop() {
-	local i
-	kill -INT "$1" 2>/dev/null
-	for ((i = 0; i < 120; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.5
-	done
-	if kill -0 "$1" 2>/dev/null; then
+	local n
+	if ! n=$(bt_stop "$1"); then
 		say "$2 did not end 60 s after SIGINT: killed"
 		kill -KILL "$1" 2>/dev/null
+	elif [ "$n" -gt 1 ]; then
+		say "$2 ended after SIGINT $n times"
 	fi
 	wait "$1"
 }

@@ -81,7 +81,7 @@ start_reader() {
 }
 stop_reader() {
 	[ -n "$reader" ] || return 0
-	kill -INT "$reader" 2>/dev/null || true
+	bt_stop "$reader" >/dev/null || kill -KILL "$reader" 2>/dev/null
 	wait "$reader" 2>/dev/null || true
 	reader=''
 	if [ -s /tmp/reader.err ]; then sed 's/^/# reader: /' /tmp/reader.err | head -n 5; fi
