@@ -79,13 +79,16 @@ is "$(unshare --net python3 /tmp/map.py info | cut -d' ' -f1)" "1" \
 # poll(): no news, no wakeup; news wakes it. The earlier tests' TIME_WAIT
 # sockets end as they will, and each end is news: the quiet check takes a
 # second in which the module recorded no event (the events counter).
+# poll() then ends by its time limit, whenever a busy host lets it see so
+# (1.1 s once on 6.1-rt in a CI rehearsal): what it returned counts, not
+# the time.
 for _ in $(seq 10); do
 	e0=$(counter events)
 	quiet=$(python3 /tmp/map.py poll 1)
 	[ "$(counter events)" = "$e0" ] && break
 	quiet="events happened: $quiet"
 done
-is "$quiet" "timeout 1.0" "poll(): nothing happened, nothing reported"
+is "${quiet%% *}" timeout "poll(): nothing happened, nothing reported ($quiet s)"
 rm -f /tmp/map.polling
 python3 /tmp/map.py poll "$(slow 20)" >/tmp/map.poll &
 p=$!
