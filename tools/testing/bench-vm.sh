@@ -83,6 +83,9 @@ CLK_TCK=$(getconf CLK_TCK)
 run_idx=0
 
 say() { echo "# $*"; }
+# alive, stop_bg
+# shellcheck source=tools/testing/stop-bg.sh
+. "$(dirname "${BASH_SOURCE[0]}")/stop-bg.sh"
 emit() { echo "BENCH $*"; }
 now() { date +%s.%N; }
 loaded() { grep -q '^tcpstates ' /proc/modules; }
@@ -136,19 +139,10 @@ run_churn() {
 		{ say "churn on port $port failed or hung (exit $?)" >&2; return 1; }
 }
 
-# stop PID NAME: bt_stop (bpftrace-progs.sh), and SIGKILL if it has not
+# stop PID NAME: SIGINT (again every second), and SIGKILL if it has not
 # ended 60 s later (a run that hangs fails instead of holding the VM
 # until its time limit)
-stop() {
-	local n
-	if ! n=$(bt_stop "$1"); then
-		say "$2 did not end 60 s after SIGINT: killed"
-		kill -KILL "$1" 2>/dev/null
-	elif [ "$n" -gt 1 ]; then
-		say "$2 ended after SIGINT $n times"
-	fi
-	wait "$1"
-}
+stop() { stop_bg "$1" INT "$2" 60; }
 
 # wait_for COND_CMD TRIES DELAY
 wait_for() {

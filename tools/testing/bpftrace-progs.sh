@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash disable=SC2034,SC2016	# sourced (bpftrace's $ in single quotes): bench-vm.sh and insns-vm.sh use them
 #
-# The bpftrace programs the benchmarks compare tcpstates with, and how a
-# tracer is stopped (bt_stop), sourced by bench-vm.sh and insns-vm.sh.
+# The bpftrace programs the benchmarks compare tcpstates with, sourced by
+# bench-vm.sh and insns-vm.sh.
 # The bpftrace programs print, per transition: nsecs, local address, local
 # port, remote address, remote port, old state, new state, pid, comm.
 BT_TP='tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
@@ -30,23 +30,3 @@ BT_KPROBE='kprobe:tcp_set_state {
 	}
 }'
 
-# bt_stop PID: SIGINT, sent again every 2 s while PID runs, for at most
-# 60 s; prints how many it took, or fails when PID still runs. The caller
-# waits for PID. Sent again because bpftrace 0.17 misses a SIGINT that
-# comes just before it blocks in epoll_wait() with no time limit, and
-# with the churn over no event wakes it (one bpftrace-tp run of
-# docs/bench/json-6.1.log sat there until the bench's SIGKILL, 60 s
-# later). Ended: gone, or a zombie its parent has not reaped yet.
-bt_stop() {
-	local i
-	for ((i = 0; i < 120; i++)); do
-		((i % 4)) || kill -INT "$1" 2>/dev/null
-		if ! kill -0 "$1" 2>/dev/null ||
-		   [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; then
-			echo $((i / 4 + 1))
-			return 0
-		fi
-		sleep 0.5
-	done
-	return 1
-}

@@ -56,6 +56,9 @@ churn_n() { "$churn" -4 -t 1 -p "$PORT" -n "$1" -q -j; }
 # shellcheck source=tools/testing/bpftrace-progs.sh
 . "$(dirname "${BASH_SOURCE[0]}")/bpftrace-progs.sh"
 
+# alive, stop_bg
+# shellcheck source=tools/testing/stop-bg.sh
+. "$(dirname "${BASH_SOURCE[0]}")/stop-bg.sh"
 reader=''
 # Every reader prints into a file of the guest's tmpfs, as in bench-vm.sh
 start_reader() {
@@ -81,8 +84,7 @@ start_reader() {
 }
 stop_reader() {
 	[ -n "$reader" ] || return 0
-	bt_stop "$reader" >/dev/null || kill -KILL "$reader" 2>/dev/null
-	wait "$reader" 2>/dev/null || true
+	stop_bg "$reader" INT reader 60 2>/dev/null || true
 	reader=''
 	if [ -s /tmp/reader.err ]; then sed 's/^/# reader: /' /tmp/reader.err | head -n 5; fi
 }

@@ -5,6 +5,9 @@
 TESTING=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOP=$(cd "$TESTING/../.." && pwd)
 TCPCONN=$TESTING/tcpconn
+# alive, stop_bg
+# shellcheck source=tools/testing/stop-bg.sh
+. "$TESTING/stop-bg.sh"
 KO=${TCPSTATES_KO:-$TOP/build/$(uname -r)/module/tcpstates.ko}
 # the tests' fault-injection module (tools/testing/faults)
 FAULTS_KO=${TCPSTATES_FAULTS_KO:-$TOP/build/$(uname -r)/faults/tcpstates_faults.ko}
@@ -135,40 +138,6 @@ snapstat() { awk -v n="$2" '$1 == n { print $2 }' "$1.stats"; }
 seqof() {
 	awk -v f="$1" -v t="$2:" -v fl="$3" '$3 == f && $5 == t && $7 ~ fl {
 		for (i = 8; i < NF; i++) if ($i == "seq") { v = $(i + 1); sub(/[:,].*/, "", v); print v; exit } }' "$cap"
-}
-
-# alive PID: true while PID runs (one that ended and is not yet waited
-# for, a zombie, does not)
-alive() {
-	local st
-
-	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$st" ] && [ "${st%% *}" != Z ]
-}
-
-# stop_bg PID SIGNAL NAME: end a background process with SIGNAL, sent
-# again every second while it runs, then SIGKILL after 10 s, saying so;
-# wait for it. Once is not enough: bpftrace 0.17 misses a SIGINT that
-# comes just before it blocks in epoll_wait() with no time limit (in 15
-# runs of test_50 in a row, one sat there until the test's time limit;
-# with the signal sent again, one run in 12 needed the second).
-stop_bg() {
-	local i j
-
-	for i in $(seq 10); do
-		kill -"$2" "$1" 2>/dev/null
-		for j in $(seq 10); do
-			alive "$1" || break 2
-			sleep 0.1
-		done
-	done
-	if alive "$1"; then
-		echo "# $3 still ran 10 s after SIG$2: killed"
-		kill -KILL "$1" 2>/dev/null
-	elif [ "$i" -gt 1 ]; then
-		echo "# $3 ended after SIG$2 $i times"
-	fi
-	wait "$1"
 }
 
 # pcap_start PORT NAME: tcpdump -n -S of TCP port PORT on lo into "$cap"
