@@ -29,4 +29,3 @@ BT_KPROBE='kprobe:tcp_set_state {
 			$sk->__sk_common.skc_state, arg1, pid, comm);
 	}
 }'
-
