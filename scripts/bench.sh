@@ -91,12 +91,26 @@ else
 	# module defaults; 4 x conn_max (16384) connections for the large churn
 	mem_params='' mem_conns=65536
 fi
-nconf=$(wc -w <<<"$configs")
-# boot and memory ~3 min, bpftrace ~45 s to start per run, the rest ~6 s
-# per run plus the churn, the profile ~40 s per configuration: the VM's
-# limit, with a wide margin
-vm_secs=$(awk -v r="$rounds" -v n="$nconf" -v d="$duration" -v p="$profile" \
-	'BEGIN { printf "%d", 2 * (240 + r * (n * (d + 8) + 2 * 60) + p * 4 * (d + 40)) }')
+# The VM's limit, twice what a run takes. Measured on 2026-12-02 (a round
+# of every configuration took 510 s): bcc takes up to 190 s to start
+# under TCG, bpftrace about 50 s, a run with a printing reader about 35 s
+# (the reader started, drained, its lines counted), the others the churn
+# and about 10 s; boot, calibration, the memory check and the exporter's
+# 10,000 connections about 10 min; the profile about 40 s a configuration.
+# (A fixed 60 s per bpftrace and 8 s per other run cut the full run of
+# that day short in its fifth round.)
+vm_secs=$(awk -v r="$rounds" -v d="$duration" -v p="$profile" -v c="$configs" \
+	'BEGIN {
+		n = split(c, cf, " ")
+		for (i = 1; i <= n; i++) {
+			if (cf[i] == "bcc") s += 240
+			else if (cf[i] ~ /^bpftrace/) s += 75
+			else if (cf[i] ~ /^watch/) s += d + 40
+			else if (cf[i] == "exporter") s += d + 55
+			else s += d + 12
+		}
+		printf "%d", 2 * (600 + r * s + p * 4 * (d + 40))
+	}')
 
 start=$SECONDS
 release=$(kernel_release "$kernel") || die "bench: kernel $kernel is not installed (run scripts/deps.sh)"
