@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
@@ -1519,6 +1521,83 @@ static void test_summary(void)
 }
 
 /* A reader that went away (| head): ts_flush() ends the program with 0 */
+static double mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/*
+ * The mapped ring's copying thread and a record whose writer stopped in
+ * it (a vCPU the hypervisor does not run): it looks again after a pause,
+ * sleeps 100 us after 64 looks, and so makes at most 64 looks per 100 us
+ * the writer stays away, where it used to spin. The record is read once
+ * written. A ring of 64 records in anonymous memory stands for the
+ * mapped file, a pipe nobody writes for its poll().
+ */
+static void test_map_torn(void)
+{
+	const struct timespec hold = { 0, 200 * 1000 * 1000 };
+	const size_t size = 64 * sizeof(struct tcpstates_map_rec);
+	struct tcpstates_map_rec *recs;
+	struct ts_nl_event *ev = NULL;
+	unsigned long long torn, bound;
+	struct ts_map *m;
+	double t0, held;
+	int p[2], i;
+
+	m = calloc(1, sizeof(*m));
+	recs = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!m || recs == MAP_FAILED || pipe(p)) {
+		ok(0, "map: set up (%s)", strerror(errno));
+		free(m);
+		return;
+	}
+	m->fd = p[0];
+	m->base = (const unsigned char *)recs;
+	m->info.version = TCPSTATES_MAP_VERSION;
+	m->info.rec_size = sizeof(*recs);
+	m->info.nrecs = 64;
+	m->info.map_size = size;
+	m->next = 1;
+	t0 = mono_s();
+	__atomic_store_n(&recs[1].gen, 1, __ATOMIC_RELEASE);	/* in it, stopped */
+	if (ts_map_start(m, 1)) {
+		ok(0, "map: the copying thread starts");
+		ts_map_close(m);
+		close(p[1]);
+		free(m);
+		return;
+	}
+	nanosleep(&hold, NULL);
+	recs[1].seq = 1;
+	recs[1].family = AF_INET;
+	recs[1].oldstate = TS_ESTABLISHED;
+	recs[1].newstate = TS_CLOSE_WAIT;
+	__atomic_store_n(&recs[1].gen, 2, __ATOMIC_RELEASE);	/* written */
+	held = mono_s() - t0;
+	for (i = 0; i < 50 && !ev; i++) {
+		if (ts_map_wait(m, 100) < 0)
+			break;
+		ev = ts_map_next(m);
+	}
+	ok(ev && ev->seq == 1 && ev->newstate == TS_CLOSE_WAIT,
+	   "map: a record its writer stopped in is read once written");
+	pthread_mutex_lock(&m->lock);
+	torn = m->torn;
+	pthread_mutex_unlock(&m->lock);
+	bound = 64 * (unsigned long long)(held / 100e-6 + 2);
+	ok(torn > 0 && torn <= bound,
+	   "map: %llu looks at it in %.0f ms, at most %llu (64 per 100 us)",
+	   torn, held * 1e3, bound);
+	ts_map_close(m);
+	close(p[1]);
+	free(m);
+}
+
 static void test_epipe(void)
 {
 	int fd[2], status = -1;
@@ -1750,6 +1829,7 @@ int main(int argc, char **argv)
 	test_json_fields();
 	test_summary();
 	test_epipe();
+	test_map_torn();
 	printf("1..%d\n", tests);
 	return failed != 0;
 }
