@@ -248,8 +248,8 @@ enum fill { FILL_CAUGHT_UP, FILL_MORE, FILL_FULL, FILL_TORN };
  * its CPU stopped running. A virtual CPU does stop (its hypervisor runs
  * another one; qemu's TCG runs them in turn on one thread), and a reader
  * that spins on such a record spins until that CPU's turn comes, taking
- * the time from everyone (measured in the test VM: 100,000 copies made
- * again in 5 s, and the traced churn at half its rate). So: a pause
+ * the time from everyone (measured in the test VM: up to 120,000 copies
+ * made again in 5 s of churn, and the churn slower for it). So: a pause
  * between two looks (x86's PAUSE, arm64's YIELD: the hint a spinning
  * loop gives its core, and the one hypervisors and qemu act on), and
  * after TS_MAP_SPINS of them the filler sleeps, letting its CPU go idle.
