@@ -41,6 +41,19 @@ is() {
 
 loaded() { grep -q '^tcpstates ' /proc/modules; }
 
+# portc PORT [FILE...]: how many lines name port PORT (":PORT" not followed
+# by a digit: ":5403" must not count a client's ephemeral port 54031)
+portc() { grep -cE ":$1([^0-9]|\$)" "${@:2}"; }
+
+# no_port PORT FILE DESCRIPTION: ok when FILE names port PORT nowhere; the
+# lines that do are printed when it fails
+no_port() {
+	if is "$(portc "$1" "$2")" 0 "$3"; then return 0; fi
+	grep -E ":$1([^0-9]|\$)" "$2" | head -n 20 | sed 's/^/#   /'
+	return 1
+}
+
+
 # rmmod, again while a netlink dump in progress (a scrape of the exporter,
 # a CLI) holds the module (EBUSY: "in use"), for up to 30 s
 rmmod_tcpstates() {

@@ -42,7 +42,7 @@ PY
 is "$(cat /tmp/dccp.out)" "dccp done" "DCCP listener and connections over IPv4 and IPv6"
 "$TCPCONN" -4 -p 5445 -q >/dev/null
 cat /proc/tcpstates >/tmp/dccp.events
-is "$(grep -c ':5444' /tmp/dccp.events)" 0 "/proc/tcpstates shows no DCCP event"
-is "$(grep -c ':5444' /proc/tcpstates_conns)" 0 "the table holds no DCCP socket"
-is "$(grep -c ':5445' /tmp/dccp.events)" 12 "while TCP beside it is traced (12 events)"
+no_port 5444 /tmp/dccp.events "/proc/tcpstates shows no DCCP event"
+no_port 5444 /proc/tcpstates_conns "the table holds no DCCP socket"
+is "$(portc 5445 /tmp/dccp.events)" 12 "while TCP beside it is traced (12 events)"
 done_testing
